@@ -1,0 +1,14 @@
+// Public API of @residual/pipeline. Explicit exports only; add new ones here with a one-line edit.
+export type { ErrorIssue, ResidualErrorOptions } from "./errors.js";
+export {
+  ConflictError,
+  DatasetError,
+  InvalidInputError,
+  isResidualError,
+  NotFoundError,
+  PayloadTooLargeError,
+  ResidualError,
+  TransientError,
+  UnsupportedMediaTypeError,
+} from "./errors.js";
+export type { ListPage, ObjectInfo, ObjectStore, PutOptions } from "./store/object-store.js";

@@ -1,0 +1,41 @@
+/**
+ * The object-store seam: S3 in the cloud, a directory on one machine. Keys are `/`-separated, never start with `/`,
+ * and never contain `..` segments (implementations reject them with InvalidInputError code `invalid_key`).
+ */
+import type { Readable } from "node:stream";
+
+export interface ObjectInfo {
+  key: string;
+  size: number;
+  etag: string;
+  lastModified: Date;
+  contentType?: string;
+}
+
+export interface PutOptions {
+  contentType?: string;
+  /** Only write if no object exists at the key; otherwise throw ConflictError (code `already_exists`). */
+  ifAbsent?: boolean;
+}
+
+export interface ListPage {
+  objects: ObjectInfo[];
+  /** Pass back to get the next page; undefined on the last page. */
+  nextToken?: string;
+}
+
+export interface ObjectStore {
+  /** A human-readable location: `s3://bucket/prefix` or `file:///abs/dir`. */
+  readonly url: string;
+  get(key: string): Promise<Buffer>;
+  getStream(key: string): Promise<Readable>;
+  /** Large bodies (and streams) are uploaded in parts. */
+  put(key: string, body: Buffer | Uint8Array | string | Readable, options?: PutOptions): Promise<ObjectInfo>;
+  /** undefined when absent. */
+  head(key: string): Promise<ObjectInfo | undefined>;
+  /** One page of keys under `prefix`, in lexicographic order. */
+  listPage(prefix: string, options?: { token?: string; limit?: number }): Promise<ListPage>;
+  /** Every key under `prefix`, across pages. */
+  list(prefix: string): AsyncIterable<ObjectInfo>;
+  delete(key: string): Promise<void>;
+}
