@@ -12,3 +12,4 @@ export {
   UnsupportedMediaTypeError,
 } from "./errors.js";
 export type { ListPage, ObjectInfo, ObjectStore, PutOptions } from "./store/object-store.js";
+export * from "./registry/index.js";

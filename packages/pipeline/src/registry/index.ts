@@ -1,0 +1,25 @@
+// The model registry: bucket layout, publish (latest last), resolve/list/describe, backbones.
+export { BACKBONES_PREFIX, backbonePrefix, latestKey, MODELS_PREFIX, modelPrefix } from "./keys.js";
+export type { Calibration, Centroids, PreprocessSpec } from "./model-files.js";
+export {
+  CalibrationSchema,
+  CentroidsSchema,
+  IMAGENET_PREPROCESS,
+  LabelsSchema,
+  PreprocessSpecSchema,
+  parseModelFile,
+} from "./model-files.js";
+export type { ModelRef } from "./model-ref.js";
+export {
+  formatModelRef,
+  MODEL_NAME_PATTERN,
+  parseModelRef,
+  validateModelName,
+  validateVersion,
+} from "./model-ref.js";
+export type { PublishBody, PublishedModel, PublishModelOptions } from "./publish-model.js";
+export { publishModel } from "./publish-model.js";
+export type { ModelDescription, ModelSummaryEntry, ResolvedModel } from "./read-model.js";
+export { describeModel, listModels, resolveModel } from "./read-model.js";
+export { DEFAULT_BACKBONE, defaultBackbone, resolveBackbone } from "./resolve-backbone.js";
+export { newVersionId } from "./version-id.js";

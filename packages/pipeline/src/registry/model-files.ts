@@ -1,0 +1,87 @@
+/**
+ * Schemas of the small JSON files in a model version directory (`models/<name>/<version>/`). Parsed with zod
+ * wherever they are read or published, so a malformed file is reported once, with every issue.
+ */
+import { z } from "zod";
+import { InvalidInputError } from "../errors.js";
+
+/** Eval preprocessing: resize the short side to `resize`, centre-crop `size`, normalise with mean/std (0–1 scale). */
+export const PreprocessSpecSchema = z.object({
+  size: z.number().int().positive().max(4096),
+  resize: z.number().int().positive().max(8192),
+  mean: z.array(z.number()).length(3),
+  std: z.array(z.number().positive()).length(3),
+  interpolation: z.enum(["bilinear", "bicubic", "nearest"]).default("bilinear"),
+});
+export type PreprocessSpec = z.infer<typeof PreprocessSpecSchema>;
+
+/** ImageNet defaults (torchvision eval transform), used when a backbone ships no preprocess.json. */
+export const IMAGENET_PREPROCESS: PreprocessSpec = {
+  size: 224,
+  resize: 256,
+  mean: [0.485, 0.456, 0.406],
+  std: [0.229, 0.224, 0.225],
+  interpolation: "bilinear",
+};
+
+/** `labels.json`: class names in logit order. */
+export const LabelsSchema = z.array(z.string()).min(1);
+
+/** `centroids.json`: per-class L2-normalised embedding centroids; farther than `threshold` from all → unknown. */
+export const CentroidsSchema = z.object({
+  labels: z.array(z.string()).min(1),
+  centroids: z.array(z.array(z.number())).min(1),
+  /** Cosine distance (1 − cos) above which an embedding is `unknown`. */
+  threshold: z.number().nonnegative(),
+});
+export type Centroids = z.infer<typeof CentroidsSchema>;
+
+/** `calibration.json`: softmax temperature and the max-softmax score under which a prediction is `unknown`. */
+export const CalibrationSchema = z.object({
+  temperature: z.number().positive().default(1),
+  threshold: z.number().min(0).max(1).optional(),
+});
+export type Calibration = z.infer<typeof CalibrationSchema>;
+
+/** Files that publishModel validates when present, by name. */
+export const VALIDATED_FILES: Record<string, z.ZodType> = {
+  "labels.json": LabelsSchema,
+  "preprocess.json": PreprocessSpecSchema,
+  "centroids.json": CentroidsSchema,
+  "calibration.json": CalibrationSchema,
+};
+
+/**
+ * Parse JSON bytes with a schema; InvalidInputError `invalid_model_file` naming the file and every issue.
+ * @example
+ * const spec = parseModelFile("preprocess.json", bytes, PreprocessSpecSchema);
+ */
+export function parseModelFile<T>(
+  file: string,
+  bytes: Buffer | Uint8Array | string,
+  schema: z.ZodType<T>,
+): T {
+  let json: unknown;
+  try {
+    json = JSON.parse(typeof bytes === "string" ? bytes : Buffer.from(bytes).toString("utf8"));
+  } catch (err) {
+    throw new InvalidInputError(
+      "invalid_model_file",
+      `${file} is not valid JSON: ${(err as Error).message}`,
+      {
+        cause: err,
+      },
+    );
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    throw new InvalidInputError("invalid_model_file", `${file} does not match its schema`, {
+      issues: parsed.error.issues.map((i) => ({
+        path: i.path.filter((p): p is string | number => typeof p !== "symbol"),
+        code: i.code,
+        message: i.message,
+      })),
+    });
+  }
+  return parsed.data;
+}

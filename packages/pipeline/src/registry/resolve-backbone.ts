@@ -1,0 +1,44 @@
+/**
+ * Base backbones (`backbones/<arch.tag>/`, written by `residual weights fetch/import`): the embedding model used
+ * when a request names no model.
+ */
+import { NotFoundError } from "../errors.js";
+import type { ObjectStore } from "../store/object-store.js";
+import { backbonePrefix } from "./keys.js";
+import { validateModelName } from "./model-ref.js";
+import type { ResolvedModel } from "./read-model.js";
+
+/** The backbone used without `model`: `RESIDUAL_DEFAULT_BACKBONE` or `resnet50.tv2_in1k`. */
+export const DEFAULT_BACKBONE = "resnet50.tv2_in1k";
+
+/**
+ * The configured default backbone tag.
+ * @example
+ * defaultBackbone({ RESIDUAL_DEFAULT_BACKBONE: "resnet18.tv_in1k" }) // "resnet18.tv_in1k"
+ */
+export function defaultBackbone(env: NodeJS.ProcessEnv = process.env): string {
+  return env.RESIDUAL_DEFAULT_BACKBONE?.trim() || DEFAULT_BACKBONE;
+}
+
+/**
+ * Resolve `backbones/<tag>/`; the returned `version` is the tag itself (backbones are not versioned).
+ * NotFoundError `backbone_not_found` tells the operator how to put one there.
+ * @example
+ * const b = await resolveBackbone(store, "resnet50.tv2_in1k"); // { name: "resnet50.tv2_in1k", prefix: "backbones/…/" }
+ */
+export async function resolveBackbone(store: ObjectStore, tag: string): Promise<ResolvedModel> {
+  validateModelName(tag);
+  const prefix = backbonePrefix(tag);
+  const [onnx, tfjs] = await Promise.all([
+    store.head(`${prefix}model.onnx`),
+    store.head(`${prefix}model.json`),
+  ]);
+  if (!onnx && !tfjs) {
+    throw new NotFoundError(
+      "backbone_not_found",
+      `no backbone "${tag}" at ${store.url}/${prefix} (no model.json or model.onnx); put one there with ` +
+        `"residual weights fetch ${tag} --out ${store.url}" or "residual weights import <file> --out ${store.url}"`,
+    );
+  }
+  return { name: tag, version: tag, prefix, hasOnnx: !!onnx, hasTfjs: !!tfjs };
+}
