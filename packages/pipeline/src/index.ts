@@ -13,3 +13,4 @@ export {
 } from "./errors.js";
 export type { ListPage, ObjectInfo, ObjectStore, PutOptions } from "./store/object-store.js";
 export * from "./registry/index.js";
+export { LocalObjectStore } from "./store/local-object-store.js";
