@@ -1,0 +1,193 @@
+/**
+ * The training job spec: what a user writes in `residual.json` next to a dataset. Parsed with zod at the edge;
+ * unknown fields are an error and every problem is reported at once (InvalidInputError code `invalid_job_spec`
+ * with `issues`) before any compute starts.
+ */
+import { ARCH_NAMES, type ArchName, STAGE_NAMES, type StageName } from "@residual/resnet";
+import { z } from "zod";
+import { type ErrorIssue, InvalidInputError } from "../errors.js";
+import { validateFreezePlan } from "./freeze-plan.js";
+
+const stageName = z.enum(STAGE_NAMES);
+
+/** One phase of the freeze plan. `train` sets the trainable stages; `unfreeze` adds to the previous phase's. */
+export const freezePhaseSchema = z
+  .object({
+    epochs: z.number().int().positive(),
+    train: z.array(stageName).min(1).optional(),
+    unfreeze: z.array(stageName).min(1).optional(),
+    /** Learning-rate multiplier per trainable stage (default 1). */
+    lrScale: z.partialRecord(stageName, z.number().positive()).optional(),
+  })
+  .strict();
+
+/** `k` (freeze the first k stages for the whole run, the seed's `freeze_layers`) or a list of phases. */
+export const freezeSchema = z.union([z.number().int().nonnegative(), z.array(freezePhaseSchema).min(1)]);
+
+export const scheduleSchema = z.discriminatedUnion("type", [
+  z
+    .object({
+      type: z.literal("multistep"),
+      milestones: z.array(z.number().int().positive()).min(1),
+      gamma: z.number().positive().max(1).default(0.1),
+    })
+    .strict(),
+  z.object({ type: z.literal("cosine"), minLr: z.number().nonnegative().default(0) }).strict(),
+]);
+
+export const earlyStoppingSchema = z.union([
+  z.literal("off"),
+  z.null(),
+  z
+    .object({
+      patience: z.number().int().positive(),
+      minDelta: z.number().nonnegative().default(0),
+      /** What is watched: validation loss (lower is better) or validation top-1 (higher is better). */
+      monitor: z.enum(["val_loss", "val_top1"]).default("val_loss"),
+    })
+    .strict(),
+]);
+
+const MODEL_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/i;
+
+const rawSpecSchema = z
+  .object({
+    name: z.string().regex(MODEL_NAME, "letters, digits, '.', '_' or '-', at most 64").default("model"),
+    arch: z.enum(ARCH_NAMES).default("resnet18"),
+    pretrained: z
+      .union([
+        z.literal("none").transform(() => null),
+        z.string().regex(/^[a-z0-9_]+\.[a-z0-9_]+$/i, "expected 'arch.tag' or 'none'"),
+        z.null(),
+      ])
+      .default(null),
+    imageSize: z.number().int().min(16).max(1024).optional(),
+    epochs: z.number().int().positive().max(10_000).default(10),
+    batchSize: z.number().int().positive().max(4096).default(32),
+    optimizer: z.enum(["sgd", "adamw"]).default("sgd"),
+    lr: z.number().positive().max(10).optional(),
+    weightDecay: z.number().nonnegative().max(1).optional(),
+    schedule: scheduleSchema.default({ type: "cosine", minLr: 0 }),
+    warmupEpochs: z.number().nonnegative().default(0),
+    labelSmoothing: z.number().min(0).lt(1).default(0),
+    earlyStopping: earlyStoppingSchema.default("off"),
+    seed: z.number().int().nonnegative().max(0xffffffff).default(0),
+    freeze: freezeSchema.default(0),
+    valSplit: z.number().gt(0).lt(1).default(0.2),
+    minImagesPerClass: z.number().int().positive().default(2),
+  })
+  .strict();
+
+export type FreezePhaseSpec = z.infer<typeof freezePhaseSchema>;
+export type FreezeSpec = z.infer<typeof freezeSchema>;
+export type ScheduleSpec = z.infer<typeof scheduleSchema>;
+export type EarlyStoppingSpec = {
+  patience: number;
+  minDelta: number;
+  monitor: "val_loss" | "val_top1";
+} | null;
+
+/** A fully resolved spec: every default applied (including the arch- and optimizer-dependent ones). */
+export interface JobSpec {
+  name: string;
+  arch: ArchName;
+  pretrained: string | null;
+  imageSize: number;
+  epochs: number;
+  batchSize: number;
+  optimizer: "sgd" | "adamw";
+  lr: number;
+  weightDecay: number;
+  /** Fixed at 0.9 for SGD (as in the seed and torchvision's recipes); unused by AdamW. */
+  momentum: number;
+  schedule: ScheduleSpec;
+  warmupEpochs: number;
+  labelSmoothing: number;
+  earlyStopping: EarlyStoppingSpec;
+  seed: number;
+  freeze: FreezeSpec;
+  valSplit: number;
+  minImagesPerClass: number;
+}
+
+function toIssues(error: z.ZodError): ErrorIssue[] {
+  return error.issues.map((i) => ({
+    path: i.path.map((p) => (typeof p === "symbol" ? String(p) : p)),
+    code: i.code,
+    message: i.message,
+  }));
+}
+
+/** Checks that need several fields; run on whichever fields parsed, so they are reported with the others. */
+function crossFieldIssues(raw: Record<string, unknown>): ErrorIssue[] {
+  const issues: ErrorIssue[] = [];
+  const arch = z.enum(ARCH_NAMES).default("resnet18").safeParse(raw.arch);
+  const epochs = z.number().int().positive().default(10).safeParse(raw.epochs);
+  const freeze = freezeSchema.default(0).safeParse(raw.freeze);
+  if (arch.success && epochs.success && freeze.success) {
+    issues.push(...validateFreezePlan(freeze.data, arch.data, epochs.data));
+  }
+  const schedule = scheduleSchema.safeParse(raw.schedule);
+  if (epochs.success && schedule.success && schedule.data.type === "multistep") {
+    const bad = schedule.data.milestones.some((m, i, a) => m >= epochs.data || (i > 0 && m <= a[i - 1]!));
+    if (bad) {
+      issues.push({
+        path: ["schedule", "milestones"],
+        code: "invalid_milestones",
+        message: `milestones must be increasing and below epochs (${epochs.data})`,
+      });
+    }
+  }
+  const warmup = z
+    .number()
+    .nonnegative()
+    .safeParse(raw.warmupEpochs ?? 0);
+  if (epochs.success && warmup.success && warmup.data >= epochs.data) {
+    issues.push({ path: ["warmupEpochs"], code: "too_big", message: "warmupEpochs must be below epochs" });
+  }
+  return issues;
+}
+
+/**
+ * Parse a `residual.json` value into a resolved JobSpec, or throw InvalidInputError listing every issue.
+ *
+ * Defaults: resnet18, 10 epochs, batch 32, SGD (momentum 0.9) with lr 0.1·batchSize/256 and weight decay 1e-4,
+ * AdamW with lr 1e-3 and weight decay 0.01 (torch's default), cosine schedule, no warmup, no smoothing, no early
+ * stopping, seed 0, `freeze: 0` (fine-tune everything), imageSize 224 (32 for CIFAR ResNets).
+ *
+ * @example
+ * const spec = parseJobSpec({ name: "flowers", arch: "resnet18", epochs: 5, freeze: [{ epochs: 5, train: ["fc"] }] });
+ * spec.lr; // 0.0125
+ */
+export function parseJobSpec(raw: unknown): JobSpec {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    throw new InvalidInputError("invalid_job_spec", "job spec must be a JSON object", {
+      issues: [{ path: [], code: "invalid_type", message: "expected an object" }],
+    });
+  }
+  const parsed = rawSpecSchema.safeParse(raw);
+  const issues = [
+    ...(parsed.success ? [] : toIssues(parsed.error)),
+    ...crossFieldIssues(raw as Record<string, unknown>),
+  ];
+  if (!parsed.success || issues.length > 0) {
+    const list = issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
+    throw new InvalidInputError("invalid_job_spec", `invalid job spec (${issues.length} issues): ${list}`, {
+      issues,
+    });
+  }
+  const s = parsed.data;
+  const sgd = s.optimizer === "sgd";
+  const es = s.earlyStopping;
+  return {
+    ...s,
+    imageSize: s.imageSize ?? (s.arch.startsWith("cifar_") ? 32 : 224),
+    lr: s.lr ?? (sgd ? (0.1 * s.batchSize) / 256 : 1e-3),
+    weightDecay: s.weightDecay ?? (sgd ? 1e-4 : 0.01),
+    momentum: 0.9,
+    earlyStopping: es === "off" || es === null ? null : es,
+  };
+}
+
+/** Stage names are re-exported for spec authors' tooling. */
+export type { StageName };
