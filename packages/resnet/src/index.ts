@@ -13,3 +13,13 @@ export type {
   StageName,
 } from "./types.js";
 export { ARCH_NAMES, CIFAR_ARCHS, STAGE_NAMES, TORCHVISION_ARCHS } from "./types.js";
+export { archConfig, isArchName } from "./model/arch-config.js";
+export { cifar_resnet20, cifar_resnet32, cifar_resnet44, cifar_resnet56 } from "./model/factories.js";
+export { cifar_resnet110, createResNet, resnet18, resnet34, resnet50, resnet101 } from "./model/factories.js";
+export { resnet152, resnext50_32x4d, resnext101_32x8d } from "./model/factories.js";
+export { wide_resnet50_2, wide_resnet101_2 } from "./model/factories.js";
+export { fileSystemHandler } from "./model/file-system-handler.js";
+export { loadResNet } from "./model/load-model.js";
+export { MODEL_FORMAT, MODEL_FORMAT_VERSION } from "./model/model-format.js";
+export type { MisshapedWeight, ResNetErrorCode } from "./model/resnet-error.js";
+export { ResNetError, WeightsMismatchError } from "./model/resnet-error.js";
