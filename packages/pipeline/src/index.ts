@@ -14,3 +14,5 @@ export {
 export type { ListPage, ObjectInfo, ObjectStore, PutOptions } from "./store/object-store.js";
 export * from "./registry/index.js";
 export { LocalObjectStore } from "./store/local-object-store.js";
+export { S3ObjectStore } from "./store/s3-object-store.js";
+export type { S3ObjectStoreConfig } from "./store/s3-config.js";
