@@ -23,3 +23,4 @@ export { loadResNet } from "./model/load-model.js";
 export { MODEL_FORMAT, MODEL_FORMAT_VERSION } from "./model/model-format.js";
 export type { MisshapedWeight, ResNetErrorCode } from "./model/resnet-error.js";
 export { ResNetError, WeightsMismatchError } from "./model/resnet-error.js";
+export * from "./onnx/index.js";

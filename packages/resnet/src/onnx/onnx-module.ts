@@ -1,0 +1,9 @@
+/**
+ * onnx-proto is CommonJS; Node's ESM loader exposes only its default export, so the namespace is taken from
+ * there once, here, and its types re-exported under the same name.
+ */
+import onnxProto from "onnx-proto";
+
+export type { onnx } from "onnx-proto";
+/** The protobufjs-generated `onnx` namespace (ModelProto, TensorProto, …). */
+export const onnxRuntimeNs: typeof import("onnx-proto").onnx = onnxProto.onnx;
