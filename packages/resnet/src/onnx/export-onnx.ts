@@ -12,7 +12,7 @@ import { ResNetError } from "../model/resnet-error.js";
 import type { ResNet } from "../types.js";
 import { foldBatchNorm, hwioToOihw } from "./fold-weights.js";
 import { floatValueInfo, GraphBuilder } from "./graph-builder.js";
-import { type onnx, onnxRuntimeNs as ox } from "./onnx-module.js";
+import { onnxRuntimeNs as ox } from "./onnx-module.js";
 
 export interface ExportOnnxOptions {
   /** ONNX opset of the default domain. @default 17 */
