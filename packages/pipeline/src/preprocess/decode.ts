@@ -1,0 +1,117 @@
+/**
+ * The one place that opens an image with sharp: EXIF orientation applied, first frame only (GIF/TIFF pages),
+ * the pixel limit enforced, and truncated data rejected. Channel handling is documented here because training
+ * and serving must agree on it: alpha is flattened onto `spec.background` (black by default), grey images are
+ * replicated to RGB when `inChannels` is 3, colour images are converted to luminance when it is 1.
+ */
+import sharp, { type KernelEnum, type Sharp } from "sharp";
+import { toImageError } from "./errors.js";
+import type { Interpolation, PreprocessSpec } from "./spec.js";
+
+/** Raw interleaved uint8 pixels (HWC). */
+export interface RawImage {
+  data: Buffer;
+  width: number;
+  height: number;
+  channels: number;
+}
+
+/** Image bytes (any format sharp reads) or already-decoded pixels (e.g. from the compiled cache). */
+export type ImageInput = Buffer | Uint8Array | RawImage;
+
+/** The header facts needed before building a pipeline. */
+export interface ImageHeader {
+  /** Width/height after EXIF orientation. */
+  width: number;
+  height: number;
+  format: string;
+}
+
+const KERNELS: Record<Interpolation, keyof KernelEnum> = {
+  bilinear: "linear",
+  bicubic: "cubic",
+  nearest: "nearest",
+  lanczos: "lanczos3",
+};
+
+/**
+ * The sharp resize kernel for a spec interpolation.
+ *
+ * @example
+ * sharp(buf).resize(224, 224, { kernel: kernelFor("bilinear") });
+ */
+export function kernelFor(interpolation: Interpolation): keyof KernelEnum {
+  return KERNELS[interpolation];
+}
+
+function isRaw(input: ImageInput): input is RawImage {
+  return !(input instanceof Uint8Array);
+}
+
+/**
+ * Opens `input` as a sharp pipeline with the house decode options (orientation, limits, failOn).
+ *
+ * @example
+ * const img = openImage(bytes, spec.maxPixels);
+ */
+export function openImage(input: ImageInput, maxPixels: number): Sharp {
+  if (isRaw(input)) {
+    return sharp(input.data, {
+      raw: { width: input.width, height: input.height, channels: input.channels as 1 | 3 | 4 },
+      limitInputPixels: maxPixels,
+    });
+  }
+  return sharp(input, { autoOrient: true, failOn: "truncated", limitInputPixels: maxPixels, pages: 1 });
+}
+
+/**
+ * Reads the header only (cheap): oriented size and format. Throws an {@link ImageDecodeError}/ImageTooLargeError.
+ *
+ * @example
+ * const { width, height } = await readHeader(bytes, spec.maxPixels);
+ */
+export async function readHeader(input: ImageInput, maxPixels: number): Promise<ImageHeader> {
+  if (isRaw(input)) return { width: input.width, height: input.height, format: "raw" };
+  try {
+    const m = await openImage(input, maxPixels).metadata();
+    const width = m.autoOrient?.width ?? m.width;
+    const height = m.autoOrient?.height ?? m.height;
+    if (!width || !height) throw new Error("image has no dimensions");
+    if (width * height > maxPixels) throw new Error("Input image exceeds pixel limit");
+    return { width, height, format: m.format ?? "unknown" };
+  } catch (err) {
+    throw toImageError(err);
+  }
+}
+
+/**
+ * Appends the channel conversion (flatten alpha, to sRGB or luminance) to a pipeline.
+ *
+ * @example
+ * const raw = await toChannels(openImage(bytes, 1e8), spec).raw().toBuffer();
+ */
+export function toChannels(img: Sharp, spec: Pick<PreprocessSpec, "inChannels" | "background">): Sharp {
+  const bg = spec.background === "white" ? "#ffffff" : "#000000";
+  img = img.flatten({ background: bg });
+  return spec.inChannels === 1 ? img.toColourspace("b-w") : img.toColourspace("srgb");
+}
+
+/**
+ * Runs a pipeline to raw uint8 pixels with exactly `channels` channels.
+ *
+ * @example
+ * const raw = await toRaw(toChannels(openImage(bytes, 1e8), spec), 3);
+ */
+export async function toRaw(img: Sharp, channels: number): Promise<RawImage> {
+  try {
+    const { data, info } = await img
+      .removeAlpha()
+      .raw({ depth: "uchar" })
+      .toBuffer({ resolveWithObject: true });
+    if (info.channels !== channels)
+      throw new Error(`decoder produced ${info.channels} channels, want ${channels}`);
+    return { data, width: info.width, height: info.height, channels: info.channels };
+  } catch (err) {
+    throw toImageError(err);
+  }
+}

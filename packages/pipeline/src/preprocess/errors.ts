@@ -1,0 +1,62 @@
+/**
+ * Errors raised while decoding one image. They extend the pipeline's hierarchy so the API maps them to 415/413
+ * in one place, while the dataset validator turns the same `code` into a skip reason instead of failing a job.
+ */
+import { PayloadTooLargeError, UnsupportedMediaTypeError } from "../errors.js";
+
+/** Why an image could not be used; stable strings that `report.json` and API clients match on. */
+export type ImageErrorCode =
+  | "image_empty"
+  | "image_not_an_image"
+  | "image_truncated"
+  | "image_not_decodable"
+  | "image_too_many_pixels"
+  | "image_too_small";
+
+/**
+ * (`name` stays the parent's, so API mappers that switch on it keep working.)
+ * The bytes are not a decodable image (empty, not an image, truncated, corrupt, too small to train on).
+ *
+ * @example
+ * try { await preprocessEval(bytes, spec); } catch (e) { if (e instanceof ImageDecodeError) console.log(e.code); }
+ */
+export class ImageDecodeError extends UnsupportedMediaTypeError {}
+
+/**
+ * The image header declares more pixels than `limitInputPixels` (decompression-bomb guard).
+ *
+ * @example
+ * if (err instanceof ImageTooLargeError) reply.status(413);
+ */
+export class ImageTooLargeError extends PayloadTooLargeError {}
+
+/** Either image error: both carry an {@link ImageErrorCode} as `code`. */
+export type ImageError = ImageDecodeError | ImageTooLargeError;
+
+/**
+ * Maps a libvips/sharp failure message to a specific, stable error. Sharp reports everything as plain `Error`
+ * with a message, so the message is the only signal available.
+ *
+ * @example
+ * catch (e) { throw toImageError(e); }
+ */
+export function toImageError(err: unknown): ImageError {
+  if (err instanceof ImageDecodeError || err instanceof ImageTooLargeError) return err;
+  const msg = err instanceof Error ? err.message : String(err);
+  const first = msg.split("\n")[0] ?? msg;
+  if (/exceeds pixel limit/i.test(msg)) {
+    return new ImageTooLargeError("image_too_many_pixels", `image has too many pixels: ${first}`, {
+      cause: err,
+    });
+  }
+  if (/buffer is empty|empty input/i.test(msg)) {
+    return new ImageDecodeError("image_empty", "image is empty (0 bytes)", { cause: err });
+  }
+  if (/unsupported image format/i.test(msg)) {
+    return new ImageDecodeError("image_not_an_image", "not an image (unrecognised format)", { cause: err });
+  }
+  if (/premature end|truncat|read error|unexpected end|not enough data|out of data/i.test(msg)) {
+    return new ImageDecodeError("image_truncated", `image is truncated: ${first}`, { cause: err });
+  }
+  return new ImageDecodeError("image_not_decodable", `image cannot be decoded: ${first}`, { cause: err });
+}

@@ -1,0 +1,60 @@
+/**
+ * Train preprocessing: RandomResizedCrop + RandomHorizontalFlip (one sharp pipeline: decode, extract, resize,
+ * flop) → float → ColorJitter → Normalize. Deterministic for a given PRNG (derive it from seed/epoch/index).
+ */
+import { z } from "zod";
+import { colorJitterInPlace } from "./color-jitter.js";
+import { type ImageInput, kernelFor, openImage, readHeader, toChannels, toRaw } from "./decode.js";
+import { normalizeFloatInPlace } from "./normalize.js";
+import type { Rng } from "./random.js";
+import { randomResizedCropBox } from "./random-resized-crop.js";
+import type { PreprocessSpec } from "./spec.js";
+
+/** Augmentation strengths; defaults are the torchvision ImageNet recipe named in the spec. */
+export const TrainAugmentSchema = z
+  .object({
+    scale: z.tuple([z.number().positive(), z.number().positive()]).default([0.08, 1]),
+    ratio: z.tuple([z.number().positive(), z.number().positive()]).default([3 / 4, 4 / 3]),
+    hflip: z.number().min(0).max(1).default(0.5),
+    brightness: z.number().min(0).default(0.4),
+    contrast: z.number().min(0).default(0.4),
+    saturation: z.number().min(0).default(0.4),
+  })
+  .strict();
+
+export type TrainAugment = z.infer<typeof TrainAugmentSchema>;
+
+/** The default augmentation (parsed once). */
+export const DEFAULT_TRAIN_AUGMENT: TrainAugment = TrainAugmentSchema.parse({});
+
+/**
+ * Train preprocessing of one image to normalized float32 NHWC (`size² × inChannels`), written at `out[offset]`
+ * when `out` is given. Throws ImageDecodeError / ImageTooLargeError.
+ *
+ * @example
+ * const x = await preprocessTrain(bytes, resolvePreprocessSpec(), createRng(seed, epoch, index));
+ */
+export async function preprocessTrain(
+  input: ImageInput,
+  spec: PreprocessSpec,
+  rng: Rng,
+  augment: TrainAugment = DEFAULT_TRAIN_AUGMENT,
+  out?: Float32Array,
+  offset = 0,
+): Promise<Float32Array> {
+  const header = await readHeader(input, spec.maxPixels);
+  const box = randomResizedCropBox(header.width, header.height, rng, augment.scale, augment.ratio);
+  const flip = rng.next() < augment.hflip;
+  let img = openImage(input, spec.maxPixels)
+    .extract({ left: box.left, top: box.top, width: box.width, height: box.height })
+    .resize(spec.size, spec.size, { fit: "fill", kernel: kernelFor(spec.interpolation) });
+  if (flip) img = img.flop();
+  const raw = await toRaw(toChannels(img, spec), spec.inChannels);
+  const px = new Float32Array(raw.data.length);
+  for (let i = 0; i < px.length; i++) px[i] = raw.data[i]! / 255;
+  colorJitterInPlace(px, raw.channels, augment, rng);
+  normalizeFloatInPlace(px, raw.channels, spec.mean, spec.std);
+  if (!out) return px;
+  out.set(px, offset);
+  return out;
+}
