@@ -72,7 +72,10 @@ describe("registry", () => {
     await expect(publishModel(store, { name: "a", files: { "labels.json": "[]" } })).rejects.toMatchObject({
       code: "invalid_model_files",
     });
-    const bad = publishModel(store, { name: "a", files: { ...ok, "preprocess.json": '{"size":-1}' } });
+    const bad = publishModel(store, {
+      name: "a",
+      files: { ...ok, "preprocess.json": '{"size":-1,"mean":"x"}' },
+    });
     await expect(bad).rejects.toMatchObject({ code: "invalid_model_file" });
     await expect(bad.catch((e: { issues: unknown[] }) => e.issues.length)).resolves.toBeGreaterThan(1);
     expect(store.objects.size).toBe(0);

@@ -1,12 +1,10 @@
 // The model registry: bucket layout, publish (latest last), resolve/list/describe, backbones.
 export { BACKBONES_PREFIX, backbonePrefix, latestKey, MODELS_PREFIX, modelPrefix } from "./keys.js";
-export type { Calibration, Centroids, PreprocessSpec } from "./model-files.js";
+export type { Calibration, Centroids } from "./model-files.js";
 export {
   CalibrationSchema,
   CentroidsSchema,
-  IMAGENET_PREPROCESS,
   LabelsSchema,
-  PreprocessSpecSchema,
   parseModelFile,
 } from "./model-files.js";
 export type { ModelRef } from "./model-ref.js";

@@ -1,28 +1,11 @@
 /**
  * Schemas of the small JSON files in a model version directory (`models/<name>/<version>/`). Parsed with zod
- * wherever they are read or published, so a malformed file is reported once, with every issue.
+ * wherever they are read or published, so a malformed file is reported once, with every issue. `preprocess.json`
+ * is the preprocessing module's own schema (one definition shared by training and serving).
  */
 import { z } from "zod";
 import { InvalidInputError } from "../errors.js";
-
-/** Eval preprocessing: resize the short side to `resize`, centre-crop `size`, normalise with mean/std (0–1 scale). */
-export const PreprocessSpecSchema = z.object({
-  size: z.number().int().positive().max(4096),
-  resize: z.number().int().positive().max(8192),
-  mean: z.array(z.number()).length(3),
-  std: z.array(z.number().positive()).length(3),
-  interpolation: z.enum(["bilinear", "bicubic", "nearest"]).default("bilinear"),
-});
-export type PreprocessSpec = z.infer<typeof PreprocessSpecSchema>;
-
-/** ImageNet defaults (torchvision eval transform), used when a backbone ships no preprocess.json. */
-export const IMAGENET_PREPROCESS: PreprocessSpec = {
-  size: 224,
-  resize: 256,
-  mean: [0.485, 0.456, 0.406],
-  std: [0.229, 0.224, 0.225],
-  interpolation: "bilinear",
-};
+import { PreprocessSpecSchema } from "../preprocess/spec.js";
 
 /** `labels.json`: class names in logit order. */
 export const LabelsSchema = z.array(z.string()).min(1);
