@@ -1,0 +1,92 @@
+import * as iam from "aws-cdk-lib/aws-iam";
+import type * as s3 from "aws-cdk-lib/aws-s3";
+import { BUCKET_PREFIXES } from "./residual-bucket.js";
+
+/**
+ * Who may touch which part of the bucket layout, in one place so the least-privilege story can be read (and
+ * tested) at a glance. Object wildcards stay inside one prefix (accepted in nag-suppressions.ts); ListBucket is
+ * narrowed with `s3:prefix`.
+ */
+
+const { datasets, jobs, models, backbones } = BUCKET_PREFIXES;
+
+/**
+ * Serving (embed, classify, jobs Lambdas): read models, backbones and job status; list those prefixes.
+ *
+ * @example
+ * grantServingRead(embedFunction.role!, data.bucket);
+ */
+export function grantServingRead(grantee: iam.IGrantable, bucket: s3.IBucket): void {
+  addStatements(grantee, bucket, {
+    read: [`${models}*`, `${backbones}*`, `${jobs}*/status.json`],
+    write: [],
+    list: [models, backbones, jobs],
+  });
+  bucket.encryptionKey?.grantDecrypt(grantee);
+}
+
+/**
+ * Dispatcher Lambda: write the `queued` status of the jobs it submits (put-if-absent makes redelivery harmless).
+ *
+ * @example
+ * grantDispatcherStatusWrite(dispatcher.role!, data.bucket);
+ */
+export function grantDispatcherStatusWrite(grantee: iam.IGrantable, bucket: s3.IBucket): void {
+  addStatements(grantee, bucket, { read: [], write: [`${jobs}*/status.json`], list: [] });
+  bucket.encryptionKey?.grantEncrypt(grantee);
+}
+
+/**
+ * Training container: read datasets and backbones; read and write jobs (status, reports, checkpoints) and models.
+ *
+ * @example
+ * grantTrainingAccess(training.jobRole, data.bucket);
+ */
+export function grantTrainingAccess(grantee: iam.IGrantable, bucket: s3.IBucket): void {
+  addStatements(grantee, bucket, {
+    read: [`${datasets}*`, `${backbones}*`, `${jobs}*`, `${models}*`],
+    write: [`${jobs}*`, `${models}*`],
+    list: [datasets, backbones, jobs, models],
+  });
+  bucket.encryptionKey?.grantEncryptDecrypt(grantee);
+}
+
+interface Access {
+  read: string[];
+  write: string[];
+  list: string[];
+}
+
+function addStatements(grantee: iam.IGrantable, bucket: s3.IBucket, access: Access): void {
+  const statements: iam.PolicyStatement[] = [];
+  if (access.read.length > 0) {
+    statements.push(
+      statement(
+        "ReadObjects",
+        ["s3:GetObject"],
+        access.read.map((p) => bucket.arnForObjects(p)),
+      ),
+    );
+  }
+  if (access.write.length > 0) {
+    // PutObjectTagging: checkpoints are written with the tag the lifecycle rule expires them by.
+    const actions = ["s3:PutObject", "s3:PutObjectTagging", "s3:AbortMultipartUpload"];
+    statements.push(
+      statement(
+        "WriteObjects",
+        actions,
+        access.write.map((p) => bucket.arnForObjects(p)),
+      ),
+    );
+  }
+  if (access.list.length > 0) {
+    const list = statement("ListPrefixes", ["s3:ListBucket"], [bucket.bucketArn]);
+    list.addCondition("StringLike", { "s3:prefix": access.list.map((p) => `${p}*`) });
+    statements.push(list);
+  }
+  for (const s of statements) grantee.grantPrincipal.addToPrincipalPolicy(s);
+}
+
+function statement(sid: string, actions: string[], resources: string[]): iam.PolicyStatement {
+  return new iam.PolicyStatement({ sid, actions, resources });
+}
