@@ -1,0 +1,86 @@
+/**
+ * The AWS path's first hop: an SQS message with S3 events becomes claimed jobs submitted to AWS Batch, whose
+ * container runs `residual worker --job <id>`. Locally the worker consumes the queue itself (see worker.ts).
+ */
+import { BatchClient, SubmitJobCommand } from "@aws-sdk/client-batch";
+import type { ObjectStore } from "../store/object-store.js";
+import { parseDatasetMessage } from "./dataset-event.js";
+import { jobIdFor } from "./job-id.js";
+import { claimJob, updateJobStatus } from "./job-status.js";
+
+/** Starts the training container for a claimed job; returns the Batch job id. */
+export interface JobSubmitter {
+  submit(jobId: string): Promise<string>;
+}
+
+export interface BatchSubmitterOptions {
+  client?: BatchClient;
+  jobQueue: string;
+  jobDefinition: string;
+  /** Bucket the container reads and writes (passed as RESIDUAL_BUCKET). */
+  bucket: string;
+}
+
+/**
+ * A JobSubmitter over AWS Batch. The job id travels both as the `jobId` parameter (for a `Ref::jobId` command)
+ * and as `RESIDUAL_JOB_ID` in the environment.
+ * @example
+ * const submitter = batchSubmitter({ jobQueue: env.RESIDUAL_JOB_QUEUE, jobDefinition: env.RESIDUAL_JOB_DEFINITION, bucket });
+ */
+export function batchSubmitter(opts: BatchSubmitterOptions): JobSubmitter {
+  const client = opts.client ?? new BatchClient({});
+  return {
+    async submit(jobId) {
+      const out = await client.send(
+        new SubmitJobCommand({
+          jobName: `residual-${jobId}`.slice(0, 128),
+          jobQueue: opts.jobQueue,
+          jobDefinition: opts.jobDefinition,
+          parameters: { jobId },
+          containerOverrides: {
+            command: ["worker", "--job", jobId],
+            environment: [
+              { name: "RESIDUAL_JOB_ID", value: jobId },
+              { name: "RESIDUAL_BUCKET", value: opts.bucket },
+            ],
+          },
+        }),
+      );
+      if (!out.jobId) throw new Error(`Batch accepted job ${jobId} without returning its id`);
+      return out.jobId;
+    },
+  };
+}
+
+export interface DispatchResult {
+  submitted: Array<{ jobId: string; batchJobId: string }>;
+  duplicates: string[];
+  ignored: number;
+}
+
+/**
+ * Dispatch one queue message: claim each dataset event's job (only if absent) and submit the new ones.
+ * A duplicate delivery finds the job claimed and submits nothing.
+ * @throws InvalidInputError for a malformed message (the caller reports it as a batch item failure, so it is
+ * retried and ends in the DLQ); infrastructure errors propagate likewise.
+ */
+export async function dispatchMessage(
+  body: string,
+  deps: { store: ObjectStore; submitter: JobSubmitter },
+): Promise<DispatchResult> {
+  const parsed = parseDatasetMessage(body);
+  const result: DispatchResult = { submitted: [], duplicates: [], ignored: parsed.ignored.length };
+  for (const event of parsed.events) {
+    const jobId = jobIdFor(event);
+    const { claimed, status } = await claimJob(deps.store, jobId, event);
+    // A claim whose submission failed earlier has no batchJobId yet: submitting again is the retry.
+    if (!claimed && status.batchJobId) {
+      result.duplicates.push(jobId);
+      continue;
+    }
+    const batchJobId = await deps.submitter.submit(jobId);
+    await updateJobStatus(deps.store, jobId, () => ({ batchJobId }));
+    result.submitted.push({ jobId, batchJobId });
+  }
+  return result;
+}

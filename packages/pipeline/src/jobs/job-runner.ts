@@ -1,0 +1,26 @@
+import type { ObjectStore } from "../store/object-store.js";
+import type { JobProgress, JobStatus } from "./job-status.js";
+
+/** What a job needs to run: its status, the bucket, a way to report progress, and a signal to stop early. */
+export interface JobContext {
+  id: string;
+  status: JobStatus;
+  store: ObjectStore;
+  /** Stops the job (process shutdown); the runner checkpoints and throws or returns early. */
+  signal: AbortSignal;
+  /** Merged into status.json's `progress` (throttled by the caller). */
+  reportProgress(progress: JobProgress): Promise<void>;
+  log(line: string): void;
+}
+
+export interface JobOutcome {
+  model: string;
+  version: string;
+  metrics?: Record<string, number>;
+}
+
+/**
+ * Runs one claimed job to the end: dataset → training → published model. Throws a permanent ResidualError
+ * (DatasetError, InvalidInputError) for bad inputs and anything else for trouble worth a retry.
+ */
+export type JobRunner = (ctx: JobContext) => Promise<JobOutcome>;

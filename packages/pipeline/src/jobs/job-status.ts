@@ -1,0 +1,126 @@
+/**
+ * `jobs/<id>/status.json`: the one document that says where a job is. Created with a conditional write (only if
+ * absent) — that write is the claim — then moved `queued → running → succeeded | failed`.
+ */
+import { z } from "zod";
+import { ConflictError, InvalidInputError, NotFoundError } from "../errors.js";
+import type { ObjectStore } from "../store/object-store.js";
+import type { DatasetEvent } from "./dataset-event.js";
+import { JOB_ID_PATTERN } from "./job-id.js";
+
+export const JOB_STATES = ["queued", "running", "succeeded", "failed"] as const;
+export type JobState = (typeof JOB_STATES)[number];
+
+const progressSchema = z.object({
+  phase: z.string().optional(),
+  epoch: z.number().int().nonnegative(),
+  epochs: z.number().int().nonnegative(),
+  step: z.number().int().nonnegative().optional(),
+  steps: z.number().int().nonnegative().optional(),
+  imagesPerSecond: z.number().optional(),
+  etaSeconds: z.number().optional(),
+  metrics: z.record(z.string(), z.number()).optional(),
+});
+export type JobProgress = z.infer<typeof progressSchema>;
+
+export const jobStatusSchema = z.object({
+  id: z.string().regex(JOB_ID_PATTERN),
+  state: z.enum(JOB_STATES),
+  dataset: z.object({
+    bucket: z.string(),
+    key: z.string(),
+    etag: z.string(),
+    versionId: z.string().optional(),
+    kind: z.enum(["archive", "folder"]),
+  }),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  /** Last sign of life of the worker running it; a stale heartbeat lets a redelivered message take over. */
+  heartbeatAt: z.string().optional(),
+  attempts: z.number().int().nonnegative(),
+  worker: z.string().optional(),
+  batchJobId: z.string().optional(),
+  progress: progressSchema.optional(),
+  result: z
+    .object({ model: z.string(), version: z.string(), metrics: z.record(z.string(), z.number()).optional() })
+    .optional(),
+  error: z.object({ code: z.string(), message: z.string() }).optional(),
+});
+export type JobStatus = z.infer<typeof jobStatusSchema>;
+
+export function statusKey(id: string): string {
+  if (!JOB_ID_PATTERN.test(id))
+    throw new InvalidInputError("invalid_job_id", `not a job id: ${JSON.stringify(id)}`);
+  return `jobs/${id}/status.json`;
+}
+
+const now = (): string => new Date().toISOString();
+
+/**
+ * Claim the job for a dataset event: write `status.json` only if absent.
+ * @returns `{ claimed: true }` with the new status, or `{ claimed: false }` with the status already there.
+ */
+export async function claimJob(
+  store: ObjectStore,
+  id: string,
+  event: DatasetEvent,
+): Promise<{ claimed: boolean; status: JobStatus }> {
+  const t = now();
+  const dataset: JobStatus["dataset"] = {
+    bucket: event.bucket,
+    key: event.key,
+    etag: event.etag,
+    kind: event.kind,
+  };
+  if (event.versionId) dataset.versionId = event.versionId;
+  const status: JobStatus = { id, state: "queued", dataset, createdAt: t, updatedAt: t, attempts: 0 };
+  try {
+    await store.put(statusKey(id), JSON.stringify(status, null, 2), {
+      contentType: "application/json",
+      ifAbsent: true,
+    });
+    return { claimed: true, status };
+  } catch (err) {
+    if (!(err instanceof ConflictError)) throw err;
+    return { claimed: false, status: await readJobStatus(store, id) };
+  }
+}
+
+/** @throws NotFoundError (`job_not_found`) when there is no such job. */
+export async function readJobStatus(store: ObjectStore, id: string): Promise<JobStatus> {
+  const key = statusKey(id);
+  if (!(await store.head(key))) throw new NotFoundError("job_not_found", `no job ${id}`);
+  const parsed = jobStatusSchema.safeParse(JSON.parse((await store.get(key)).toString("utf8")));
+  if (!parsed.success)
+    throw new InvalidInputError("corrupt_status", `jobs/${id}/status.json is not a valid status document`);
+  return parsed.data;
+}
+
+/** Read-modify-write of a job's status (one worker owns a running job, so last-writer-wins is safe here). */
+export async function updateJobStatus(
+  store: ObjectStore,
+  id: string,
+  change: (s: JobStatus) => Partial<JobStatus>,
+): Promise<JobStatus> {
+  const current = await readJobStatus(store, id);
+  const next = jobStatusSchema.parse({ ...current, ...change(current), updatedAt: now() });
+  await store.put(statusKey(id), JSON.stringify(next, null, 2), { contentType: "application/json" });
+  return next;
+}
+
+/** Every job, newest first. Unreadable status documents are skipped, not fatal. */
+export async function listJobs(store: ObjectStore): Promise<JobStatus[]> {
+  const out: JobStatus[] = [];
+  for await (const o of store.list("jobs/")) {
+    if (!/^jobs\/[^/]+\/status\.json$/.test(o.key)) continue;
+    const parsed = jobStatusSchema.safeParse(JSON.parse((await store.get(o.key)).toString("utf8")));
+    if (parsed.success) out.push(parsed.data);
+  }
+  return out.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+}
+
+/** Is a running job's worker still alive (heartbeat within `leaseMs`)? */
+export function isLeaseFresh(status: JobStatus, leaseMs: number, at = Date.now()): boolean {
+  const beat = Date.parse(status.heartbeatAt ?? status.updatedAt);
+  return status.state === "running" && at - beat < leaseMs;
+}

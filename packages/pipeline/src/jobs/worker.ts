@@ -1,0 +1,175 @@
+/**
+ * The job worker. `residual worker --queue <url>` long-polls the queue (SQS, or the local directory queue) and runs
+ * jobs itself; `residual worker --job <id>` runs one job that the AWS dispatcher claimed and handed to Batch.
+ *
+ * Delivery is at-least-once, so every path is idempotent: the job id comes from the upload, `status.json` is
+ * claimed with a conditional write, a duplicate message for a finished or live job is acknowledged and dropped,
+ * and a message redelivered after a worker died (stale heartbeat) resumes the job from its checkpoints.
+ */
+import { hostname } from "node:os";
+import { isResidualError } from "../errors.js";
+import type { JobQueue, QueueMessage } from "../queue/job-queue.js";
+import type { ObjectStore } from "../store/object-store.js";
+import { parseDatasetMessage } from "./dataset-event.js";
+import { jobIdFor } from "./job-id.js";
+import type { JobRunner } from "./job-runner.js";
+import { claimJob, isLeaseFresh, type JobStatus, readJobStatus, updateJobStatus } from "./job-status.js";
+
+export interface WorkerOptions {
+  store: ObjectStore;
+  runner: JobRunner;
+  /** Seconds a received message stays hidden; the heartbeat renews it. @default 300 */
+  visibilityTimeout?: number;
+  /** Seconds between heartbeats (status.json `heartbeatAt` + message visibility). @default 30 */
+  heartbeatSeconds?: number;
+  /** A running job whose heartbeat is older than this is presumed dead and may be taken over. @default 3 × heartbeat */
+  leaseSeconds?: number;
+  workerId?: string;
+  log?: (line: string) => void;
+  signal?: AbortSignal;
+}
+
+export type JobRunResult = "succeeded" | "failed" | "retry" | "skipped";
+
+function settings(o: WorkerOptions) {
+  const heartbeatSeconds = o.heartbeatSeconds ?? 30;
+  return {
+    visibilityTimeout: o.visibilityTimeout ?? 300,
+    heartbeatSeconds,
+    leaseMs: (o.leaseSeconds ?? heartbeatSeconds * 3) * 1000,
+    workerId: o.workerId ?? `${hostname()}:${process.pid}`,
+    log: o.log ?? ((line: string) => process.stderr.write(`${line}\n`)),
+    signal: o.signal ?? new AbortController().signal,
+  };
+}
+
+/** Whether this worker should run a job whose status it found (claimed by someone, maybe itself earlier). */
+function shouldRun(status: JobStatus, leaseMs: number): boolean {
+  if (status.state === "succeeded" || status.state === "failed") return false;
+  return !isLeaseFresh(status, leaseMs);
+}
+
+/**
+ * Run one job by id to the end, keeping its status current. Never throws for the job's own failure.
+ * @param beat called at every heartbeat (the queue path extends the message's visibility there).
+ */
+export async function runJob(
+  id: string,
+  o: WorkerOptions,
+  beat?: () => Promise<void>,
+): Promise<JobRunResult> {
+  const s = settings(o);
+  const current = await readJobStatus(o.store, id);
+  if (!shouldRun(current, s.leaseMs)) {
+    s.log(
+      `job ${id}: ${current.state}${current.state === "running" ? " on a live worker" : ""}; nothing to do`,
+    );
+    return "skipped";
+  }
+  let status = await updateJobStatus(o.store, id, (st) => ({
+    state: "running",
+    attempts: st.attempts + 1,
+    worker: s.workerId,
+    heartbeatAt: new Date().toISOString(),
+  }));
+  const timer = setInterval(() => {
+    void Promise.all([
+      updateJobStatus(o.store, id, () => ({ heartbeatAt: new Date().toISOString() })),
+      beat?.(),
+    ]).catch((err: unknown) => s.log(`job ${id}: heartbeat failed: ${(err as Error).message}`));
+  }, s.heartbeatSeconds * 1000);
+  timer.unref();
+  try {
+    const outcome = await o.runner({
+      id,
+      status,
+      store: o.store,
+      signal: s.signal,
+      log: (line) => s.log(`job ${id}: ${line}`),
+      reportProgress: async (progress) => {
+        status = await updateJobStatus(o.store, id, () => ({
+          progress,
+          heartbeatAt: new Date().toISOString(),
+        }));
+      },
+    });
+    await updateJobStatus(o.store, id, () => ({ state: "succeeded", result: outcome, error: undefined }));
+    s.log(`job ${id}: succeeded → models/${outcome.model}/${outcome.version}`);
+    return "succeeded";
+  } catch (err) {
+    const e = err as Error;
+    const code = isResidualError(err) ? err.code : "internal_error";
+    if (isResidualError(err) && err.permanent) {
+      await updateJobStatus(o.store, id, () => ({ state: "failed", error: { code, message: e.message } }));
+      s.log(`job ${id}: failed [${code}] ${e.message}`);
+      return "failed";
+    }
+    // Transient: hand the job back (stale heartbeat) so the redelivered message resumes it from its checkpoint.
+    await updateJobStatus(o.store, id, () => ({
+      state: "queued",
+      heartbeatAt: new Date(0).toISOString(),
+      error: { code, message: e.message },
+    })).catch(() => undefined);
+    s.log(`job ${id}: will retry [${code}] ${e.message}`);
+    return "retry";
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/**
+ * Handle one queue message. Deletes it when every job in it ended (succeeded, failed for good, duplicate or
+ * ignored); leaves it for redelivery when a job must be retried or the message is malformed — malformed messages
+ * thus reach the DLQ after maxReceiveCount.
+ */
+export async function handleMessage(
+  queue: JobQueue,
+  msg: QueueMessage,
+  o: WorkerOptions,
+): Promise<"deleted" | "left"> {
+  const s = settings(o);
+  let parsed: ReturnType<typeof parseDatasetMessage>;
+  try {
+    parsed = parseDatasetMessage(msg.body);
+  } catch (err) {
+    s.log(`message ${msg.id}: ${(err as Error).message} (receive #${msg.receiveCount}; left for the DLQ)`);
+    return "left";
+  }
+  for (const ig of parsed.ignored) s.log(`message ${msg.id}: ignored ${ig.key ?? "event"} (${ig.reason})`);
+  let retry = false;
+  for (const event of parsed.events) {
+    const id = jobIdFor(event);
+    const { claimed } = await claimJob(o.store, id, event);
+    if (claimed) s.log(`job ${id}: claimed for ${event.bucket}/${event.key}`);
+    const result = await runJob(id, o, () => queue.extendVisibility(msg, s.visibilityTimeout));
+    if (result === "retry") retry = true;
+  }
+  if (retry) return "left";
+  await queue.delete(msg);
+  return "deleted";
+}
+
+/**
+ * Long-poll `queue` and run jobs until `signal` aborts (or, with `maxMessages`, after that many messages).
+ * @example
+ * await runQueueWorker(await openQueue(url), { store, runner: trainingJobRunner() });
+ */
+export async function runQueueWorker(
+  queue: JobQueue,
+  o: WorkerOptions & { maxMessages?: number; waitSeconds?: number },
+) {
+  const s = settings(o);
+  let handled = 0;
+  while (!s.signal.aborted && (o.maxMessages === undefined || handled < o.maxMessages)) {
+    const messages = await queue.receive({
+      waitSeconds: o.waitSeconds ?? 20,
+      max: 1,
+      visibilityTimeout: s.visibilityTimeout,
+    });
+    for (const msg of messages) {
+      await handleMessage(queue, msg, o);
+      handled++;
+    }
+  }
+  return handled;
+}

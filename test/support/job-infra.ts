@@ -1,0 +1,59 @@
+/**
+ * Real S3 + SQS wiring on the moto server, as the CDK stack wires it on AWS: a bucket whose `datasets/` uploads
+ * notify a queue with a dead-letter queue.
+ */
+import { CreateBucketCommand, PutBucketNotificationConfigurationCommand, S3Client } from "@aws-sdk/client-s3";
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { awsTestConfig, uniqueName } from "./aws.js";
+
+export interface JobInfra {
+  bucket: string;
+  queueUrl: string;
+  dlqUrl: string;
+  s3: S3Client;
+  sqs: SQSClient;
+}
+
+export async function createJobInfra(
+  opts: { maxReceiveCount?: number; visibilityTimeout?: number } = {},
+): Promise<JobInfra> {
+  const cfg = awsTestConfig();
+  const s3 = new S3Client(cfg);
+  const sqs = new SQSClient(cfg);
+  const bucket = uniqueName("residual");
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  const dlq = await sqs.send(new CreateQueueCommand({ QueueName: uniqueName("dlq") }));
+  const dlqArn = (
+    await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ["QueueArn"] }))
+  ).Attributes?.QueueArn;
+  const q = await sqs.send(
+    new CreateQueueCommand({
+      QueueName: uniqueName("jobs"),
+      Attributes: {
+        VisibilityTimeout: String(opts.visibilityTimeout ?? 30),
+        RedrivePolicy: JSON.stringify({
+          deadLetterTargetArn: dlqArn,
+          maxReceiveCount: opts.maxReceiveCount ?? 2,
+        }),
+      },
+    }),
+  );
+  const queueArn = (
+    await sqs.send(new GetQueueAttributesCommand({ QueueUrl: q.QueueUrl, AttributeNames: ["QueueArn"] }))
+  ).Attributes?.QueueArn;
+  await s3.send(
+    new PutBucketNotificationConfigurationCommand({
+      Bucket: bucket,
+      NotificationConfiguration: {
+        QueueConfigurations: [
+          {
+            QueueArn: queueArn,
+            Events: ["s3:ObjectCreated:*"],
+            Filter: { Key: { FilterRules: [{ Name: "prefix", Value: "datasets/" }] } },
+          },
+        ],
+      },
+    }),
+  );
+  return { bucket, queueUrl: q.QueueUrl!, dlqUrl: dlq.QueueUrl!, s3, sqs };
+}
