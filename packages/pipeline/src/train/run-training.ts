@@ -1,0 +1,323 @@
+/**
+ * The training loop: the freeze plan's phases, per-epoch train/val metrics, frozen-prefix caching, checkpoints
+ * (every epoch and every `checkpointEveryMs`), resume from the latest checkpoint, early stopping and abort.
+ */
+
+import type { ResNet } from "@residual/resnet";
+import * as tf from "@tensorflow/tfjs-core";
+import { TransientError } from "../errors.js";
+import { createRng, permutation } from "../preprocess/random.js";
+import type { ObjectStore } from "../store/object-store.js";
+import { type EpochRecord, type LoopState, loadLatestCheckpoint, saveCheckpoint } from "./checkpoint.js";
+import { evaluateExamples } from "./evaluate.js";
+import type { TrainingData } from "./examples.js";
+import { frozenPrefixEnd, phaseAt, type ResolvedPhase, resolveFreezePlan } from "./freeze-plan.js";
+import type { JobSpec } from "./job-spec.js";
+import { GroupOptimizer } from "./optimizer.js";
+import { paramGroups } from "./param-groups.js";
+import { type BodyStage, PrefixCache } from "./prefix-cache.js";
+import { learningRate } from "./schedule.js";
+import { trainStep } from "./train-step.js";
+
+export interface TrainingProgress {
+  type: "step" | "epoch" | "checkpoint";
+  epoch: number;
+  epochs: number;
+  step: number;
+  steps: number;
+  phase: number;
+  loss: number;
+  lr: number;
+  imagesPerSec: number;
+  etaSeconds: number;
+  /** The finished epoch's record (type `epoch`). */
+  record?: EpochRecord;
+}
+
+export interface RunTrainingOptions {
+  model: ResNet;
+  spec: JobSpec;
+  data: TrainingData;
+  /** Where checkpoints go (with `checkpointPrefix`, e.g. `jobs/<id>/checkpoints/`); none without. */
+  store?: ObjectStore;
+  checkpointPrefix?: string;
+  /** Mid-epoch checkpoint interval. @default 10 minutes */
+  checkpointEveryMs?: number;
+  signal?: AbortSignal;
+  onProgress?: (p: TrainingProgress) => void;
+  /** Frozen-prefix cache. @default true */
+  cache?: boolean;
+  cacheBudgetBytes?: number;
+  /** Augmented views per image kept in the cache (epoch e uses view e mod views). @default 4 */
+  augmentViews?: number;
+}
+
+export interface TrainingResult {
+  history: EpochRecord[];
+  epochsRun: number;
+  stoppedEarly: boolean;
+  resumedFrom?: { epoch: number; step: number };
+  /** Stage the last phase cached activations after (undefined: no cache). */
+  cachedStage?: string;
+  cachePrecision?: "float32" | "float16";
+}
+
+interface Session {
+  o: RunTrainingOptions;
+  phases: ResolvedPhase[];
+  optimizer: GroupOptimizer;
+  phase?: ResolvedPhase;
+  stage?: BodyStage;
+  trainCache?: PrefixCache;
+  valCache?: PrefixCache;
+  state: LoopState;
+  lastCheckpoint: number;
+  seenImages: number;
+  started: number;
+}
+
+function freshState(): LoopState {
+  return {
+    epoch: 0,
+    step: 0,
+    globalStep: 0,
+    history: [],
+    partial: { lossSum: 0, count: 0, top1: 0, top5: 0 },
+    early: { best: null, bestEpoch: -1, bad: 0 },
+    stopped: false,
+  };
+}
+
+/** Apply the freeze state, optimizer groups and caches of the phase that covers `epoch` (no-op if unchanged). */
+async function enterPhase(s: Session, epoch: number): Promise<void> {
+  const phase = phaseAt(s.phases, epoch);
+  if (s.phase?.index === phase.index) return;
+  const { model, spec, data } = s.o;
+  model.unfreeze(phase.trainable);
+  model.freeze(phase.frozen);
+  s.optimizer.setGroups(paramGroups(model, phase, spec.weightDecay));
+  const stage = s.o.cache === false ? undefined : frozenPrefixEnd(phase, spec.arch);
+  if (stage !== s.stage) {
+    // Unfreezing into the cached prefix (or moving it) invalidates every cached activation.
+    s.trainCache?.dispose();
+    s.valCache?.dispose();
+    const budget = s.o.cacheBudgetBytes;
+    const views = data.augment ? (s.o.augmentViews ?? 4) : 1;
+    const train = stage
+      ? await PrefixCache.create(model, stage, data.train, {
+          views,
+          augment: data.augment,
+          budgetBytes: budget,
+        })
+      : undefined;
+    const val =
+      train && stage
+        ? await PrefixCache.create(model, stage, data.val, { views: 1, augment: false })
+        : undefined;
+    s.trainCache = train;
+    s.valCache = val;
+    s.stage = train ? stage : undefined;
+  }
+  s.phase = phase;
+}
+
+async function stepInput(s: Session, ix: number[], epoch: number): Promise<tf.Tensor4D> {
+  const { train } = s.o.data;
+  if (s.trainCache) return s.trainCache.batch(ix, epoch);
+  const pixels = await train.load(ix, s.o.data.augment ? epoch : undefined);
+  return tf.tensor4d(pixels, [ix.length, train.imageSize, train.imageSize, train.channels]);
+}
+
+function progress(s: Session, type: TrainingProgress["type"], steps: number, loss: number, lr: number) {
+  const { epochs } = s.o.spec;
+  const elapsed = (Date.now() - s.started) / 1000;
+  const rate = elapsed > 0 ? s.seenImages / elapsed : 0;
+  const remaining = (epochs - s.state.epoch) * s.o.data.train.size - s.state.step * s.o.spec.batchSize;
+  s.o.onProgress?.({
+    type,
+    epoch: s.state.epoch,
+    epochs,
+    step: s.state.step,
+    steps,
+    phase: s.phase?.index ?? 0,
+    loss,
+    lr,
+    imagesPerSec: rate,
+    etaSeconds: rate > 0 ? Math.max(0, remaining) / rate : 0,
+  });
+}
+
+async function checkpoint(s: Session, steps: number): Promise<void> {
+  const { store, checkpointPrefix } = s.o;
+  if (!store || checkpointPrefix === undefined) return;
+  await saveCheckpoint(store, checkpointPrefix, s.o.model, s.optimizer, {
+    seed: s.o.spec.seed,
+    phase: s.phase?.index ?? 0,
+    state: s.state,
+  });
+  s.lastCheckpoint = Date.now();
+  progress(s, "checkpoint", steps, Number.NaN, Number.NaN);
+}
+
+/** Batches of the epoch's shuffled order; a trailing batch of one is dropped (BatchNorm needs two). */
+function epochBatches(s: Session, epoch: number): number[][] {
+  const n = s.o.data.train.size;
+  const order = permutation(n, createRng(s.o.spec.seed, "shuffle", epoch));
+  const b = s.o.spec.batchSize;
+  const batches: number[][] = [];
+  for (let i = 0; i < n; i += b) batches.push(Array.from(order.subarray(i, Math.min(n, i + b))));
+  if (batches.length > 1 && batches[batches.length - 1]!.length === 1) batches.pop();
+  return batches;
+}
+
+async function trainEpoch(s: Session, epoch: number): Promise<number> {
+  const { spec, data, signal } = s.o;
+  const batches = epochBatches(s, epoch);
+  const k = data.classNames.length;
+  const schedule = {
+    baseLr: spec.lr,
+    epochs: spec.epochs,
+    warmupEpochs: spec.warmupEpochs,
+    schedule: spec.schedule,
+  };
+  let lr = learningRate(schedule, epoch + 1 / batches.length);
+  for (let step = s.state.step; step < batches.length; step++) {
+    if (signal?.aborted)
+      throw new TransientError("training_aborted", `training aborted at epoch ${epoch} step ${step}`);
+    const ix = batches[step]!;
+    lr = learningRate(schedule, epoch + (step + 1) / batches.length);
+    const x = await stepInput(s, ix, epoch);
+    try {
+      const labels = ix.map((i) => data.train.labels[i]!);
+      const r = await trainStep(s.o.model, s.optimizer, {
+        x,
+        stage: s.stage,
+        labels,
+        numClasses: k,
+        lr,
+        labelSmoothing: spec.labelSmoothing,
+      });
+      const p = s.state.partial;
+      s.state.partial = {
+        lossSum: p.lossSum + r.loss * ix.length,
+        count: p.count + ix.length,
+        top1: p.top1 + r.top1,
+        top5: p.top5 + r.top5,
+      };
+      s.state.step = step + 1;
+      s.state.globalStep++;
+      s.seenImages += ix.length;
+      progress(s, "step", batches.length, r.loss, lr);
+    } finally {
+      x.dispose();
+    }
+    if (Date.now() - s.lastCheckpoint >= (s.o.checkpointEveryMs ?? 600_000) && step + 1 < batches.length) {
+      await checkpoint(s, batches.length);
+    }
+  }
+  return lr;
+}
+
+function earlyStop(s: Session, rec: EpochRecord): boolean {
+  const es = s.o.spec.earlyStopping;
+  if (!es) return false;
+  const value = es.monitor === "val_loss" ? rec.valLoss : -rec.valTop1;
+  const e = s.state.early;
+  if (e.best === null || value < e.best - es.minDelta)
+    s.state.early = { best: value, bestEpoch: rec.epoch, bad: 0 };
+  else s.state.early = { ...e, bad: e.bad + 1 };
+  return s.state.early.bad >= es.patience;
+}
+
+async function finishEpoch(s: Session, epoch: number, lr: number, began: number): Promise<boolean> {
+  const { model, data, spec } = s.o;
+  const k = data.classNames.length;
+  const val = await evaluateExamples(model, data.val, k, { batchSize: spec.batchSize, cache: s.valCache });
+  const p = s.state.partial;
+  const seconds = (Date.now() - began) / 1000;
+  const rec: EpochRecord = {
+    epoch,
+    phase: s.phase?.index ?? 0,
+    lr,
+    trainLoss: p.count ? p.lossSum / p.count : 0,
+    trainTop1: p.count ? p.top1 / p.count : 0,
+    ...(k >= 5 ? { trainTop5: p.count ? p.top5 / p.count : 0 } : {}),
+    valLoss: val.loss,
+    valTop1: val.top1,
+    ...(val.top5 !== undefined ? { valTop5: val.top5 } : {}),
+    seconds,
+    imagesPerSec: seconds > 0 ? p.count / seconds : 0,
+  };
+  s.state.history.push(rec);
+  const stop = earlyStop(s, rec);
+  s.state = {
+    ...s.state,
+    epoch: epoch + 1,
+    step: 0,
+    partial: { lossSum: 0, count: 0, top1: 0, top5: 0 },
+    stopped: stop,
+  };
+  s.o.onProgress?.({
+    type: "epoch",
+    epoch,
+    epochs: spec.epochs,
+    step: 0,
+    steps: 0,
+    phase: rec.phase,
+    loss: rec.trainLoss,
+    lr,
+    imagesPerSec: rec.imagesPerSec,
+    etaSeconds: 0,
+    record: rec,
+  });
+  await checkpoint(s, 0);
+  return stop;
+}
+
+/**
+ * Train `model` in place by `spec` on `data`. Resumes from the latest checkpoint under `checkpointPrefix` when
+ * there is one (same epochs, same history). Aborting (`signal`) throws TransientError `training_aborted` between
+ * steps; the job can resume from its last checkpoint.
+ *
+ * @example
+ * const result = await runTraining({ model, spec, data, store, checkpointPrefix: "jobs/j1/checkpoints/" });
+ * result.history.at(-1)?.valTop1;
+ */
+export async function runTraining(o: RunTrainingOptions): Promise<TrainingResult> {
+  const optimizer = new GroupOptimizer({ kind: o.spec.optimizer, momentum: o.spec.momentum });
+  const s: Session = {
+    o,
+    phases: resolveFreezePlan(o.spec.freeze, o.spec.arch, o.spec.epochs),
+    optimizer,
+    state: freshState(),
+    lastCheckpoint: Date.now(),
+    seenImages: 0,
+    started: Date.now(),
+  };
+  try {
+    const ckpt =
+      o.store && o.checkpointPrefix !== undefined
+        ? await loadLatestCheckpoint(o.store, o.checkpointPrefix, o.model, optimizer)
+        : undefined;
+    if (ckpt) s.state = ckpt.state;
+    const resumedFrom = ckpt ? { epoch: ckpt.state.epoch, step: ckpt.state.step } : undefined;
+    while (s.state.epoch < o.spec.epochs && !s.state.stopped) {
+      const epoch = s.state.epoch;
+      await enterPhase(s, epoch);
+      const began = Date.now();
+      const lr = await trainEpoch(s, epoch);
+      if (await finishEpoch(s, epoch, lr, began)) break;
+    }
+    return {
+      history: s.state.history,
+      epochsRun: s.state.history.length,
+      stoppedEarly: s.state.stopped,
+      ...(resumedFrom ? { resumedFrom } : {}),
+      ...(s.stage ? { cachedStage: s.stage, cachePrecision: s.trainCache?.precision } : {}),
+    };
+  } finally {
+    optimizer.dispose();
+    s.trainCache?.dispose();
+    s.valCache?.dispose();
+  }
+}
