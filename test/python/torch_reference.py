@@ -9,6 +9,9 @@ format is written by hand (8-byte little-endian header length, JSON header, raw 
       DIR/<arch>.logits.npy, DIR/<arch>.features.npy (eval mode), DIR/manifest.json
   torch_reference.py onnx --out DIR [--archs ...]
       DIR/<arch>.onnx (dynamic batch, input "input", output "logits") and DIR/<arch>.safetensors (same weights)
+  torch_reference.py verify --out DIR --archs resnet18 --weights W.safetensors
+      loads W strictly into a torchvision model, prints {"maxAbsDiff": …} of its logits on DIR/input.npy
+      against DIR/<arch>.logits.npy
   torch_reference.py bench --archs resnet18,resnet50 --batches 1,8 [--size 224] [--repeats 5]
       prints one JSON object: {"<arch>@<batch>": ms_per_image, ...}
 """
@@ -107,6 +110,32 @@ def cmd_onnx(args):
         )
 
 
+def read_safetensors(path):
+    with open(path, "rb") as f:
+        raw = f.read()
+    n = int.from_bytes(raw[:8], "little")
+    header = json.loads(raw[8:8 + n])
+    header.pop("__metadata__", None)
+    np_dtypes = {"F32": np.float32, "I64": np.int64}
+    out = {}
+    for name, e in header.items():
+        b, end = e["data_offsets"]
+        arr = np.frombuffer(raw[8 + n + b:8 + n + end], dtype=np_dtypes[e["dtype"]]).reshape(e["shape"])
+        out[name] = torch.from_numpy(arr.copy())
+    return out
+
+
+def cmd_verify(args):
+    arch = args.archs[0]
+    model = getattr(torchvision.models, arch)(weights=None, num_classes=args.num_classes)
+    model.load_state_dict(read_safetensors(args.weights), strict=True)
+    x = torch.from_numpy(np.load(os.path.join(args.out, "input.npy")))
+    with torch.no_grad():
+        logits = model.eval()(x)
+    ref = torch.from_numpy(np.load(os.path.join(args.out, f"{arch}.logits.npy")))
+    json.dump({"maxAbsDiff": float((logits - ref).abs().max())}, sys.stdout)
+
+
 def cmd_bench(args):
     results = {}
     for arch in args.archs:
@@ -126,7 +155,8 @@ def cmd_bench(args):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("command", choices=["reference", "onnx", "bench"])
+    p.add_argument("command", choices=["reference", "onnx", "verify", "bench"])
+    p.add_argument("--weights", default="")
     p.add_argument("--out", default=".")
     p.add_argument("--archs", default="resnet18", type=lambda s: s.split(","))
     p.add_argument("--batch", default=2, type=int)
@@ -141,7 +171,7 @@ def main():
     if args.threads > 0:
         torch.set_num_threads(args.threads)
     os.makedirs(args.out, exist_ok=True)
-    {"reference": cmd_reference, "onnx": cmd_onnx, "bench": cmd_bench}[args.command](args)
+    {"reference": cmd_reference, "onnx": cmd_onnx, "verify": cmd_verify, "bench": cmd_bench}[args.command](args)
 
 
 if __name__ == "__main__":
