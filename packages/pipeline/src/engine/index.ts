@@ -1,0 +1,14 @@
+// Inference engines: the seam (onnx | tfjs) and the one place that picks one.
+export { engineKindFromEnv, loadEngine } from "./create-engine.js";
+export type {
+  ArtifactsLocation,
+  EngineKind,
+  EngineLoader,
+  EngineOutput,
+  InferenceEngine,
+} from "./inference-engine.js";
+export { ENGINE_KINDS } from "./inference-engine.js";
+export { createOnnxEngine, onnxLoader, onnxSessionOptions } from "./onnx-engine.js";
+export { SerialQueue } from "./serial-queue.js";
+export { storeIoHandler } from "./store-io-handler.js";
+export { createTfjsEngine, tfjsLoader } from "./tfjs-engine.js";
