@@ -52,7 +52,13 @@ function window(length: number, before: number, size: number) {
   return { padBefore, padAfter, start };
 }
 
-function placeWindow(t: tf.Tensor4D, beforeH: number, beforeW: number, outH: number, outW: number): tf.Tensor4D {
+function placeWindow(
+  t: tf.Tensor4D,
+  beforeH: number,
+  beforeW: number,
+  outH: number,
+  outW: number,
+): tf.Tensor4D {
   const [, h, w] = t.shape;
   const a = window(h, beforeH, outH);
   const b = window(w, beforeW, outW);
@@ -69,15 +75,26 @@ function placeWindow(t: tf.Tensor4D, beforeH: number, beforeW: number, outH: num
   return tf.slice(padded, [0, a.start, b.start, 0], [-1, outH, outW, -1]);
 }
 
-/** `[KH, KW, Ci, Co]` → spatially flipped `[KH, KW, Co, Ci]`. */
+/**
+ * `[KH, KW, Ci, Co]` → spatially flipped `[KH, KW, Co, Ci]`. Flipping both spatial axes reverses their flattened
+ * product; wasm's Reverse is a slow scalar loop (~180 ms for 3×3×256×512), so the reversal is a matMul with the
+ * K×K exchange matrix instead (exact: every output is one input times 1 plus zeros), then a fast transpose.
+ */
 export function flipFilter(filter: tf.Tensor4D): tf.Tensor4D {
   return tf.tidy(() => {
     const [kh, kw, ci, co] = filter.shape;
-    // Flipping both spatial axes is reversing their flattened product: one reverse on a leading axis.
-    const flat = tf.reshape(filter, [kh * kw, ci, co]) as tf.Tensor3D;
-    const flipped = kh * kw === 1 ? flat : tf.reverse(flat, 0);
-    return tf.reshape(tf.transpose(flipped, [0, 2, 1]), [kh, kw, co, ci]);
+    const k = kh * kw;
+    const flat = tf.reshape(filter, [k, ci * co]) as tf.Tensor2D;
+    const flipped = k === 1 ? flat : tf.matMul(exchangeMatrix(k), flat);
+    return tf.reshape(tf.transpose(tf.reshape(flipped, [k, ci, co]), [0, 2, 1]), [kh, kw, co, ci]);
   });
+}
+
+/** The K×K anti-diagonal identity: row i picks input row K-1-i. */
+function exchangeMatrix(k: number): tf.Tensor2D {
+  const values = new Float32Array(k * k);
+  for (let i = 0; i < k; i++) values[i * k + (k - 1 - i)] = 1;
+  return tf.tensor2d(values, [k, k]);
 }
 
 /** Input gradient of a 1×1 conv: `dy · Wᵀ` on the strided positions, zeros elsewhere. */
