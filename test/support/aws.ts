@@ -28,3 +28,29 @@ export function awsTestConfig(): {
 export function uniqueName(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 }
+
+/**
+ * Create an IAM role on moto (AWS Batch there checks that service roles exist). Uses IAM's query API directly so
+ * the tests need no IAM SDK client; moto routes the call by the credential scope in the Authorization header.
+ */
+export async function createTestRole(name: string): Promise<string> {
+  const body = new URLSearchParams({
+    Action: "CreateRole",
+    Version: "2010-05-08",
+    RoleName: name,
+    AssumeRolePolicyDocument: JSON.stringify({ Version: "2012-10-17", Statement: [] }),
+  });
+  const res = await fetch(`${motoEndpoint()}/`, {
+    method: "POST",
+    body,
+    headers: {
+      "content-type": "application/x-www-form-urlencoded",
+      authorization:
+        "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=x",
+    },
+  });
+  const text = await res.text();
+  const arn = /<Arn>([^<]+)<\/Arn>/.exec(text)?.[1];
+  if (!res.ok || !arn) throw new Error(`CreateRole on moto failed (${res.status}): ${text.slice(0, 300)}`);
+  return arn;
+}

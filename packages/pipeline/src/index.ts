@@ -31,3 +31,18 @@ export { DEFAULT_TRAIN_AUGMENT, preprocessTrain, TrainAugmentSchema } from "./pr
 export type { Rng } from "./preprocess/random.js";
 export { createRng, permutation } from "./preprocess/random.js";
 export { randomResizedCropBox } from "./preprocess/random-resized-crop.js";
+export type { JobQueue, QueueMessage, ReceiveOptions } from "./queue/job-queue.js";
+export { heartbeat, type HeartbeatOptions } from "./queue/heartbeat.js";
+export { LocalQueue, type LocalQueueOptions } from "./queue/local-queue.js";
+export { SqsQueue, type SqsQueueConfig } from "./queue/sqs-queue.js";
+export { openQueue, type OpenQueueOptions } from "./queue/open-queue.js";
+export type { DatasetEvent, IgnoredReason, ParsedMessage } from "./jobs/dataset-event.js";
+export { ARCHIVE_SUFFIXES, classifyKey, DATASET_PREFIX, MARKER_FILE, parseDatasetMessage } from "./jobs/dataset-event.js";
+export { datasetName, JOB_ID_PATTERN, jobIdFor } from "./jobs/job-id.js";
+export type { JobProgress, JobState, JobStatus } from "./jobs/job-status.js";
+export { claimJob, JOB_STATES, jobStatusSchema, listJobs, readJobStatus, statusKey, updateJobStatus } from "./jobs/job-status.js";
+export type { JobContext, JobOutcome, JobRunner } from "./jobs/job-runner.js";
+export type { BatchSubmitterOptions, DispatchResult, JobSubmitter } from "./jobs/dispatcher.js";
+export { batchSubmitter, dispatchMessage } from "./jobs/dispatcher.js";
+export type { JobRunResult, WorkerOptions } from "./jobs/worker.js";
+export { handleMessage, runJob, runQueueWorker } from "./jobs/worker.js";

@@ -10,7 +10,7 @@ import { claimJob, updateJobStatus } from "./job-status.js";
 
 /** Starts the training container for a claimed job; returns the Batch job id. */
 export interface JobSubmitter {
-  submit(jobId: string): Promise<string>;
+  submit(jobId: string, datasetKey: string): Promise<string>;
 }
 
 export interface BatchSubmitterOptions {
@@ -22,26 +22,27 @@ export interface BatchSubmitterOptions {
 }
 
 /**
- * A JobSubmitter over AWS Batch. The job id travels both as the `jobId` parameter (for a `Ref::jobId` command)
- * and as `RESIDUAL_JOB_ID` in the environment.
+ * A JobSubmitter over AWS Batch. The job id travels both as the `jobId` parameter (the job definition's command is
+ * `--job Ref::jobId`, see cdk/lib/training.ts) and as `RESIDUAL_JOB_ID` in the environment (cdk/lib/env-contract.ts).
  * @example
  * const submitter = batchSubmitter({ jobQueue: env.RESIDUAL_JOB_QUEUE, jobDefinition: env.RESIDUAL_JOB_DEFINITION, bucket });
  */
 export function batchSubmitter(opts: BatchSubmitterOptions): JobSubmitter {
   const client = opts.client ?? new BatchClient({});
   return {
-    async submit(jobId) {
+    async submit(jobId, datasetKey) {
       const out = await client.send(
         new SubmitJobCommand({
           jobName: `residual-${jobId}`.slice(0, 128),
           jobQueue: opts.jobQueue,
           jobDefinition: opts.jobDefinition,
           parameters: { jobId },
+          // The job definition's command is `--job Ref::jobId` after the `residual worker` entrypoint.
           containerOverrides: {
-            command: ["worker", "--job", jobId],
             environment: [
               { name: "RESIDUAL_JOB_ID", value: jobId },
               { name: "RESIDUAL_BUCKET", value: opts.bucket },
+              { name: "RESIDUAL_DATASET_KEY", value: datasetKey },
             ],
           },
         }),
@@ -78,7 +79,7 @@ export async function dispatchMessage(
       result.duplicates.push(jobId);
       continue;
     }
-    const batchJobId = await deps.submitter.submit(jobId);
+    const batchJobId = await deps.submitter.submit(jobId, event.key);
     await updateJobStatus(deps.store, jobId, () => ({ batchJobId }));
     result.submitted.push({ jobId, batchJobId });
   }
