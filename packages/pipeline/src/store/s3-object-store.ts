@@ -21,6 +21,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import { TransientError } from "../errors.js";
+import { mapAwsError } from "./aws-errors.js";
 import { bodyBytes, isReadable, normalizeEtag, type PutBody } from "./body.js";
 import { assertValidKey, assertValidPrefix } from "./keys.js";
 import type { ListPage, ObjectInfo, ObjectStore, PutOptions } from "./object-store.js";
@@ -31,7 +32,6 @@ import {
   type ResolvedS3Config,
   type S3ObjectStoreConfig,
 } from "./s3-config.js";
-import { mapAwsError } from "./s3-errors.js";
 
 /** Counts bytes of a streamed body so `put` can report the size without buffering. */
 function byteCounter(): Transform & { bytes: number } {

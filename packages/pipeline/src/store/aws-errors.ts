@@ -68,6 +68,11 @@ export function mapAwsError(err: unknown, what: string): ResidualError {
   if (name === "QueueDoesNotExist" || name === "AWS.SimpleQueueService.NonExistentQueue") {
     return new NotFoundError("queue_not_found", `${detail}: the queue does not exist.`, { cause: err });
   }
+  if (name.endsWith("MessageNotInflight") || name.endsWith("ReceiptHandleIsInvalid")) {
+    return new NotFoundError("message_not_inflight", `${detail}: the message is no longer in flight.`, {
+      cause: err,
+    });
+  }
   if (name === "NoSuchKey" || name === "NotFound" || status === 404) {
     return new NotFoundError("object_not_found", `${detail}: no such object.`, { cause: err });
   }
