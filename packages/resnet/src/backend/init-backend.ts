@@ -21,6 +21,8 @@ export interface InitBackendOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** Receives the one log line about the choice. @default a line on stderr */
   logger?: (line: string) => void;
+  /** Choose again even when an earlier call already chose (and logged) a backend. @default false */
+  fresh?: boolean;
   /** Loads a backend package; injectable so tests can simulate missing packages. @default dynamic `import()` */
   importModule?: (specifier: string) => Promise<unknown>;
 }
@@ -167,7 +169,8 @@ export async function initBackend(opts: InitBackendOptions = {}): Promise<Backen
   const forced = parseOverride(env);
   await ensureGradients();
   const current = chosen;
-  if (current !== undefined && reusable(current, forced, opts.allowCpu ?? false)) return { ...current };
+  if (current !== undefined && !opts.fresh && reusable(current, forced, opts.allowCpu ?? false))
+    return { ...current };
   const choice = forced
     ? await chooseForced(forced, importModule)
     : await chooseAuto(opts.allowCpu ?? false, importModule);
