@@ -8,7 +8,10 @@ import { formatCliError } from "./errors.js";
 type Registrar = (program: Command) => void;
 
 /** Command modules, in the order `--help` lists them. */
-const COMMANDS: Array<() => Promise<{ register: Registrar }>> = [];
+const COMMANDS: Array<() => Promise<{ register: Registrar }>> = [
+  () => import("./commands/upload.js"),
+  () => import("./commands/jobs.js"),
+];
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command("residual")

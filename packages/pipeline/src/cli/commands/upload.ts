@@ -1,0 +1,34 @@
+/** `residual upload <dir|archive> [--name N] [--store URL]`: put a dataset where uploads start jobs. */
+import type { Command } from "commander";
+import { jobIdFor } from "../../jobs/job-id.js";
+import { uploadDataset } from "../../jobs/upload.js";
+import { openCliStore, storeLocation, withStoreOption } from "../store-option.js";
+
+export function register(program: Command): void {
+  withStoreOption(
+    program
+      .command("upload <path>")
+      .description(
+        "upload a dataset archive (.zip/.tar/.tar.gz) or a folder of class folders; this starts a fine-tuning job",
+      ),
+  )
+    .option("--name <name>", "dataset (and model) name; default: the archive or folder name")
+    .option("--json", "machine-readable output")
+    .action(async (path: string, opts: { store?: string; name?: string; json?: boolean }) => {
+      const store = openCliStore(opts.store);
+      const res = await uploadDataset(store, path, opts.name ? { name: opts.name } : {});
+      const head = await store.head(res.key);
+      const bucket = storeLocation(opts.store).startsWith("s3://")
+        ? new URL(storeLocation(opts.store)).host
+        : "local";
+      const jobId = head ? jobIdFor({ bucket, key: res.key, etag: head.etag }) : undefined;
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify({ ...res, store: store.url, jobId })}\n`);
+        return;
+      }
+      process.stdout.write(
+        `uploaded ${res.files} file(s), ${res.bytes} bytes → ${store.url}/${res.key}\n` +
+          (jobId ? `job: ${jobId}  (follow it with: residual jobs show ${jobId})\n` : ""),
+      );
+    });
+}
