@@ -1,0 +1,71 @@
+/**
+ * Adapts a validated Dataset (samples that reference bytes in the store or a work dir) to the trainer's
+ * TrainingExamples: train batches use the train transform with a PRNG keyed by (seed, index, view), so view v of
+ * image i is the same pixels in every process; val batches use the eval transform. Bytes are read per batch
+ * (never all held at once).
+ */
+import type { Dataset, Sample } from "../dataset/types.js";
+import { readRef } from "../dataset/validate.js";
+import { preprocessEval } from "../preprocess/eval.js";
+import { createRng } from "../preprocess/random.js";
+import type { PreprocessSpec } from "../preprocess/spec.js";
+import { preprocessTrain } from "../preprocess/train.js";
+import type { ObjectStore } from "../store/object-store.js";
+import type { TrainingData, TrainingExamples } from "./examples.js";
+
+export interface DatasetExamplesOptions {
+  preprocess: PreprocessSpec;
+  /** Apply train augmentation to train views. @default true */
+  augment?: boolean;
+  seed: number;
+}
+
+function examples(
+  store: ObjectStore,
+  samples: Sample[],
+  opts: DatasetExamplesOptions,
+  augment: boolean,
+): TrainingExamples {
+  const { preprocess: spec, seed } = opts;
+  const per = spec.size * spec.size * spec.inChannels;
+  return {
+    size: samples.length,
+    labels: samples.map((s) => s.label),
+    imageSize: spec.size,
+    channels: spec.inChannels,
+    async load(indices, view) {
+      const out = new Float32Array(indices.length * per);
+      await Promise.all(
+        indices.map(async (i, j) => {
+          const bytes = await readRef(store, samples[i]!.ref);
+          if (augment && view !== undefined) {
+            await preprocessTrain(bytes, spec, createRng(seed, "view", i, view), undefined, out, j * per);
+          } else {
+            await preprocessEval(bytes, spec, { out, offset: j * per });
+          }
+        }),
+      );
+      return out;
+    },
+  };
+}
+
+/**
+ * TrainingData over a Dataset.
+ *
+ * @example
+ * const data = datasetTrainingData(store, dataset, { preprocess: resolvePreprocessSpec({ size: 160 }), seed: 0 });
+ */
+export function datasetTrainingData(
+  store: ObjectStore,
+  dataset: Dataset,
+  opts: DatasetExamplesOptions,
+): TrainingData {
+  const augment = opts.augment ?? true;
+  return {
+    classNames: [...dataset.classes],
+    train: examples(store, dataset.train, opts, augment),
+    val: examples(store, dataset.val, opts, false),
+    augment,
+  };
+}

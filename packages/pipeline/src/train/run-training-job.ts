@@ -1,0 +1,188 @@
+/**
+ * One training job end to end: parse the spec (before any compute), build the starting model, train with
+ * checkpoints under `jobs/<id>/checkpoints/` (resuming when they exist), evaluate, and publish the version:
+ * `model.json` + `weights.bin`, `model.onnx`, `labels.json`, `preprocess.json`, `metrics.json`, `calibration.json`,
+ * `centroids.json`, `curves.svg`, `confusion.svg`, `model-card.md`, `job.json`, then `latest`.
+ */
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { exportOnnx, type ResNet } from "@residual/resnet";
+import type { Dataset } from "../dataset/types.js";
+import { resolvePreprocessSpec } from "../preprocess/spec.js";
+import { newVersionId, type PublishedModel, publishModel } from "../registry/index.js";
+import type { ObjectStore } from "../store/object-store.js";
+import { trainingModel } from "./backbone.js";
+import { datasetTrainingData } from "./dataset-examples.js";
+import type { TrainingData } from "./examples.js";
+import { type FinalMetrics, finalMetrics } from "./final-metrics.js";
+import { type JobSpec, parseJobSpec } from "./job-spec.js";
+import { modelCard } from "./model-card.js";
+import { runTraining, type TrainingProgress, type TrainingResult } from "./run-training.js";
+import { confusionMatrixSvg, trainingCurvesSvg } from "./svg-charts.js";
+
+export interface TrainingJobOptions {
+  /** The bucket: dataset bytes, `jobs/<id>/checkpoints/`, and (by default) `models/`. */
+  store: ObjectStore;
+  jobId: string;
+  dataset: Dataset;
+  /** The `residual.json` value. @default dataset.spec */
+  spec?: unknown;
+  /** Where the model is published. @default store */
+  publishStore?: ObjectStore;
+  /** @default a new version id */
+  version?: string;
+  signal?: AbortSignal;
+  onProgress?: (p: TrainingProgress) => void;
+  /** Train-time augmentation. @default true */
+  augment?: boolean;
+  /** Images to train on instead of the dataset's files (tests, benchmarks); the dataset still names classes. */
+  data?: TrainingData;
+  checkpointEveryMs?: number;
+}
+
+export interface TrainingJobResult {
+  model: string;
+  version: string;
+  files: string[];
+  spec: JobSpec;
+  training: TrainingResult;
+  metrics: FinalMetrics;
+}
+
+/** Directory name of `jobs/<id>/checkpoints/`. */
+export function checkpointPrefix(jobId: string): string {
+  return `jobs/${jobId}/checkpoints/`;
+}
+
+async function tfjsFiles(model: ResNet): Promise<Record<string, Buffer>> {
+  const dir = await mkdtemp(join(tmpdir(), "residual-model-"));
+  try {
+    await model.save(dir);
+    const out: Record<string, Buffer> = {};
+    for (const f of await readdir(dir)) out[f] = await readFile(join(dir, f));
+    return out;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function metricsJson(training: TrainingResult, m: FinalMetrics): string {
+  const { val } = m;
+  const summary = { top1: val.top1, top5: val.top5, macroF1: val.macroF1, nll: val.nll, ece: val.ece };
+  const calibrated = { temperature: m.temperature, ece: m.calibratedEce, nll: m.calibratedNll };
+  const body = {
+    val: summary,
+    calibrated,
+    perClass: val.perClass,
+    confusion: val.confusion,
+    history: training.history,
+  };
+  return JSON.stringify(
+    { ...body, epochsRun: training.epochsRun, stoppedEarly: training.stoppedEarly },
+    null,
+    2,
+  );
+}
+
+interface Artefacts {
+  o: TrainingJobOptions;
+  spec: JobSpec;
+  model: ResNet;
+  data: TrainingData;
+  training: TrainingResult;
+  metrics: FinalMetrics;
+  version: string;
+}
+
+async function modelFiles(a: Artefacts): Promise<Record<string, Buffer | string>> {
+  const { spec, data, training, metrics, o } = a;
+  const pre = resolvePreprocessSpec({ size: spec.imageSize });
+  const preprocess = {
+    size: pre.size,
+    resize: pre.resize,
+    mean: pre.mean,
+    std: pre.std,
+    interpolation: "bilinear",
+  };
+  const card = modelCard({
+    name: spec.name,
+    version: a.version,
+    jobId: o.jobId,
+    spec,
+    classNames: data.classNames,
+    trainCount: data.train.size,
+    valCount: data.val.size,
+    history: training.history,
+    metrics,
+    stoppedEarly: training.stoppedEarly,
+  });
+  const job = {
+    jobId: o.jobId,
+    spec,
+    dataset: { source: o.dataset.report.source, hash: o.dataset.hash },
+    training,
+  };
+  return {
+    ...(await tfjsFiles(a.model)),
+    "model.onnx": Buffer.from(exportOnnx(a.model)),
+    "labels.json": JSON.stringify(data.classNames),
+    "preprocess.json": JSON.stringify(preprocess),
+    "metrics.json": metricsJson(training, metrics),
+    "calibration.json": JSON.stringify(metrics.calibration),
+    "centroids.json": JSON.stringify(metrics.centroids),
+    "curves.svg": trainingCurvesSvg(training.history),
+    "confusion.svg": confusionMatrixSvg(metrics.val.confusion, data.classNames),
+    "model-card.md": card,
+    "job.json": JSON.stringify(job, null, 2),
+  };
+}
+
+/**
+ * Run a training job and publish its model. Throws InvalidInputError `invalid_job_spec` (every issue listed)
+ * before any compute, TransientError `training_aborted` when `signal` fires (resume by calling again).
+ *
+ * @example
+ * const { model, version } = await runTrainingJob({ store, jobId: "flowers-1a2b", dataset });
+ */
+export async function runTrainingJob(o: TrainingJobOptions): Promise<TrainingJobResult> {
+  const spec = parseJobSpec(o.spec ?? o.dataset.spec ?? {});
+  const data =
+    o.data ??
+    datasetTrainingData(o.store, o.dataset, {
+      preprocess: resolvePreprocessSpec({ size: spec.imageSize }),
+      augment: o.augment ?? true,
+      seed: spec.seed,
+    });
+  const model = await trainingModel(o.store, spec, data.classNames.length);
+  try {
+    const training = await runTraining({
+      model,
+      spec,
+      data,
+      store: o.store,
+      checkpointPrefix: checkpointPrefix(o.jobId),
+      ...(o.checkpointEveryMs !== undefined ? { checkpointEveryMs: o.checkpointEveryMs } : {}),
+      ...(o.signal ? { signal: o.signal } : {}),
+      ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+    });
+    const metrics = await finalMetrics(model, data, spec.batchSize);
+    const version = o.version ?? newVersionId();
+    const files = await modelFiles({ o, spec, model, data, training, metrics, version });
+    const published: PublishedModel = await publishModel(o.publishStore ?? o.store, {
+      name: spec.name,
+      version,
+      files,
+    });
+    return {
+      model: published.name,
+      version: published.version,
+      files: published.files,
+      spec,
+      training,
+      metrics,
+    };
+  } finally {
+    model.dispose();
+  }
+}

@@ -1,0 +1,145 @@
+import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { initBackend } from "@residual/resnet";
+import sharp from "sharp";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { Dataset, Sample } from "../../../packages/pipeline/src/dataset/types.js";
+import { InvalidInputError } from "../../../packages/pipeline/src/errors.js";
+import { S3ObjectStore } from "../../../packages/pipeline/src/store/s3-object-store.js";
+import { runTrainingJob } from "../../../packages/pipeline/src/train/run-training-job.js";
+import { awsTestConfig, uniqueName } from "../../support/aws.js";
+
+const CLASSES = ["red", "green", "blue"];
+const COLORS = [
+  [220, 40, 40],
+  [40, 200, 60],
+  [50, 60, 220],
+];
+
+async function png(c: number, i: number): Promise<Buffer> {
+  const [r, g, b] = COLORS[c]!;
+  const jitter = (v: number) => Math.max(0, Math.min(255, v + ((i * 37) % 50) - 25));
+  return sharp({
+    create: {
+      width: 40,
+      height: 36,
+      channels: 3,
+      background: { r: jitter(r!), g: jitter(g!), b: jitter(b!) },
+    },
+  })
+    .png()
+    .toBuffer();
+}
+
+async function uploadDataset(store: S3ObjectStore): Promise<Dataset> {
+  const samples = async (split: string, count: number): Promise<Sample[]> => {
+    const out: Sample[] = [];
+    for (let c = 0; c < CLASSES.length; c++) {
+      for (let i = 0; i < count; i++) {
+        const key = `datasets/colors/${split}/${CLASSES[c]}/${i}.png`;
+        await store.put(key, await png(c, i + (split === "val" ? 100 : 0)));
+        out.push({ ref: { kind: "store", key }, label: c, path: key, digest: key, width: 40, height: 36 });
+      }
+    }
+    return out;
+  };
+  const train = await samples("train", 8);
+  const val = await samples("val", 4);
+  const counts = Object.fromEntries(CLASSES.map((c) => [c, 8]));
+  return {
+    classes: CLASSES,
+    train,
+    val,
+    hash: "test",
+    report: {
+      source: "datasets/colors/",
+      format: "folder",
+      classes: CLASSES,
+      counts: { train: counts, val: Object.fromEntries(CLASSES.map((c) => [c, 4])) },
+      totals: { train: train.length, val: val.length, skipped: 0 },
+      valSource: "given",
+      skipped: [],
+      warnings: [],
+      timingsMs: {},
+    },
+  };
+}
+
+const SPEC = {
+  name: "colors",
+  arch: "cifar_resnet20",
+  imageSize: 32,
+  epochs: 3,
+  batchSize: 8,
+  optimizer: "adamw",
+  lr: 0.03,
+  freeze: [{ epochs: 3, train: ["fc"] }],
+};
+
+let store: S3ObjectStore;
+let dataset: Dataset;
+beforeAll(async () => {
+  await initBackend({ logger: () => {} });
+  const bucket = uniqueName("train");
+  await new S3Client(awsTestConfig()).send(new CreateBucketCommand({ Bucket: bucket }));
+  store = new S3ObjectStore({ ...awsTestConfig(), bucket });
+  dataset = await uploadDataset(store);
+});
+
+describe("runTrainingJob (moto S3)", () => {
+  it("rejects an invalid spec before any compute, listing every issue", async () => {
+    const err = await runTrainingJob({
+      store,
+      jobId: "bad-1",
+      dataset,
+      spec: { ...SPEC, epochs: 0, lr: -1, colour: 1 },
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InvalidInputError);
+    expect((err as InvalidInputError).issues?.length).toBeGreaterThanOrEqual(3);
+    expect(await store.head("jobs/bad-1/checkpoints/latest.json")).toBeUndefined();
+  });
+
+  it("trains, checkpoints and publishes every model file", async () => {
+    const events: string[] = [];
+    const result = await runTrainingJob({
+      store,
+      jobId: "colors-1",
+      dataset,
+      spec: SPEC,
+      onProgress: (p) => events.push(p.type),
+    });
+    expect(result.training.history).toHaveLength(3);
+    expect(result.training.cachedStage).toBe("layer3");
+    expect(events.filter((e) => e === "epoch")).toHaveLength(3);
+    const prefix = `models/colors/${result.version}/`;
+    for (const f of [
+      "model.json",
+      "weights.bin",
+      "model.onnx",
+      "labels.json",
+      "preprocess.json",
+      "metrics.json",
+    ]) {
+      expect(await store.head(`${prefix}${f}`), f).toBeDefined();
+    }
+    for (const f of [
+      "calibration.json",
+      "centroids.json",
+      "curves.svg",
+      "confusion.svg",
+      "model-card.md",
+      "job.json",
+    ]) {
+      expect(await store.head(`${prefix}${f}`), f).toBeDefined();
+    }
+    expect(JSON.parse((await store.get(`${prefix}labels.json`)).toString())).toEqual(CLASSES);
+    const metrics = JSON.parse((await store.get(`${prefix}metrics.json`)).toString());
+    expect(metrics.perClass).toHaveLength(3);
+    expect(metrics.confusion.flat().reduce((a: number, b: number) => a + b, 0)).toBe(12);
+    const centroids = JSON.parse((await store.get(`${prefix}centroids.json`)).toString());
+    expect(centroids.centroids[0]).toHaveLength(64);
+    expect((await store.get(`${prefix}confusion.svg`)).toString()).toContain("<svg");
+    expect((await store.get(`${prefix}model-card.md`)).toString()).toContain("## Limits");
+    expect(await store.head("jobs/colors-1/checkpoints/latest.json")).toBeDefined();
+    expect(await store.head("models/colors/latest")).toBeDefined();
+  });
+});
