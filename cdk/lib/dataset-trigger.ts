@@ -53,8 +53,9 @@ export class DatasetTrigger extends Construct {
   public readonly deadLetterQueue: sqs.Queue;
 
   constructor(scope: Construct, id: string, props: DatasetTriggerProps) {
-    super(scope, id);
+    // Validate before the node joins the tree: a rejected construct leaves nothing behind in its scope.
     validate(props);
+    super(scope, id);
     this.deadLetterQueue = new sqs.Queue(this, "DeadLetterQueue", {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,

@@ -52,15 +52,8 @@ export class Dispatcher extends Construct {
   public readonly role: iam.Role;
 
   constructor(scope: Construct, id: string, props: DispatcherProps) {
+    validate(props);
     super(scope, id);
-    const problems: string[] = [];
-    checkIntegerRange(problems, "batchSize", props.batchSize, 1, 10_000);
-    checkIntegerRange(problems, "maxBatchingWindow (seconds)", props.maxBatchingWindow?.toSeconds(), 0, 300);
-    checkIntegerRange(problems, "timeout (seconds)", props.timeout?.toSeconds(), 1, 900);
-    if ((props.batchSize ?? 10) > 10 && props.maxBatchingWindow?.toSeconds() === 0) {
-      problems.push("batchSize above 10 needs a maxBatchingWindow above 0 seconds");
-    }
-    assertNoProblems("Dispatcher props", problems);
     const fn = new ResidualFunction(this, "Handler", {
       handler: "dispatch",
       memorySize: 512,
@@ -90,4 +83,15 @@ export class Dispatcher extends Construct {
       }),
     );
   }
+}
+
+function validate(props: DispatcherProps): void {
+  const problems: string[] = [];
+  checkIntegerRange(problems, "batchSize", props.batchSize, 1, 10_000);
+  checkIntegerRange(problems, "maxBatchingWindow (seconds)", props.maxBatchingWindow?.toSeconds(), 0, 300);
+  checkIntegerRange(problems, "timeout (seconds)", props.timeout?.toSeconds(), 1, 900);
+  if ((props.batchSize ?? 10) > 10 && props.maxBatchingWindow?.toSeconds() === 0) {
+    problems.push("batchSize above 10 needs a maxBatchingWindow above 0 seconds");
+  }
+  assertNoProblems("Dispatcher props", problems);
 }

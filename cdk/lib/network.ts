@@ -34,17 +34,12 @@ export class Network extends Construct {
   /** The VPC training instances launch in. */
   public readonly vpc: ec2.IVpc;
   /** Which subnets they launch in. */
-  public readonly subnets: ec2.SubnetSelection = { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
+  public readonly subnets: ec2.SubnetSelection;
 
   constructor(scope: Construct, id: string, props: NetworkProps = {}) {
+    validate(props);
     super(scope, id);
-    const problems: string[] = [];
-    checkIntegerRange(problems, "maxAzs", props.maxAzs, 1, 6);
-    checkIntegerRange(problems, "natGateways", props.natGateways, 1, 6);
-    if (props.vpc && (props.maxAzs !== undefined || props.natGateways !== undefined)) {
-      problems.push("maxAzs and natGateways only apply to a new VPC; drop them or drop vpc");
-    }
-    assertNoProblems("Network props", problems);
+    this.subnets = { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
     this.vpc = props.vpc ?? this.createVpc(props);
   }
 
@@ -65,4 +60,14 @@ export class Network extends Construct {
     vpc.addFlowLog("FlowLog", { destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogs) });
     return vpc;
   }
+}
+
+function validate(props: NetworkProps): void {
+  const problems: string[] = [];
+  checkIntegerRange(problems, "maxAzs", props.maxAzs, 1, 6);
+  checkIntegerRange(problems, "natGateways", props.natGateways, 1, 6);
+  if (props.vpc && (props.maxAzs !== undefined || props.natGateways !== undefined)) {
+    problems.push("maxAzs and natGateways only apply to a new VPC; drop them or drop vpc");
+  }
+  assertNoProblems("Network props", problems);
 }

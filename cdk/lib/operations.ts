@@ -44,13 +44,15 @@ export interface OperationsProps {
  */
 export class Operations extends Construct {
   public readonly topic: sns.Topic;
-  public readonly alarms: cloudwatch.Alarm[] = [];
+  public readonly alarms: cloudwatch.Alarm[];
   /** EventBridge rule matching FAILED jobs of the job queue. */
   public readonly failedJobsRule: events.Rule;
 
   constructor(scope: Construct, id: string, props: OperationsProps) {
-    super(scope, id);
+    // Validate before the node joins the tree: a rejected construct leaves nothing behind in its scope.
     validate(props);
+    super(scope, id);
+    this.alarms = [];
     // A customer-managed key: CloudWatch and EventBridge cannot publish to a topic under the AWS-managed SNS key.
     const key = new kms.Key(this, "TopicKey", {
       enableKeyRotation: true,

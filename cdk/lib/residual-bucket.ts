@@ -60,8 +60,9 @@ export class ResidualBucket extends Construct {
   public readonly encryptionKey: kms.Key | undefined;
 
   constructor(scope: Construct, id: string, props: ResidualBucketProps = {}) {
-    super(scope, id);
+    // Validate before the node joins the tree: a rejected construct leaves nothing behind in its scope.
     validate(props);
+    super(scope, id);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     this.accessLogsBucket = new s3.Bucket(this, "AccessLogs", {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,

@@ -96,8 +96,9 @@ export class Serving extends Construct {
   public readonly accessLogs: logs.LogGroup;
 
   constructor(scope: Construct, id: string, props: ServingProps) {
-    super(scope, id);
+    // Validate before the node joins the tree: a rejected construct leaves nothing behind in its scope.
     validate(props);
+    super(scope, id);
     this.functions = {
       embed: this.inferenceFunction("Embed", "embed", props),
       classify: this.inferenceFunction("Classify", "classify", props),

@@ -94,8 +94,9 @@ export class Training extends Construct {
   public readonly logGroup: logs.LogGroup;
 
   constructor(scope: Construct, id: string, props: TrainingProps) {
-    super(scope, id);
+    // Validate before the node joins the tree: a rejected construct leaves nothing behind in its scope.
     validate(props);
+    super(scope, id);
     const spot = props.spot ?? false;
     this.computeEnvironment = new batch.ManagedEc2EcsComputeEnvironment(this, "ComputeEnvironment", {
       vpc: props.vpc,

@@ -1,0 +1,196 @@
+import { Duration, Size } from "aws-cdk-lib";
+import { Match, Template } from "aws-cdk-lib/assertions";
+import * as batch from "aws-cdk-lib/aws-batch";
+import { describe, expect, it } from "vitest";
+import { Network } from "../../cdk/lib/network.js";
+import { ResidualBucket } from "../../cdk/lib/residual-bucket.js";
+import { Training, type TrainingProps } from "../../cdk/lib/training.js";
+import { describeStatements, emptyStack, residualStack, statementsOfRole } from "./support.js";
+
+function trainingTemplate(props: Partial<TrainingProps> = {}): Template {
+  const stack = emptyStack();
+  const data = new ResidualBucket(stack, "Data");
+  const net = new Network(stack, "Network");
+  new Training(stack, "Training", { bucket: data.bucket, vpc: net.vpc, ...props });
+  return Template.fromStack(stack);
+}
+
+describe("Training", () => {
+  it("creates a managed EC2 GPU compute environment (g5/g6, On-Demand) in private subnets", () => {
+    const template = trainingTemplate();
+    template.resourceCountIs("AWS::Batch::ComputeEnvironment", 1);
+    template.resourceCountIs("AWS::Batch::JobQueue", 1);
+    template.resourceCountIs("AWS::Batch::JobDefinition", 1);
+    template.hasResourceProperties("AWS::Batch::ComputeEnvironment", {
+      Type: "managed",
+      ComputeResources: Match.objectLike({
+        Type: "EC2",
+        InstanceTypes: ["g5", "g6"],
+        AllocationStrategy: "BEST_FIT_PROGRESSIVE",
+        MaxvCpus: 32,
+        MinvCpus: 0,
+        Ec2Configuration: [{ ImageType: "ECS_AL2_NVIDIA" }],
+        Subnets: [
+          { Ref: Match.stringLikeRegexp("^NetworkVpctrainingSubnet1") },
+          { Ref: Match.stringLikeRegexp("^NetworkVpctrainingSubnet2") },
+        ],
+      }),
+    });
+    // Private subnets do not map public IPs, and neither do the public ones (only the NAT gateway has one).
+    const subnets = Object.values(template.findResources("AWS::EC2::Subnet"));
+    expect(subnets).toHaveLength(4);
+    for (const subnet of subnets) expect(subnet.Properties.MapPublicIpOnLaunch).toBe(false);
+    template.resourceCountIs("AWS::EC2::NatGateway", 1);
+  });
+
+  it("switches to Spot with the capacity-optimized strategy and the given instance types", () => {
+    const template = trainingTemplate({
+      spot: true,
+      instanceTypes: ["g5.xlarge", "g6.2xlarge"],
+      maxVcpus: 16,
+    });
+    template.hasResourceProperties("AWS::Batch::ComputeEnvironment", {
+      ComputeResources: Match.objectLike({
+        Type: "SPOT",
+        InstanceTypes: ["g5.xlarge", "g6.2xlarge"],
+        AllocationStrategy: "SPOT_PRICE_CAPACITY_OPTIMIZED",
+        MaxvCpus: 16,
+      }),
+    });
+  });
+
+  it("defines a job that asks for one GPU and runs `residual worker --job <id>`", () => {
+    const template = trainingTemplate();
+    template.hasResourceProperties("AWS::Batch::JobDefinition", {
+      Type: "container",
+      Parameters: { jobId: "unset" },
+      Timeout: { AttemptDurationSeconds: 6 * 3600 },
+      ContainerProperties: Match.objectLike({
+        Command: ["--job", "Ref::jobId"],
+        ResourceRequirements: [
+          { Type: "MEMORY", Value: "14336" },
+          { Type: "VCPU", Value: "3" },
+          { Type: "GPU", Value: "1" },
+        ],
+        Environment: Match.arrayWith([
+          { Name: "RESIDUAL_BUCKET", Value: { Ref: Match.stringLikeRegexp("^DataBucket") } },
+          { Name: "RESIDUAL_BACKEND", Value: "tensorflow" },
+        ]),
+      }),
+    });
+  });
+
+  it("retries host terminations and transient exits but not application errors", () => {
+    const template = trainingTemplate({ retryAttempts: 4 });
+    template.hasResourceProperties("AWS::Batch::JobDefinition", {
+      RetryStrategy: {
+        Attempts: 4,
+        EvaluateOnExit: [
+          { Action: "RETRY", OnStatusReason: "Host EC2*" },
+          { Action: "RETRY", OnReason: "CannotPullContainerError:*" },
+          { Action: "RETRY", OnExitCode: "75" },
+          { Action: "EXIT", OnExitCode: "3" },
+          { Action: "EXIT", OnExitCode: "*" },
+        ],
+      },
+    });
+  });
+
+  it("lets the job role read datasets and backbones and write only jobs/ and models/", () => {
+    const template = trainingTemplate();
+    const statements = describeStatements(statementsOfRole(template, "TrainingJobRole"));
+    const bucket = "arn:${AWS::Partition}:s3:::${DataBucket";
+    expect(statements).toHaveLength(3);
+    expect(statements[0]).toMatch(/^s3:GetObject -> /);
+    for (const prefix of ["datasets/*", "backbones/*", "jobs/*", "models/*"])
+      expect(statements[0]).toContain(prefix);
+    expect(statements[1]).toMatch(/^s3:PutObject,s3:PutObjectTagging,s3:AbortMultipartUpload -> /);
+    expect(statements[1]?.split(" | ").map((r) => r.replace(/^.*\}\//, ""))).toEqual(["jobs/*", "models/*"]);
+    expect(statements[1]).toContain(bucket.replace("arn:${AWS::Partition}:s3:::", ""));
+    expect(statements[2]).toMatch(/^s3:ListBucket -> \$\{DataBucket\w+\.Arn\}$/);
+  });
+
+  it("reports every invalid prop in one message", () => {
+    const stack = emptyStack();
+    const data = new ResidualBucket(stack, "Data");
+    const net = new Network(stack, "Network");
+    expect(
+      () =>
+        new Training(stack, "Training", {
+          bucket: data.bucket,
+          vpc: net.vpc,
+          instanceTypes: ["m5.large", "g5.xlarge"],
+          gpus: 0,
+          vcpus: 8,
+          maxVcpus: 4,
+          memory: Size.mebibytes(512),
+          timeout: Duration.seconds(10),
+          allocationStrategy: batch.AllocationStrategy.SPOT_CAPACITY_OPTIMIZED,
+        }),
+    ).toThrow(
+      'Invalid Training props: instanceTypes entry "m5.large" is not a GPU instance type or family (g*/p*, e.g. g5.xlarge); ' +
+        "gpus must be an integer from 1 to 8 (got 0); " +
+        "memory (MiB) must be an integer from 1024 to 2000000 (got 512); " +
+        "timeout (seconds) must be an integer from 60 to 1209600 (got 10); " +
+        "vcpus (8) must not exceed maxVcpus (4); " +
+        "allocationStrategy SPOT_CAPACITY_OPTIMIZED needs spot: true",
+    );
+  });
+});
+
+describe("Dispatcher", () => {
+  it("consumes the trigger queue with partial batch responses", () => {
+    const template = Template.fromStack(residualStack());
+    template.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
+      EventSourceArn: { "Fn::GetAtt": [Match.stringLikeRegexp("^TriggerQueue"), "Arn"] },
+      BatchSize: 10,
+      MaximumBatchingWindowInSeconds: 5,
+      FunctionResponseTypes: ["ReportBatchItemFailures"],
+    });
+  });
+
+  it("may submit only to this job queue with this job definition, and write only job status", () => {
+    const template = Template.fromStack(residualStack());
+    const statements = statementsOfRole(template, "DispatcherHandlerRole");
+    const submit = statements.filter((s) => JSON.stringify(s.Action).includes("batch:"));
+    expect(submit).toEqual([
+      {
+        Sid: "SubmitTrainingJobs",
+        Effect: "Allow",
+        Action: "batch:SubmitJob",
+        Resource: [
+          { "Fn::GetAtt": [expect.stringMatching(/^TrainingJobQueue/), "JobQueueArn"] },
+          { Ref: expect.stringMatching(/^TrainingJobDefinition/) },
+        ],
+      },
+    ]);
+    const s3 = describeStatements(statements.filter((s) => JSON.stringify(s.Action).includes("s3:")));
+    expect(s3).toHaveLength(1);
+    expect(s3[0]).toMatch(
+      /^s3:PutObject,s3:PutObjectTagging,s3:AbortMultipartUpload -> .*\}\/jobs\/\*\/status\.json$/,
+    );
+    const actions = statements.flatMap((s) => ([] as unknown[]).concat(s.Action));
+    expect(actions.filter((a) => String(a).startsWith("sqs:")).sort()).toEqual([
+      "sqs:ChangeMessageVisibility",
+      "sqs:DeleteMessage",
+      "sqs:GetQueueAttributes",
+      "sqs:GetQueueUrl",
+      "sqs:ReceiveMessage",
+    ]);
+  });
+
+  it("gets the job queue and job definition through its environment", () => {
+    const template = Template.fromStack(residualStack());
+    template.hasResourceProperties("AWS::Lambda::Function", {
+      ImageConfig: { Command: ["dispatch.handler"] },
+      Environment: {
+        Variables: Match.objectLike({
+          RESIDUAL_BUCKET: { Ref: Match.stringLikeRegexp("^DataBucket") },
+          RESIDUAL_JOB_QUEUE: { "Fn::GetAtt": [Match.stringLikeRegexp("^TrainingJobQueue"), "JobQueueArn"] },
+          RESIDUAL_JOB_DEFINITION: { Ref: Match.stringLikeRegexp("^TrainingJobDefinition") },
+          POWERTOOLS_SERVICE_NAME: "residual-dispatch",
+        }),
+      },
+    });
+  });
+});
