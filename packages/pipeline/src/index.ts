@@ -46,3 +46,4 @@ export type { BatchSubmitterOptions, DispatchResult, JobSubmitter } from "./jobs
 export { batchSubmitter, dispatchMessage } from "./jobs/dispatcher.js";
 export type { JobRunResult, WorkerOptions } from "./jobs/worker.js";
 export { handleMessage, runJob, runQueueWorker } from "./jobs/worker.js";
+export { MODEL_JSON_KEY, objectStoreIOHandler, SHARD_BYTES } from "./store/io-handler.js";
