@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
-import { LocalQueue, openQueue, type QueueMessage } from "../../../packages/pipeline/src/index.js";
+import { heartbeat, LocalQueue, openQueue, type QueueMessage } from "../../../packages/pipeline/src/index.js";
 import { describeJobQueueContract } from "./job-queue-contract.js";
 
 const newDir = (): Promise<string> => mkdtemp(join(tmpdir(), "residual-queue-"));
@@ -51,6 +51,19 @@ describe("LocalQueue specifics", () => {
     );
     expect(got.map((m) => m.id).sort()).toEqual([...sent].sort());
     expect(new Set(got.map((m) => m.id)).size).toBe(30);
+  });
+
+  it("stops heartbeating and reports message_not_inflight once the message is gone", async () => {
+    const queue = new LocalQueue(await newDir());
+    await queue.send("x");
+    const [msg] = await queue.receive({ visibilityTimeout: 30 });
+    const errors: unknown[] = [];
+    const stop = heartbeat(queue, msg!, { every: 0.1, extendBy: 30, onError: (e) => errors.push(e) });
+    await queue.delete(msg!);
+    await sleep(450);
+    await stop();
+    expect(errors).toHaveLength(1); // reported once, then no further attempts
+    expect(errors[0]).toMatchObject({ code: "message_not_inflight" });
   });
 
   it("delivers in send order and keeps message files out of sight once deleted", async () => {

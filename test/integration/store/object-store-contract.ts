@@ -48,6 +48,17 @@ export function describeObjectStoreContract(name: string, makeStore: () => Promi
       expect((await store.head("s"))?.size).toBe(streamed.length);
     });
 
+    it("stores nothing when a streamed body fails half-way", async () => {
+      const store = await makeStore();
+      async function* failing(): AsyncGenerator<Buffer> {
+        yield Buffer.alloc(1000, 7);
+        throw new Error("upstream broke");
+      }
+      await expect(store.put("broken", Readable.from(failing()))).rejects.toThrow();
+      expect(await store.head("broken")).toBeUndefined();
+      expect((await store.listPage("")).objects).toEqual([]);
+    });
+
     it("reports missing keys: get/getStream throw NotFoundError, head is undefined, delete is a no-op", async () => {
       const store = await makeStore();
       await expect(store.get("missing/key")).rejects.toMatchObject({ name: "NotFoundError", status: 404 });
