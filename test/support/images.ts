@@ -209,8 +209,8 @@ function zipHeader(
   h.writeUInt32LE(e.declaredSize ?? data.length, p + 18);
   h.writeUInt16LE(name.length, p + 22);
   if (central) {
-    h.writeUInt32LE(((e.mode ?? 0o100644) << 16) >>> 0, p + 34);
-    h.writeUInt32LE(off, p + 38);
+    h.writeUInt32LE(((e.mode ?? 0o100644) << 16) >>> 0, p + 32);
+    h.writeUInt32LE(off, p + 36);
   }
   return Buffer.concat([h, name]);
 }

@@ -1,0 +1,58 @@
+/**
+ * Archive uploads (`.zip`, `.tar`, `.tar.gz`): the object is streamed to a temp file (zip needs random access and
+ * memory must stay bounded), its type is sniffed from magic bytes, and it is extracted with the guards.
+ */
+import { createReadStream, createWriteStream } from "node:fs";
+import { open } from "node:fs/promises";
+import { join } from "node:path";
+import { pipeline } from "node:stream/promises";
+import { DatasetError } from "../errors.js";
+import type { ObjectStore } from "../store/object-store.js";
+import type { ArchiveLimits, ExtractResult } from "./archive-limits.js";
+import { extractTar } from "./tar-reader.js";
+import { extractZip } from "./zip-reader.js";
+
+export type ArchiveKind = "zip" | "tar" | "tar.gz";
+
+/**
+ * True when a key names an archive upload.
+ *
+ * @example
+ * isArchiveKey("datasets/flowers.tar.gz"); // true
+ */
+export function isArchiveKey(key: string): boolean {
+  return /\.(zip|tar|tgz|tar\.gz)$/i.test(key);
+}
+
+async function sniff(file: string): Promise<ArchiveKind> {
+  const fh = await open(file, "r");
+  try {
+    const head = Buffer.alloc(512);
+    const { bytesRead } = await fh.read(head, 0, 512, 0);
+    if (bytesRead >= 4 && head.readUInt16LE(0) === 0x4b50) return "zip";
+    if (bytesRead >= 2 && head[0] === 0x1f && head[1] === 0x8b) return "tar.gz";
+    if (bytesRead >= 262 && head.toString("latin1", 257, 262) === "ustar") return "tar";
+  } finally {
+    await fh.close();
+  }
+  throw new DatasetError("archive_unsupported", "upload is not a zip, tar or tar.gz archive");
+}
+
+/**
+ * Downloads `key` from the store into `workDir` and extracts it there.
+ *
+ * @example
+ * const res = await extractArchiveFromStore(store, "datasets/flowers.zip", workDir, limits);
+ */
+export async function extractArchiveFromStore(
+  store: ObjectStore,
+  key: string,
+  workDir: string,
+  limits: ArchiveLimits,
+): Promise<ExtractResult> {
+  const file = join(workDir, "upload.archive");
+  await pipeline(await store.getStream(key), createWriteStream(file));
+  const kind = await sniff(file);
+  if (kind === "zip") return extractZip(file, workDir, limits);
+  return extractTar(createReadStream(file), workDir, limits, kind === "tar.gz");
+}

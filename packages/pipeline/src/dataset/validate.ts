@@ -1,0 +1,116 @@
+/**
+ * Per-file validation before training: read the bytes, check the header (format, size, pixel limit), then a full
+ * decode (the dHash thumbnail) with `failOn: "truncated"`. Bad files become skip entries, never exceptions —
+ * except a store object that does not exist, which the caller turns into a dataset-level error for manifests.
+ */
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { NotFoundError } from "../errors.js";
+import { openImage, readHeader } from "../preprocess/decode.js";
+import { type ImageErrorCode, toImageError } from "../preprocess/errors.js";
+import type { ObjectStore } from "../store/object-store.js";
+import { dHash } from "./dhash.js";
+import { mapBounded } from "./map-bounded.js";
+import type { Candidate, SampleRef, SkippedFile, SkipReason } from "./types.js";
+
+export interface ValidatedFile {
+  candidate: Candidate;
+  digest: string;
+  width: number;
+  height: number;
+  hash: bigint;
+}
+
+export interface ValidationResult {
+  valid: ValidatedFile[];
+  skipped: SkippedFile[];
+  missing: Candidate[];
+}
+
+const REASONS: Record<ImageErrorCode, SkipReason> = {
+  image_empty: "empty",
+  image_not_an_image: "not_an_image",
+  image_truncated: "truncated",
+  image_not_decodable: "not_decodable",
+  image_too_many_pixels: "too_many_pixels",
+  image_too_small: "too_small",
+};
+
+/**
+ * Reads a sample's bytes from wherever it lives.
+ *
+ * @example
+ * const bytes = await readRef(store, { kind: "store", key: "datasets/a/cat/1.jpg" });
+ */
+export async function readRef(store: ObjectStore, ref: SampleRef): Promise<Buffer> {
+  return ref.kind === "store" ? store.get(ref.key) : readFile(ref.path);
+}
+
+let serial: Promise<unknown> = Promise.resolve();
+
+/**
+ * Re-runs a failed decode alone: libvips keeps one process-wide error buffer, so concurrent failures can read
+ * each other's messages. Failures are rare, so serializing their re-check costs little and keeps reasons exact.
+ */
+function decodeAlone(bytes: Buffer, maxPixels: number): Promise<unknown> {
+  const run = serial.then(async () => {
+    try {
+      await readHeader(bytes, maxPixels);
+      await dHash(openImage(bytes, maxPixels));
+      return new Error("image_not_decodable");
+    } catch (err) {
+      return err;
+    }
+  });
+  serial = run;
+  return run;
+}
+
+async function validateOne(
+  store: ObjectStore,
+  c: Candidate,
+  limits: { minSide: number; maxPixels: number },
+): Promise<ValidatedFile | SkippedFile | "missing"> {
+  let bytes: Buffer;
+  try {
+    bytes = await readRef(store, c.ref);
+  } catch (err) {
+    if (err instanceof NotFoundError) return "missing";
+    return { path: c.path, reason: "unreadable", detail: (err as Error).message };
+  }
+  try {
+    const header = await readHeader(bytes, limits.maxPixels);
+    if (Math.min(header.width, header.height) < limits.minSide) {
+      const detail = `${header.width}x${header.height} is below minSide ${limits.minSide}`;
+      return { path: c.path, reason: "too_small", detail };
+    }
+    const hash = await dHash(openImage(bytes, limits.maxPixels));
+    const digest = createHash("sha256").update(bytes).digest("hex");
+    return { candidate: c, digest, width: header.width, height: header.height, hash };
+  } catch {
+    const e = toImageError(await decodeAlone(bytes, limits.maxPixels));
+    return { path: c.path, reason: REASONS[e.code as ImageErrorCode] ?? "not_decodable", detail: e.message };
+  }
+}
+
+/**
+ * Validates candidates with bounded concurrency.
+ *
+ * @example
+ * const { valid, skipped } = await validateCandidates(store, candidates, { minSide: 16, maxPixels: 1e8 }, 8);
+ */
+export async function validateCandidates(
+  store: ObjectStore,
+  candidates: Candidate[],
+  limits: { minSide: number; maxPixels: number },
+  concurrency: number,
+): Promise<ValidationResult> {
+  const results = await mapBounded(candidates, concurrency, (c) => validateOne(store, c, limits));
+  const out: ValidationResult = { valid: [], skipped: [], missing: [] };
+  results.forEach((r, i) => {
+    if (r === "missing") out.missing.push(candidates[i]!);
+    else if ("reason" in r) out.skipped.push(r);
+    else out.valid.push(r);
+  });
+  return out;
+}
