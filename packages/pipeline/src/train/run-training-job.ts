@@ -28,6 +28,8 @@ export interface TrainingJobOptions {
   dataset: Dataset;
   /** The `residual.json` value. @default dataset.spec */
   spec?: unknown;
+  /** Where the dataset's bytes are read (the CLI's input folder). @default store */
+  datasetStore?: ObjectStore;
   /** Where the model is published. @default store */
   publishStore?: ObjectStore;
   /** @default a new version id */
@@ -149,7 +151,7 @@ export async function runTrainingJob(o: TrainingJobOptions): Promise<TrainingJob
   const spec = parseJobSpec(o.spec ?? o.dataset.spec ?? {});
   const data =
     o.data ??
-    datasetTrainingData(o.store, o.dataset, {
+    datasetTrainingData(o.datasetStore ?? o.store, o.dataset, {
       preprocess: resolvePreprocessSpec({ size: spec.imageSize }),
       augment: o.augment ?? true,
       seed: spec.seed,

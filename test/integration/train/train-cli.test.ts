@@ -1,0 +1,91 @@
+import { spawn } from "node:child_process";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import sharp from "sharp";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const BIN = join(import.meta.dirname, "../../../packages/pipeline/bin/residual.js");
+let dir: string;
+
+function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on("data", (d: Buffer) => {
+      stderr += d.toString();
+    });
+    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "residual-train-cli-"));
+  const colors = { warm: [230, 90, 30], cool: [30, 110, 220] } as const;
+  for (const [name, [r, g, b]] of Object.entries(colors)) {
+    await mkdir(join(dir, "shades", name), { recursive: true });
+    for (let i = 0; i < 8; i++) {
+      const d = (i * 13) % 40;
+      const img = sharp({
+        create: { width: 40, height: 40, channels: 3, background: { r: r - d / 2, g: g + d / 2, b } },
+      });
+      await writeFile(join(dir, "shades", name, `${i}.png`), await img.png().toBuffer());
+    }
+  }
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("residual train", () => {
+  it("trains a folder dataset locally, emitting JSON lines, and publishes to --out", async () => {
+    const out = join(dir, "out");
+    const args = [
+      "train",
+      join(dir, "shades"),
+      "--arch",
+      "cifar_resnet20",
+      "--image-size",
+      "32",
+      "--epochs",
+      "2",
+    ];
+    const res = await run([...args, "--batch-size", "6", "--freeze", "5", "--out", out, "--json"]);
+    expect(res.code, res.stderr).toBe(0);
+    const lines = res.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { type: string; [k: string]: unknown });
+    expect(lines.filter((l) => l.type === "epoch")).toHaveLength(2);
+    expect(lines.some((l) => l.type === "step" && typeof l.imagesPerSec === "number")).toBe(true);
+    const result = lines.at(-1)!;
+    expect(result).toMatchObject({ type: "result", model: "shades" });
+    const latest = (await readFile(join(out, "models", "shades", "latest"))).toString().trim();
+    expect(latest).toContain(String(result.version));
+    const labels = JSON.parse(
+      (await readFile(join(out, "models", "shades", String(result.version), "labels.json"))).toString(),
+    );
+    expect(labels).toEqual(["cool", "warm"]);
+  });
+
+  it("rejects bad flags with every issue, before reading the dataset", async () => {
+    const res = await run([
+      "train",
+      join(dir, "missing"),
+      "--arch",
+      "resnet7",
+      "--epochs",
+      "0",
+      "--out",
+      dir,
+    ]);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain("[invalid_job_spec]");
+    expect(res.stderr).toContain("arch");
+    expect(res.stderr).toContain("epochs");
+  });
+});
