@@ -12,11 +12,6 @@ const COMMANDS: Array<() => Promise<{ register: Registrar }>> = [
   () => import("./commands/upload.js"),
   () => import("./commands/jobs.js"),
   () => import("./commands/train.js"),
-  () => import("./commands/serve.js"),
-  () => import("./commands/export.js"),
-  () => import("./commands/embed.js"),
-  () => import("./commands/classify.js"),
-  () => import("./commands/models.js"),
 ];
 
 export async function main(argv: string[]): Promise<number> {
