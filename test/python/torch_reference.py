@@ -83,7 +83,7 @@ def cmd_reference(args):
         model = build(arch, args.seed + 10 * i, args.num_classes)
         with torch.no_grad():
             f = features(model, x)
-            logits = model(x)
+            logits = model.fc(f)  # model(x) would run the trunk a second time
         sd = model.state_dict()
         if args.dtype != "F32":
             dt = {"F16": torch.float16, "BF16": torch.bfloat16}[args.dtype]
