@@ -49,6 +49,16 @@ describe("LocalObjectStore specifics", () => {
     await expect(store.put(".objstore/tmp/x", "1")).rejects.toMatchObject({ code: "invalid_key" });
   });
 
+  it("leaves no empty directories behind deleted keys", async () => {
+    const root = await newRoot();
+    const store = new LocalObjectStore(root);
+    await store.put("deep/er/key", "1", { contentType: "text/plain" });
+    await store.put("keep", "2");
+    await store.delete("deep/er/key");
+    expect(await readdir(root)).toEqual([".objstore", "keep"]);
+    expect(await readdir(join(root, ".objstore", "meta"))).toEqual(["keep.json"]);
+  });
+
   it("computes MD5 ETags for files written by other tools", async () => {
     const root = await newRoot();
     await mkdir(join(root, "ext"), { recursive: true });

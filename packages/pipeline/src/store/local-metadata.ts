@@ -6,8 +6,8 @@
  */
 import { createHash, randomUUID } from "node:crypto";
 import { createReadStream, type Stats } from "node:fs";
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { mkdir, readFile, rename, rm, rmdir, writeFile } from "node:fs/promises";
+import { dirname, join, sep } from "node:path";
 import { z } from "zod";
 
 const SidecarSchema = z.object({
@@ -90,6 +90,16 @@ export class LocalMetadata {
 
   /** Forget `key`'s sidecar (after a delete). */
   async remove(key: string): Promise<void> {
-    await rm(this.sidecarPath(key), { force: true });
+    const path = this.sidecarPath(key);
+    await rm(path, { force: true });
+    // Like the data tree, the sidecar tree keeps no empty directories behind deleted keys.
+    const metaRoot = join(this.internalDir, "meta");
+    for (let dir = dirname(path); dir.startsWith(`${metaRoot}${sep}`); dir = dirname(dir)) {
+      try {
+        await rmdir(dir);
+      } catch {
+        return; // not empty, or a concurrent put is using it
+      }
+    }
   }
 }
