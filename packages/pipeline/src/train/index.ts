@@ -1,0 +1,40 @@
+// The trainer of @residual/pipeline: job spec, training loop, job runner, metrics. Explicit exports only.
+
+export { calibrationFile, computeCentroids, quantile } from "./centroids.js";
+export type { Checkpoint, EpochRecord, LoopState } from "./checkpoint.js";
+export { loadLatestCheckpoint, readLatestManifest, saveCheckpoint } from "./checkpoint.js";
+export type { DatasetExamplesOptions } from "./dataset-examples.js";
+export { datasetTrainingData } from "./dataset-examples.js";
+export type { EvalOptions, EvalResult } from "./evaluate.js";
+export { evaluateExamples } from "./evaluate.js";
+export type { TrainingData, TrainingExamples } from "./examples.js";
+export { inMemoryExamples } from "./examples.js";
+export type { FinalMetrics } from "./final-metrics.js";
+export { finalMetrics } from "./final-metrics.js";
+export type { ResolvedPhase } from "./freeze-plan.js";
+export {
+  archStages,
+  frozenPrefixEnd,
+  phaseAt,
+  resolveFreezePlan,
+  validateFreezePlan,
+} from "./freeze-plan.js";
+export type { EarlyStoppingSpec, FreezePhaseSpec, FreezeSpec, JobSpec, ScheduleSpec } from "./job-spec.js";
+export { parseJobSpec } from "./job-spec.js";
+export { smoothedCrossEntropy } from "./loss.js";
+export type { ClassificationReport, PerClassMetrics } from "./metrics.js";
+export { classificationReport, expectedCalibrationError, softmaxRows } from "./metrics.js";
+export type { OptimizerOptions, OptimizerState, ParamGroup } from "./optimizer.js";
+export { GroupOptimizer } from "./optimizer.js";
+export { paramGroups } from "./param-groups.js";
+export type { BodyStage, PrefixCacheOptions } from "./prefix-cache.js";
+export { PrefixCache } from "./prefix-cache.js";
+export { epochLine, progressBar, progressRenderer } from "./progress-render.js";
+export type { RunTrainingOptions, TrainingProgress, TrainingResult } from "./run-training.js";
+export { runTraining } from "./run-training.js";
+export type { TrainingJobOptions, TrainingJobResult } from "./run-training-job.js";
+export { checkpointPrefix, runTrainingJob } from "./run-training-job.js";
+export type { LrScheduleOptions } from "./schedule.js";
+export { learningRate } from "./schedule.js";
+export { confusionMatrixSvg, trainingCurvesSvg } from "./svg-charts.js";
+export { fitTemperature, temperatureNll } from "./temperature.js";
