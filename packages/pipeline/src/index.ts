@@ -56,3 +56,4 @@ export { parseManifest, type ManifestRow } from "./dataset/manifest.js";
 export { dHash, findNearDuplicates, hamming } from "./dataset/dhash.js";
 export { stratifiedSplit } from "./dataset/split.js";
 export { isHiddenPath, safeEntryPath } from "./dataset/paths.js";
+export * from "./train/index.js";
