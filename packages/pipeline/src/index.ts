@@ -57,3 +57,4 @@ export { dHash, findNearDuplicates, hamming } from "./dataset/dhash.js";
 export { stratifiedSplit } from "./dataset/split.js";
 export { isHiddenPath, safeEntryPath } from "./dataset/paths.js";
 export * from "./train/index.js";
+export { type Batch, iterateBatches, type LoaderOptions } from "./loader/batch-loader.js";

@@ -1,0 +1,97 @@
+/**
+ * The training/eval loader: reads samples from the ObjectStore (or the archive work dir) with bounded concurrency,
+ * decodes and augments them on libvips' thread pool, and yields NHWC float32 batches in a deterministic order
+ * with up to `prefetch` batches prepared ahead. The trainer turns `{x, y, n}` into tensors (and owns them).
+ */
+import { availableParallelism } from "node:os";
+import type { Sample } from "../dataset/types.js";
+import { readRef } from "../dataset/validate.js";
+import { preprocessEval } from "../preprocess/eval.js";
+import { createRng, permutation } from "../preprocess/random.js";
+import type { PreprocessSpec } from "../preprocess/spec.js";
+import { DEFAULT_TRAIN_AUGMENT, preprocessTrain, type TrainAugment } from "../preprocess/train.js";
+import type { ObjectStore } from "../store/object-store.js";
+import { Limiter } from "./limiter.js";
+
+/** One batch: `x` is `[n, size, size, channels]` flattened, `y` the class indices. */
+export interface Batch {
+  x: Float32Array;
+  y: Int32Array;
+  n: number;
+}
+
+export interface LoaderOptions {
+  store: ObjectStore;
+  samples: readonly Sample[];
+  spec: PreprocessSpec;
+  batchSize: number;
+  /** `train`: shuffle + RandomResizedCrop/flip/jitter; `eval`: resize + center crop, in order. */
+  mode: "train" | "eval";
+  seed?: number;
+  epoch?: number;
+  augment?: TrainAugment;
+  /** Images read/decoded at once (default 2 × cores, at least 4). */
+  concurrency?: number;
+  /** Batches prepared ahead of the consumer (default 2). */
+  prefetch?: number;
+  /** Drop a last partial batch (training usually does). */
+  dropLast?: boolean;
+}
+
+function makeBatch(opts: LoaderOptions, order: Int32Array, start: number, limiter: Limiter): Promise<Batch> {
+  const { spec, samples } = opts;
+  const n = Math.min(opts.batchSize, order.length - start);
+  const per = spec.size * spec.size * spec.inChannels;
+  const x = new Float32Array(n * per);
+  const y = new Int32Array(n);
+  const jobs = Array.from({ length: n }, (_, k) => {
+    const index = order[start + k]!;
+    const sample = samples[index]!;
+    y[k] = sample.label;
+    return limiter.run(async () => {
+      const bytes = await readRef(opts.store, sample.ref);
+      if (opts.mode === "eval") await preprocessEval(bytes, spec, { out: x, offset: k * per });
+      else {
+        const rng = createRng(opts.seed ?? 0, opts.epoch ?? 0, index);
+        await preprocessTrain(bytes, spec, rng, opts.augment ?? DEFAULT_TRAIN_AUGMENT, x, k * per);
+      }
+    });
+  });
+  return Promise.all(jobs).then(() => ({ x, y, n }));
+}
+
+/**
+ * Iterates one epoch of batches. Deterministic for `(seed, epoch)`: the order and every sample's augmentation
+ * derive from them, not from completion order.
+ *
+ * @example
+ * for await (const { x, y, n } of iterateBatches({ store, samples: ds.train, spec, batchSize: 32, mode: "train", epoch })) {
+ *   const xs = tf.tensor4d(x, [n, spec.size, spec.size, 3]);
+ * }
+ */
+export async function* iterateBatches(opts: LoaderOptions): AsyncGenerator<Batch> {
+  const total = opts.samples.length;
+  const order =
+    opts.mode === "train"
+      ? permutation(total, createRng(opts.seed ?? 0, "order", opts.epoch ?? 0))
+      : Int32Array.from({ length: total }, (_, i) => i);
+  const usable = opts.dropLast ? total - (total % opts.batchSize) : total;
+  const limiter = new Limiter(opts.concurrency ?? Math.max(4, 2 * availableParallelism()));
+  const ahead = Math.max(0, opts.prefetch ?? 2);
+  const pending: Array<Promise<Batch>> = [];
+  let next = 0;
+  const fill = (): void => {
+    while (pending.length <= ahead && next < usable) {
+      const p = makeBatch(opts, order.subarray(0, usable), next, limiter);
+      p.catch(() => undefined); // surfaced when awaited below; avoids unhandled rejections of prefetched batches
+      pending.push(p);
+      next += opts.batchSize;
+    }
+  };
+  fill();
+  while (pending.length > 0) {
+    const batch = await pending.shift()!;
+    fill();
+    yield batch;
+  }
+}

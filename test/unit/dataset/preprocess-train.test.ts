@@ -1,0 +1,109 @@
+/**
+ * Train preprocessing and its pieces: torchvision's RandomResizedCrop parameter rules, determinism for a seed,
+ * flip, channel handling (grey → RGB, alpha flattened on black/white), EXIF orientation, spec validation.
+ */
+import sharp from "sharp";
+import { describe, expect, it } from "vitest";
+import { InvalidInputError } from "../../../packages/pipeline/src/errors.js";
+import { preprocessEval, preprocessEvalRaw } from "../../../packages/pipeline/src/preprocess/eval.js";
+import { createRng } from "../../../packages/pipeline/src/preprocess/random.js";
+import { randomResizedCropBox } from "../../../packages/pipeline/src/preprocess/random-resized-crop.js";
+import { resolvePreprocessSpec } from "../../../packages/pipeline/src/preprocess/spec.js";
+import { preprocessTrain, TrainAugmentSchema } from "../../../packages/pipeline/src/preprocess/train.js";
+import { makePhotoLikeJpeg, makeShapeImage } from "../../support/images.js";
+
+describe("randomResizedCropBox", () => {
+  it("stays inside the image with area/aspect within the ranges", () => {
+    const rng = createRng(5);
+    for (let i = 0; i < 500; i++) {
+      const b = randomResizedCropBox(500, 375, rng);
+      expect(b.left >= 0 && b.top >= 0 && b.left + b.width <= 500 && b.top + b.height <= 375).toBe(true);
+      const area = (b.width * b.height) / (500 * 375);
+      expect(area).toBeGreaterThan(0.07);
+      expect(b.width / b.height).toBeGreaterThan(0.72);
+      expect(b.width / b.height).toBeLessThan(1.4);
+    }
+  });
+
+  it("falls back to a central crop when 10 tries fail (extreme aspect)", () => {
+    const b = randomResizedCropBox(1000, 10, createRng(1), [0.9, 1], [3 / 4, 4 / 3]);
+    expect(b).toEqual({ top: 0, left: Math.floor((1000 - 13) / 2), width: 13, height: 10 });
+  });
+});
+
+describe("preprocessTrain", () => {
+  it("is deterministic for a seed and differs across seeds", async () => {
+    const spec = resolvePreprocessSpec({ size: 48 });
+    const jpg = await makePhotoLikeJpeg(200, 150, 1);
+    const a = await preprocessTrain(jpg, spec, createRng(1, 0, 3));
+    const b = await preprocessTrain(jpg, spec, createRng(1, 0, 3));
+    const c = await preprocessTrain(jpg, spec, createRng(1, 1, 3));
+    expect(a.length).toBe(48 * 48 * 3);
+    expect([...a]).toEqual([...b]);
+    expect([...a]).not.toEqual([...c]);
+  });
+
+  it("with no augmentation but a forced flip mirrors the full-image resize", async () => {
+    const spec = resolvePreprocessSpec({ size: 16, resize: 16 });
+    const img = await makeShapeImage({ width: 64, height: 64, shape: "triangle" });
+    const none = TrainAugmentSchema.parse({
+      scale: [1, 1],
+      ratio: [1, 1],
+      brightness: 0,
+      contrast: 0,
+      saturation: 0,
+    });
+    const plain = await preprocessTrain(img, spec, createRng(1), { ...none, hflip: 0 });
+    const flipped = await preprocessTrain(img, spec, createRng(1), { ...none, hflip: 1 });
+    const at = (px: Float32Array, x: number, y: number) => px[(y * 16 + x) * 3]!;
+    for (let y = 0; y < 16; y++)
+      for (let x = 0; x < 16; x++) expect(at(flipped, x, y)).toBeCloseTo(at(plain, 15 - x, y), 5);
+  });
+});
+
+describe("channels and orientation", () => {
+  it("replicates grey images to RGB and flattens alpha on the configured background", async () => {
+    const grey = await makeShapeImage({ grey: true, format: "png" });
+    const raw = await preprocessEvalRaw(grey, resolvePreprocessSpec({ size: 16 }));
+    expect(raw.channels).toBe(3);
+    expect(raw.data[0]).toBe(raw.data[1]);
+    const clear = await sharp({
+      create: { width: 32, height: 32, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } },
+    })
+      .png()
+      .toBuffer();
+    const black = await preprocessEvalRaw(clear, resolvePreprocessSpec({ size: 16 }));
+    const white = await preprocessEvalRaw(clear, resolvePreprocessSpec({ size: 16, background: "white" }));
+    expect(black.data[0]).toBe(0);
+    expect(white.data[0]).toBe(255);
+    const one = await preprocessEval(clear, resolvePreprocessSpec({ size: 16, inChannels: 1 }));
+    expect(one.length).toBe(16 * 16);
+  });
+
+  it("applies EXIF orientation before resizing and cropping", async () => {
+    const upright = await makeShapeImage({ width: 80, height: 40, shape: "triangle", format: "png" });
+    const tagged = await sharp(upright)
+      .rotate(-90)
+      .jpeg({ quality: 100 })
+      .withMetadata({ orientation: 6 })
+      .toBuffer();
+    const spec = resolvePreprocessSpec({ size: 16, resize: 16 });
+    const ref = await preprocessEvalRaw(await sharp(upright).jpeg({ quality: 100 }).toBuffer(), spec);
+    const got = await preprocessEvalRaw(tagged, spec);
+    let diff = 0;
+    for (let i = 0; i < ref.data.length; i++) diff += Math.abs(ref.data[i]! - got.data[i]!);
+    expect(diff / ref.data.length).toBeLessThan(8);
+  });
+
+  it("rejects inconsistent specs listing every problem", () => {
+    const err = (() => {
+      try {
+        resolvePreprocessSpec({ size: 224, resize: 100, mean: [0.5] });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(InvalidInputError);
+    expect((err as InvalidInputError).message).toMatch(/mean has 1 values.*resize \(100\) must be >= size/);
+  });
+});
