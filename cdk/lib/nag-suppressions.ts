@@ -27,7 +27,7 @@ export const NAG_ACCEPTANCES: readonly NagAcceptance[] = [
     ),
     path: /\/(Serving|Dispatcher|Training)\/.*(Role|JobRole)\/DefaultPolicy\/Resource$/,
     reason:
-      "Object wildcards stay inside one prefix of the bucket layout: job ids and model names exist only at run time.",
+      "Object wildcards stay inside one prefix of the bucket layout: dataset, job and model keys exist only at run time.",
   },
   {
     finding:
