@@ -52,7 +52,13 @@ export function unregisterWasmTrainingKernels(): void {
     if (tf.getKernel(kernelName, "wasm")?.kernelFunc !== kernelFunc) continue;
     tf.unregisterKernel(kernelName, "wasm");
     const stock = replaced.get(kernelName);
-    if (stock !== undefined) tf.registerKernel(stock);
+    if (stock !== undefined) {
+      tf.registerKernel(stock);
+      // Stock kernels bind their wasm functions in setupFunc, which tfjs runs only at backend initialisation:
+      // a kernel replaced before that never got set up, so set it up now.
+      const backend = tf.findBackend("wasm");
+      if (backend !== null && stock.setupFunc !== undefined) stock.setupFunc(backend);
+    }
     replaced.delete(kernelName);
   }
 }

@@ -1,6 +1,12 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { describe, expect, it } from "vitest";
-import { BackendError, initBackend, wasmTrainingKernelsRegistered } from "../../src/index.js";
+import {
+  BackendError,
+  initBackend,
+  registerWasmTrainingKernels,
+  unregisterWasmTrainingKernels,
+  wasmTrainingKernelsRegistered,
+} from "../../src/index.js";
 
 /** An importer where the named packages are missing, as on a machine without them. */
 function without(...missing: string[]) {
@@ -78,5 +84,21 @@ describe("initBackend", () => {
     expect(cpu.backend).toBe("cpu");
     expect(cpu.reason).toMatch(/allowCpu/);
     expect(lines[0]).toMatch(/tfjs backend: cpu/);
+  });
+
+  it("unregistering restores a working stock wasm kernel, registering again is idempotent", async () => {
+    await initBackend({ env: { RESIDUAL_BACKEND: "wasm" }, logger: () => {} });
+    const dy = tf.ones([1, 4, 4, 2]) as tf.Tensor4D;
+    const w = tf.ones([3, 3, 1, 2]) as tf.Tensor4D;
+    const ours = tf.conv2dTranspose(dy, w, [1, 4, 4, 1], 1, "same");
+    unregisterWasmTrainingKernels();
+    expect(wasmTrainingKernelsRegistered()).toEqual([]);
+    expect(tf.getKernel(tf.Conv2DBackpropFilter, "wasm")).toBeUndefined();
+    const stock = tf.conv2dTranspose(dy, w, [1, 4, 4, 1], 1, "same");
+    expect(Array.from(await stock.data())).toEqual(Array.from(await ours.data()));
+    registerWasmTrainingKernels();
+    registerWasmTrainingKernels();
+    expect(wasmTrainingKernelsRegistered()).toEqual(["Conv2DBackpropFilter", "Conv2DBackpropInput"]);
+    tf.dispose([dy, w, ours, stock]);
   });
 });
