@@ -99,6 +99,38 @@ describe("runTraining (cifar_resnet20, head only, generated data)", () => {
   });
 });
 
+describe("runTraining phases and early stopping", () => {
+  it("unfreezing into the cached prefix invalidates the cache and trains that stage at its own lr", async () => {
+    const m = model();
+    const layer2Before = Float32Array.from(m.namedWeights().get("layer2.0.conv1.weight")!.dataSync());
+    const layer3Before = Float32Array.from(m.namedWeights().get("layer3.0.conv1.weight")!.dataSync());
+    const phased = parseJobSpec({
+      ...spec,
+      epochs: 2,
+      freeze: [
+        { epochs: 1, train: ["fc"] },
+        { epochs: 1, unfreeze: ["layer3"], lrScale: { layer3: 0.1 } },
+      ],
+    });
+    const result = await runTraining({ model: m, spec: phased, data });
+    expect(result.history.map((r) => r.phase)).toEqual([0, 1]);
+    expect(result.cachedStage).toBe("layer2");
+    const changed = (a: Float32Array, b: ArrayLike<number>) => a.some((v, i) => Math.abs(v - b[i]!) > 1e-7);
+    expect(changed(layer3Before, m.namedWeights().get("layer3.0.conv1.weight")!.dataSync())).toBe(true);
+    expect(changed(layer2Before, m.namedWeights().get("layer2.0.conv1.weight")!.dataSync())).toBe(false);
+    m.dispose();
+  });
+
+  it("stops early when the monitored metric stops improving by minDelta", async () => {
+    const m = model();
+    const es = parseJobSpec({ ...spec, earlyStopping: { patience: 2, minDelta: 100 } });
+    const result = await runTraining({ model: m, spec: es, data });
+    expect(result.stoppedEarly).toBe(true);
+    expect(result.history).toHaveLength(3);
+    m.dispose();
+  });
+});
+
 describe("PrefixCache", () => {
   it("gives the same logits as recomputing the frozen prefix (float32 exact, float16 close)", async () => {
     const m = model();

@@ -91,6 +91,11 @@ describe("parseJobSpec", () => {
     expect(frozen[0]?.code).toBe("frozen_stage");
   });
 
+  it("parses its own resolved output again (job.json round trip)", () => {
+    const spec = parseJobSpec({ optimizer: "adamw", earlyStopping: { patience: 2 }, freeze: 3 });
+    expect(parseJobSpec(JSON.parse(JSON.stringify(spec)))).toEqual(spec);
+  });
+
   it("rejects non-objects", () => {
     expect(issuesOf([1, 2])).toHaveLength(1);
   });

@@ -67,6 +67,8 @@ const rawSpecSchema = z
     optimizer: z.enum(["sgd", "adamw"]).default("sgd"),
     lr: z.number().positive().max(10).optional(),
     weightDecay: z.number().nonnegative().max(1).optional(),
+    /** SGD momentum; accepted so a resolved spec (job.json) parses again. */
+    momentum: z.number().min(0).lt(1).default(0.9),
     schedule: scheduleSchema.default({ type: "cosine", minLr: 0 }),
     warmupEpochs: z.number().nonnegative().default(0),
     labelSmoothing: z.number().min(0).lt(1).default(0),
@@ -98,7 +100,7 @@ export interface JobSpec {
   optimizer: "sgd" | "adamw";
   lr: number;
   weightDecay: number;
-  /** Fixed at 0.9 for SGD (as in the seed and torchvision's recipes); unused by AdamW. */
+  /** 0.9 for SGD unless set (the seed's and torchvision's recipes); unused by AdamW. */
   momentum: number;
   schedule: ScheduleSpec;
   warmupEpochs: number;
@@ -184,7 +186,6 @@ export function parseJobSpec(raw: unknown): JobSpec {
     imageSize: s.imageSize ?? (s.arch.startsWith("cifar_") ? 32 : 224),
     lr: s.lr ?? (sgd ? (0.1 * s.batchSize) / 256 : 1e-3),
     weightDecay: s.weightDecay ?? (sgd ? 1e-4 : 0.01),
-    momentum: 0.9,
     earlyStopping: es === "off" || es === null ? null : es,
   };
 }
