@@ -26,14 +26,16 @@ export function grantServingRead(grantee: iam.IGrantable, bucket: s3.IBucket): v
 }
 
 /**
- * Dispatcher Lambda: write the `queued` status of the jobs it submits (put-if-absent makes redelivery harmless).
+ * Dispatcher Lambda: claim jobs by writing `jobs/<id>/status.json` (put-if-absent makes redelivery harmless) and
+ * read a claim back when a redelivered event finds it taken.
  *
  * @example
  * grantDispatcherStatusWrite(dispatcher.role!, data.bucket);
  */
 export function grantDispatcherStatusWrite(grantee: iam.IGrantable, bucket: s3.IBucket): void {
-  addStatements(grantee, bucket, { read: [], write: [`${jobs}*/status.json`], list: [] });
-  bucket.encryptionKey?.grantEncrypt(grantee);
+  const status = `${jobs}*/status.json`;
+  addStatements(grantee, bucket, { read: [status], write: [status], list: [jobs] });
+  bucket.encryptionKey?.grantEncryptDecrypt(grantee);
 }
 
 /**

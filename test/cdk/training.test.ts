@@ -154,7 +154,7 @@ describe("Dispatcher", () => {
     });
   });
 
-  it("may submit only to this job queue with this job definition, and write only job status", () => {
+  it("may submit only to this job queue with this job definition, and touch only job status", () => {
     const template = Template.fromStack(residualStack());
     const statements = statementsOfRole(template, "DispatcherHandlerRole");
     const submit = statements.filter((s) => JSON.stringify(s.Action).includes("batch:"));
@@ -169,11 +169,15 @@ describe("Dispatcher", () => {
         ],
       },
     ]);
-    const s3 = describeStatements(statements.filter((s) => JSON.stringify(s.Action).includes("s3:")));
-    expect(s3).toHaveLength(1);
-    expect(s3[0]).toMatch(
-      /^s3:PutObject,s3:PutObjectTagging,s3:AbortMultipartUpload -> .*\}\/jobs\/\*\/status\.json$/,
-    );
+    const s3 = statements.filter((s) => JSON.stringify(s.Action).includes("s3:"));
+    expect(describeStatements(s3)).toEqual([
+      expect.stringMatching(/^s3:GetObject -> \$\{DataBucket\w+\.Arn\}\/jobs\/\*\/status\.json$/),
+      expect.stringMatching(
+        /^s3:PutObject,s3:PutObjectTagging,s3:AbortMultipartUpload -> \$\{DataBucket\w+\.Arn\}\/jobs\/\*\/status\.json$/,
+      ),
+      expect.stringMatching(/^s3:ListBucket -> \$\{DataBucket\w+\.Arn\}$/),
+    ]);
+    expect(s3[2]?.Condition).toEqual({ StringLike: { "s3:prefix": ["jobs/*"] } });
     const actions = statements.flatMap((s) => ([] as unknown[]).concat(s.Action));
     expect(actions.filter((a) => String(a).startsWith("sqs:")).sort()).toEqual([
       "sqs:ChangeMessageVisibility",
