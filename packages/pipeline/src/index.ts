@@ -58,3 +58,6 @@ export { stratifiedSplit } from "./dataset/split.js";
 export { isHiddenPath, safeEntryPath } from "./dataset/paths.js";
 export * from "./train/index.js";
 export { type Batch, iterateBatches, type LoaderOptions } from "./loader/batch-loader.js";
+export * from "./engine/index.js";
+export * from "./serving/index.js";
+export * from "./server/index.js";

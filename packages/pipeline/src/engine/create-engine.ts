@@ -3,7 +3,6 @@
  * tfjs artefacts (a backbone from `residual weights fetch`) is exported to ONNX on first use and the export is
  * cached next to it, so later cold starts load `model.onnx` directly.
  */
-import { exportOnnx, initBackend, loadResNet } from "@residual/resnet";
 import { InvalidInputError, NotFoundError } from "../errors.js";
 import {
   type ArtifactsLocation,
@@ -12,8 +11,6 @@ import {
   type InferenceEngine,
 } from "./inference-engine.js";
 import { createOnnxEngine, onnxLoader } from "./onnx-engine.js";
-import { storeIoHandler } from "./store-io-handler.js";
-import { tfjsLoader } from "./tfjs-engine.js";
 
 /**
  * The configured engine kind.
@@ -33,6 +30,9 @@ export function engineKindFromEnv(env: NodeJS.ProcessEnv = process.env): EngineK
 
 /** Export `<prefix>model.json` to ONNX bytes and try to cache them as `<prefix>model.onnx`. */
 async function exportAndCache(location: ArtifactsLocation): Promise<Uint8Array> {
+  // tfjs is imported lazily: the ONNX serving path never pays for loading it.
+  const { exportOnnx, initBackend, loadResNet } = await import("@residual/resnet");
+  const { storeIoHandler } = await import("./store-io-handler.js");
   await initBackend({ logger: () => undefined });
   const model = await loadResNet(storeIoHandler(location.store, location.prefix));
   let bytes: Uint8Array;
@@ -71,7 +71,7 @@ export async function loadEngine(
         "model_not_found",
         `no model.json under ${location.prefix} for the tfjs engine`,
       );
-    return tfjsLoader.load(location);
+    return (await import("./tfjs-engine.js")).tfjsLoader.load(location);
   }
   if (onnx) return onnxLoader.load(location);
   if (!tfjs)

@@ -1,0 +1,32 @@
+/** `residual models [list|show <name>] [--json]`: the registry. */
+import type { Command } from "commander";
+import { describeModel, listModels } from "../../registry/read-model.js";
+import { openCliStore, withStoreOption } from "../store-option.js";
+
+interface Opts {
+  store?: string;
+  json?: boolean;
+}
+
+async function list(o: Opts): Promise<void> {
+  const models = await listModels(openCliStore(o.store));
+  if (o.json) process.stdout.write(`${JSON.stringify(models, null, 2)}\n`);
+  else if (models.length === 0)
+    process.stdout.write("no models yet: train one (residual train) or publish one\n");
+  else process.stdout.write(`${models.map((m) => `${m.name.padEnd(32)} ${m.latest}`).join("\n")}\n`);
+}
+
+export function register(program: Command): void {
+  const models = withStoreOption(program.command("models").description("list and describe published models"))
+    .option("--json", "machine-readable output")
+    .action((o: Opts) => list(o));
+  withStoreOption(models.command("list").description("every model and its latest version"))
+    .option("--json", "machine-readable output")
+    .action((o: Opts, cmd: Command) => list({ ...cmd.parent?.opts(), ...o }));
+  withStoreOption(models.command("show <name>").description("versions, labels, metrics of a model")).action(
+    async (name: string, o: Opts, cmd: Command) => {
+      const d = await describeModel(openCliStore({ ...cmd.parent?.opts(), ...o }.store), name);
+      process.stdout.write(`${JSON.stringify(d, null, 2)}\n`);
+    },
+  );
+}

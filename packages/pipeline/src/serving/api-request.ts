@@ -1,0 +1,152 @@
+/**
+ * Parsing of API request bodies (zod at the edge), shared by the local server and the Lambda handlers:
+ * a raw `image/jpeg|png|webp` body, or JSON `{ model?, images: [{ base64 } | { s3 }], normalize?, topK?, threshold? }`.
+ */
+import { z } from "zod";
+import { InvalidInputError, PayloadTooLargeError, UnsupportedMediaTypeError } from "../errors.js";
+
+/** API Gateway → Lambda payloads are capped at 6 MB; the local server applies the same limit. */
+export const MAX_BODY_BYTES = 6 * 1024 * 1024;
+/** Images per request. */
+export const MAX_IMAGES = 32;
+export const IMAGE_MEDIA_TYPES = ["image/jpeg", "image/png", "image/webp"] as const;
+
+const ImageRefSchema = z.union([
+  z.object({ base64: z.string().min(1) }).strict(),
+  z.object({ s3: z.string().regex(/^s3:\/\/[^/]+\/.+/, "must be s3://bucket/key") }).strict(),
+]);
+const BaseBody = {
+  model: z.string().min(1).max(200).optional(),
+  images: z.array(ImageRefSchema).min(1),
+};
+export const EmbeddingsBodySchema = z.object({ ...BaseBody, normalize: z.boolean().default(true) }).strict();
+export const ClassifyBodySchema = z
+  .object({
+    ...BaseBody,
+    topK: z.number().int().min(1).max(1000).default(5),
+    threshold: z.number().min(0).max(1).optional(),
+  })
+  .strict();
+
+export type ImageRef = { bytes: Buffer } | { s3: string };
+
+export interface ParsedRequest {
+  model?: string;
+  images: ImageRef[];
+  normalize: boolean;
+  topK: number;
+  threshold?: number;
+}
+
+/** What an HTTP front end hands over: body bytes, content type and query string. */
+export interface ApiRequest {
+  contentType?: string;
+  body: Buffer;
+  query: Readonly<Record<string, string | undefined>>;
+}
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+function decodeBase64(value: string, index: number): Buffer {
+  const clean = value.replace(/^data:[^;,]+;base64,/, "").replace(/\s+/g, "");
+  if (clean.length % 4 !== 0 || !BASE64.test(clean)) {
+    throw new InvalidInputError("invalid_base64", `images[${index}].base64 is not valid base64`, {
+      issues: [{ path: ["images", index, "base64"], code: "invalid_base64", message: "not valid base64" }],
+    });
+  }
+  return Buffer.from(clean, "base64");
+}
+
+function zodIssues(error: z.ZodError) {
+  return error.issues.map((i) => ({
+    path: i.path.filter((p): p is string | number => typeof p !== "symbol"),
+    code: i.code,
+    message: i.message,
+  }));
+}
+
+function queryNumber(query: ApiRequest["query"], key: string): number | undefined {
+  const raw = query[key];
+  if (raw === undefined || raw === "") return undefined;
+  const n = Number(raw);
+  if (!Number.isFinite(n))
+    throw new InvalidInputError("invalid_query", `query parameter ${key} must be a number`);
+  return n;
+}
+
+function parseJson(req: ApiRequest, kind: "embeddings" | "classify"): ParsedRequest {
+  let json: unknown;
+  try {
+    json = JSON.parse(req.body.toString("utf8"));
+  } catch (err) {
+    throw new InvalidInputError(
+      "malformed_json",
+      `request body is not valid JSON: ${(err as Error).message}`,
+    );
+  }
+  const schema = kind === "embeddings" ? EmbeddingsBodySchema : ClassifyBodySchema;
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    throw new InvalidInputError("invalid_request", "request body does not match the schema", {
+      issues: zodIssues(parsed.error),
+    });
+  }
+  const body = parsed.data as z.infer<typeof ClassifyBodySchema> & { normalize?: boolean };
+  if (body.images.length > MAX_IMAGES) {
+    throw new PayloadTooLargeError(
+      "too_many_images",
+      `${body.images.length} images; at most ${MAX_IMAGES} per request`,
+    );
+  }
+  return {
+    ...(body.model !== undefined ? { model: body.model } : {}),
+    images: body.images.map((im, i) =>
+      "base64" in im ? { bytes: decodeBase64(im.base64, i) } : { s3: im.s3 },
+    ),
+    normalize: body.normalize ?? true,
+    topK: body.topK ?? 5,
+    ...(body.threshold !== undefined ? { threshold: body.threshold } : {}),
+  };
+}
+
+function parseRaw(req: ApiRequest): ParsedRequest {
+  const normalize = req.query.normalize;
+  const topK = queryNumber(req.query, "topK") ?? 5;
+  const threshold = queryNumber(req.query, "threshold");
+  if (!Number.isInteger(topK) || topK < 1)
+    throw new InvalidInputError("invalid_query", "topK must be a positive integer");
+  if (threshold !== undefined && (threshold < 0 || threshold > 1)) {
+    throw new InvalidInputError("invalid_query", "threshold must be between 0 and 1");
+  }
+  return {
+    ...(req.query.model ? { model: req.query.model } : {}),
+    images: [{ bytes: req.body }],
+    normalize: normalize !== "false" && normalize !== "0",
+    topK,
+    ...(threshold !== undefined ? { threshold } : {}),
+  };
+}
+
+/**
+ * Parse a request for `/v1/embeddings` or `/v1/classify`; throws 400/413/415-mapped errors.
+ * @example
+ * const parsed = parseApiRequest("embeddings", { contentType: "image/jpeg", body, query: {} });
+ */
+export function parseApiRequest(kind: "embeddings" | "classify", req: ApiRequest): ParsedRequest {
+  if (req.body.length > MAX_BODY_BYTES) {
+    throw new PayloadTooLargeError(
+      "body_too_large",
+      `request body is ${req.body.length} bytes; limit ${MAX_BODY_BYTES}`,
+    );
+  }
+  const type = (req.contentType ?? "").split(";")[0]!.trim().toLowerCase();
+  if (type === "application/json") return parseJson(req, kind);
+  if ((IMAGE_MEDIA_TYPES as readonly string[]).includes(type)) {
+    if (req.body.length === 0) throw new InvalidInputError("empty_body", "image body is empty");
+    return parseRaw(req);
+  }
+  throw new UnsupportedMediaTypeError(
+    "unsupported_media_type",
+    `Content-Type "${type || "(none)"}" is not supported; send application/json or ${IMAGE_MEDIA_TYPES.join(", ")}`,
+  );
+}

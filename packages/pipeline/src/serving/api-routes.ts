@@ -1,0 +1,105 @@
+/**
+ * The API's route table, used by both the local server (hono) and the Lambda handlers, so the routes are the
+ * same everywhere. Each handler returns a status and a JSON body; errors become responses in `errorResponse`.
+ */
+import { type ApiRequest, parseApiRequest } from "./api-request.js";
+import { errorResponse } from "./error-response.js";
+import { openApiDocument } from "./openapi.js";
+import type { ServingCore } from "./serving-core.js";
+
+export interface ApiResponse {
+  status: number;
+  body: unknown;
+}
+
+export interface RouteContext extends ApiRequest {
+  /** Path parameters (`{name}`, `{id}`). */
+  params: Readonly<Record<string, string>>;
+}
+
+export interface ApiRoute {
+  method: "GET" | "POST";
+  /** OpenAPI-style path: `/v1/models/{name}`. */
+  path: string;
+  handle(core: ServingCore, ctx: RouteContext): Promise<unknown>;
+}
+
+export const API_ROUTES: readonly ApiRoute[] = [
+  {
+    method: "POST",
+    path: "/v1/embeddings",
+    handle: (core, ctx) => core.embed(parseApiRequest("embeddings", ctx)),
+  },
+  {
+    method: "POST",
+    path: "/v1/classify",
+    handle: (core, ctx) => core.classify(parseApiRequest("classify", ctx)),
+  },
+  { method: "GET", path: "/v1/models", handle: async (core) => ({ models: await core.models() }) },
+  { method: "GET", path: "/v1/models/{name}", handle: (core, ctx) => core.model(ctx.params.name ?? "") },
+  { method: "GET", path: "/v1/jobs/{id}", handle: (core, ctx) => core.job(ctx.params.id ?? "") },
+  { method: "GET", path: "/healthz", handle: async (core) => ({ ok: true, loaded: core.loadedModels() }) },
+  { method: "GET", path: "/openapi.json", handle: async () => openApiDocument() },
+];
+
+/**
+ * Run one route and map any error; never throws.
+ * @example
+ * const { status, body } = await runRoute(core, route, { body, contentType, query: {}, params: {} });
+ */
+export async function runRoute(core: ServingCore, route: ApiRoute, ctx: RouteContext): Promise<ApiResponse> {
+  try {
+    return { status: 200, body: await route.handle(core, ctx) };
+  } catch (err) {
+    return errorResponse(err);
+  }
+}
+
+function matchPath(pattern: string, path: string): Record<string, string> | undefined {
+  const a = pattern.split("/");
+  const b = path.split("/");
+  if (a.length !== b.length) return undefined;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < a.length; i++) {
+    const seg = a[i]!;
+    if (seg.startsWith("{") && seg.endsWith("}")) {
+      if (!b[i]) return undefined;
+      params[seg.slice(1, -1)] = decodeURIComponent(b[i]!);
+    } else if (seg !== b[i]) return undefined;
+  }
+  return params;
+}
+
+/**
+ * Route by method and path (for front ends without their own router, like Lambda); 404/405 as JSON.
+ * @example
+ * const res = await dispatch(core, "GET", "/v1/models", { body: Buffer.alloc(0), query: {} });
+ */
+export async function dispatch(
+  core: ServingCore,
+  method: string,
+  path: string,
+  req: ApiRequest,
+): Promise<ApiResponse> {
+  let pathMatched = false;
+  for (const route of API_ROUTES) {
+    let params: Record<string, string> | undefined;
+    try {
+      params = matchPath(route.path, path);
+    } catch {
+      params = undefined; // malformed %-escape: no route can match it
+    }
+    if (!params) continue;
+    pathMatched = true;
+    if (route.method === method.toUpperCase()) return runRoute(core, route, { ...req, params });
+  }
+  return pathMatched
+    ? {
+        status: 405,
+        body: { error: { code: "method_not_allowed", message: `${method} is not allowed on ${path}` } },
+      }
+    : {
+        status: 404,
+        body: { error: { code: "route_not_found", message: `no route for ${method} ${path}` } },
+      };
+}

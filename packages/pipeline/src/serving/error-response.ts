@@ -1,0 +1,33 @@
+/**
+ * The ONE mapping from errors to HTTP responses. Our errors carry `status`; anything else is a 500 whose details
+ * stay in the log, never in the response.
+ */
+import { isResidualError } from "../errors.js";
+
+export interface ErrorBody {
+  error: {
+    code: string;
+    message: string;
+    issues?: { path: (string | number)[]; code: string; message: string }[];
+  };
+}
+
+/**
+ * @example
+ * errorResponse(new NotFoundError("model_not_found", "…")) // { status: 404, body: { error: { code, message } } }
+ */
+export function errorResponse(err: unknown): { status: number; body: ErrorBody } {
+  if (isResidualError(err)) {
+    return {
+      status: err.status,
+      body: {
+        error: {
+          code: err.code,
+          message: err.message,
+          ...(err.issues?.length ? { issues: err.issues } : {}),
+        },
+      },
+    };
+  }
+  return { status: 500, body: { error: { code: "internal_error", message: "internal server error" } } };
+}

@@ -1,0 +1,48 @@
+/**
+ * Fetch the bytes of request images: inline bytes as-is, `s3://` objects only from the serving store's bucket
+ * (and under its prefix), so the API cannot be used to read arbitrary buckets.
+ */
+import { InvalidInputError, NotFoundError } from "../errors.js";
+import type { ObjectStore } from "../store/object-store.js";
+import type { ImageRef } from "./api-request.js";
+
+function keyInStore(store: ObjectStore, url: string, index: number): string {
+  const base = store.url.endsWith("/") ? store.url : `${store.url}/`;
+  if (!store.url.startsWith("s3://") || !url.startsWith(base)) {
+    throw new InvalidInputError(
+      "s3_not_allowed",
+      `images[${index}].s3: only objects under ${store.url.startsWith("s3://") ? base : "the configured S3 bucket"} can be read`,
+    );
+  }
+  const key = url.slice(base.length);
+  if (key.length === 0 || key.split("/").some((s) => s === ".." || s === "." || s === "")) {
+    throw new InvalidInputError("s3_not_allowed", `images[${index}].s3: invalid key "${key}"`);
+  }
+  return key;
+}
+
+/**
+ * @example
+ * const buffers = await imageBytes(store, [{ bytes }, { s3: "s3://bucket/uploads/cat.jpg" }], 6 * 2 ** 20);
+ */
+export async function imageBytes(
+  store: ObjectStore,
+  images: ImageRef[],
+  maxBytes: number,
+): Promise<Buffer[]> {
+  return Promise.all(
+    images.map(async (im, i) => {
+      if ("bytes" in im) return im.bytes;
+      const key = keyInStore(store, im.s3, i);
+      const info = await store.head(key);
+      if (!info) throw new NotFoundError("image_not_found", `images[${i}].s3: ${im.s3} does not exist`);
+      if (info.size > maxBytes) {
+        throw new InvalidInputError(
+          "image_too_large",
+          `images[${i}].s3 is ${info.size} bytes; limit ${maxBytes}`,
+        );
+      }
+      return store.get(key);
+    }),
+  );
+}

@@ -1,0 +1,22 @@
+// Serving core: request parsing, model cache, engines behind it, response shaping, the route table.
+export type { ApiRequest, ImageRef, ParsedRequest } from "./api-request.js";
+export {
+  ClassifyBodySchema,
+  EmbeddingsBodySchema,
+  IMAGE_MEDIA_TYPES,
+  MAX_BODY_BYTES,
+  MAX_IMAGES,
+  parseApiRequest,
+} from "./api-request.js";
+export type { ApiResponse, ApiRoute, RouteContext } from "./api-routes.js";
+export { API_ROUTES, dispatch, runRoute } from "./api-routes.js";
+export type { ErrorBody } from "./error-response.js";
+export { errorResponse } from "./error-response.js";
+export type { ModelBundle } from "./model-bundle.js";
+export { loadModelBundle } from "./model-bundle.js";
+export { ModelCache } from "./model-cache.js";
+export { openApiDocument } from "./openapi.js";
+export type { ClassifyResponse, EmbeddingsResponse, ServingCoreOptions } from "./serving-core.js";
+export { ServingCore } from "./serving-core.js";
+export type { ClassifyResult, Prediction } from "./shape-results.js";
+export { classifyRows, embeddingRows, softmax } from "./shape-results.js";

@@ -1,0 +1,167 @@
+/**
+ * The serving core: resolve a model, fetch + preprocess images into one batch, run the engine, shape results.
+ * One instance per process (module scope in Lambda), so the model cache stays warm across invocations.
+ */
+import type { EngineKind } from "../engine/inference-engine.js";
+import { InvalidInputError, NotFoundError, UnsupportedMediaTypeError } from "../errors.js";
+import { preprocessEval } from "../preprocess/eval.js";
+import {
+  describeModel,
+  listModels,
+  type ModelDescription,
+  type ModelSummaryEntry,
+  resolveModel,
+} from "../registry/read-model.js";
+import { defaultBackbone, resolveBackbone } from "../registry/resolve-backbone.js";
+import type { ObjectStore } from "../store/object-store.js";
+import { MAX_BODY_BYTES, type ParsedRequest } from "./api-request.js";
+import { imageBytes } from "./image-bytes.js";
+import { loadModelBundle, type ModelBundle } from "./model-bundle.js";
+import { ModelCache } from "./model-cache.js";
+import { type ClassifyResult, classifyRows, embeddingRows } from "./shape-results.js";
+
+export interface ServingCoreOptions {
+  store: ObjectStore;
+  /** Memory budget of the model cache. @default 1 GiB */
+  cacheBytes?: number;
+  /** @default engineKindFromEnv() */
+  engine?: EngineKind;
+  /** Backbone tag used when a request names no model. @default defaultBackbone() */
+  backbone?: string;
+}
+
+export interface EmbeddingsResponse {
+  model: string;
+  version: string;
+  dim: number;
+  embeddings: number[][];
+}
+
+export interface ClassifyResponse {
+  model: string;
+  version: string;
+  results: ClassifyResult[];
+}
+
+const JOB_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+type CachedBundle = ModelBundle & { bytes(): number; dispose(): Promise<void> };
+
+export class ServingCore {
+  readonly store: ObjectStore;
+  private readonly cache: ModelCache<CachedBundle>;
+  private readonly engine: EngineKind | undefined;
+  private readonly backbone: string;
+
+  constructor(options: ServingCoreOptions) {
+    this.store = options.store;
+    this.cache = new ModelCache(options.cacheBytes ?? 1024 ** 3);
+    this.engine = options.engine;
+    this.backbone = options.backbone ?? defaultBackbone();
+  }
+
+  private async withModel<T>(ref: string | undefined, use: (b: ModelBundle) => Promise<T>): Promise<T> {
+    const resolved = ref
+      ? await resolveModel(this.store, ref)
+      : await resolveBackbone(this.store, this.backbone);
+    const load = async (): Promise<CachedBundle> => {
+      const b = await loadModelBundle(this.store, resolved, this.engine);
+      return { ...b, bytes: () => b.engine.memoryBytes(), dispose: () => b.engine.dispose() };
+    };
+    return this.cache.with(resolved.prefix, load, use);
+  }
+
+  /** Preprocess every image into one NHWC batch (decodes run in parallel on libuv's pool). */
+  private async batch(req: ParsedRequest, b: ModelBundle): Promise<Float32Array> {
+    const buffers = await imageBytes(this.store, req.images, MAX_BODY_BYTES);
+    const { size, inChannels } = b.preprocess;
+    const per = size * size * inChannels;
+    const out = new Float32Array(per * buffers.length);
+    await Promise.all(
+      buffers.map(async (buf, i) => {
+        try {
+          await preprocessEval(buf, b.preprocess, { out, offset: i * per, fast: true });
+        } catch (err) {
+          // "Not an image" is a malformed request here (400), not an unsupported Content-Type (415).
+          if (!(err instanceof UnsupportedMediaTypeError)) throw err;
+          throw new InvalidInputError(err.code, `images[${i}]: ${err.message}`, {
+            cause: err,
+            issues: [{ path: ["images", i], code: err.code, message: err.message }],
+          });
+        }
+      }),
+    );
+    return out;
+  }
+
+  /**
+   * @example
+   * const { embeddings } = await core.embed(parseApiRequest("embeddings", req));
+   */
+  async embed(req: ParsedRequest): Promise<EmbeddingsResponse> {
+    return this.withModel(req.model, async (b) => {
+      const n = req.images.length;
+      const out = await b.engine.run(await this.batch(req, b), n, b.preprocess.size);
+      return {
+        model: b.name,
+        version: b.version,
+        dim: out.featureDim,
+        embeddings: embeddingRows(out.features, n, out.featureDim, req.normalize),
+      };
+    });
+  }
+
+  /**
+   * @example
+   * const { results } = await core.classify(parseApiRequest("classify", req));
+   */
+  async classify(req: ParsedRequest): Promise<ClassifyResponse> {
+    return this.withModel(req.model, async (b) => {
+      const n = req.images.length;
+      const out = await b.engine.run(await this.batch(req, b), n, b.preprocess.size);
+      const options = {
+        topK: req.topK,
+        ...(req.threshold !== undefined ? { threshold: req.threshold } : {}),
+      };
+      const labels = b.labels ?? [];
+      return {
+        model: b.name,
+        version: b.version,
+        results: classifyRows(out, n, labels, options, b.calibration, b.centroids),
+      };
+    });
+  }
+
+  models(): Promise<ModelSummaryEntry[]> {
+    return listModels(this.store);
+  }
+
+  model(name: string): Promise<ModelDescription> {
+    return describeModel(this.store, name);
+  }
+
+  /** `jobs/<id>/status.json` as stored (the jobs engineer owns its schema). */
+  async job(id: string): Promise<unknown> {
+    if (!JOB_ID.test(id) || id.includes(".."))
+      throw new InvalidInputError("invalid_job_id", `invalid job id "${id}"`);
+    const key = `jobs/${id}/status.json`;
+    if (!(await this.store.head(key))) throw new NotFoundError("job_not_found", `job "${id}" does not exist`);
+    try {
+      return JSON.parse((await this.store.get(key)).toString("utf8"));
+    } catch (err) {
+      // Racing a writer (or an object deleted between head and get) is infrastructure trouble, not the caller's.
+      if (err instanceof NotFoundError)
+        throw new NotFoundError("job_not_found", `job "${id}" does not exist`);
+      throw err;
+    }
+  }
+
+  /** Loaded models, most recently used last. */
+  loadedModels(): string[] {
+    return this.cache.keys();
+  }
+
+  async close(): Promise<void> {
+    await this.cache.clear();
+  }
+}
