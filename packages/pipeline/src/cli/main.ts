@@ -11,16 +11,12 @@ type Registrar = (program: Command) => void;
 const COMMANDS: Array<() => Promise<{ register: Registrar }>> = [
   () => import("./commands/upload.js"),
   () => import("./commands/jobs.js"),
-  () => import("./commands/worker.js"),
   () => import("./commands/train.js"),
   () => import("./commands/serve.js"),
   () => import("./commands/export.js"),
   () => import("./commands/embed.js"),
   () => import("./commands/classify.js"),
   () => import("./commands/models.js"),
-  () => import("./commands/summary.js"),
-  () => import("./commands/weights.js"),
-  () => import("./commands/infer.js"),
 ];
 
 export async function main(argv: string[]): Promise<number> {
