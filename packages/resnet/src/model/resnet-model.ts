@@ -27,6 +27,9 @@ import { summarize } from "./summary.js";
 import { assignWeights } from "./weight-assign.js";
 
 let modelCounter = 0;
+// tfjs keeps variables in a process-global registry keyed by name; a second copy of this module (bundlers, test
+// runners) would restart the counter, so each module instance adds its own random tag.
+const MODULE_TAG = Math.random().toString(36).slice(2, 8);
 
 /** Construction options beyond the config: the seed, and zeros for models about to receive a checkpoint. */
 export interface BuildOptions {
@@ -49,7 +52,7 @@ export class ResNetModel implements ResNet {
   private specs: ParamSpec[];
   private readonly vars = new Map<string, tf.Variable>();
   private readonly frozen = new Set<StageName>();
-  private readonly prefix = `residual_resnet_${++modelCounter}`;
+  private readonly prefix = `residual_resnet_${MODULE_TAG}_${++modelCounter}`;
   private headVersion = 0;
   private disposed = false;
 

@@ -81,6 +81,20 @@ describe("inputs", () => {
   });
 });
 
+describe("loadWeights", () => {
+  it("copies values by name; they outlive the source tensors", () => {
+    const source = cifar_resnet20({ seed: 31 });
+    const target = cifar_resnet20({ seed: 32 });
+    const expected = source.predict(x);
+    target.loadWeights(Object.fromEntries(source.namedWeights()));
+    source.dispose();
+    const actual = target.predict(x);
+    expect(maxAbsDiff(actual, expected)).toBe(0);
+    tf.dispose([expected, actual]);
+    target.dispose();
+  });
+});
+
 describe("resetClassifier", () => {
   it("swaps the head, keeps the body and frees the old fc", () => {
     const m = cifar_resnet20({ seed: 3 });
@@ -138,6 +152,14 @@ describe("tensor ownership", () => {
       },
     ],
     ["resetClassifier", (m: ResNet) => m.resetClassifier(5, 1)],
+    [
+      "loadWeights",
+      (m: ResNet) => {
+        const copy = cifar_resnet20({ numClasses: m.config.numClasses, seed: 4 });
+        m.loadWeights(copy.namedWeights());
+        copy.dispose();
+      },
+    ],
     ["summary", (m: ResNet) => void m.summary()],
   ])("%s leaks no tensor", (_name, call) => {
     call(model);
