@@ -7,17 +7,24 @@ import { formatCliError } from "./errors.js";
 
 type Registrar = (program: Command) => void;
 
-/** Command modules, in the order `--help` lists them. */
-const COMMANDS: Array<() => Promise<{ register: Registrar }>> = [
-  () => import("./commands/upload.js"),
-  () => import("./commands/jobs.js"),
-  () => import("./commands/train.js"),
-  () => import("./commands/serve.js"),
-  () => import("./commands/export.js"),
-  () => import("./commands/embed.js"),
-  () => import("./commands/classify.js"),
-  () => import("./commands/models.js"),
-];
+/**
+ * Command modules by command name, in the order `--help` lists them. Only the invoked command's module is loaded
+ * (start-up stays fast: `serve` never loads the trainer); `--help` and unknown commands load them all.
+ */
+const COMMANDS: Record<string, () => Promise<{ register: Registrar }>> = {
+  upload: () => import("./commands/upload.js"),
+  jobs: () => import("./commands/jobs.js"),
+  worker: () => import("./commands/worker.js"),
+  train: () => import("./commands/train.js"),
+  serve: () => import("./commands/serve.js"),
+  export: () => import("./commands/export.js"),
+  embed: () => import("./commands/embed.js"),
+  classify: () => import("./commands/classify.js"),
+  models: () => import("./commands/models.js"),
+  summary: () => import("./commands/summary.js"),
+  weights: () => import("./commands/weights.js"),
+  infer: () => import("./commands/infer.js"),
+};
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command("residual")
@@ -25,7 +32,9 @@ export async function main(argv: string[]): Promise<number> {
     .option("--verbose", "print stack traces on errors")
     .exitOverride()
     .showHelpAfterError("(run with --help for usage)");
-  for (const load of COMMANDS) (await load()).register(program);
+  const only = argv.find((a) => !a.startsWith("-"));
+  const loaders = only && COMMANDS[only] ? [COMMANDS[only]] : Object.values(COMMANDS);
+  for (const load of loaders) (await load()).register(program);
   try {
     await program.parseAsync(argv, { from: "user" });
     return typeof process.exitCode === "number" ? process.exitCode : 0;

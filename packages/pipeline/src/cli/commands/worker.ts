@@ -1,0 +1,86 @@
+/**
+ * `residual worker --queue <url>`: long-poll a queue (SQS or `file://` local) and run the jobs it announces.
+ * `residual worker --job <id>`: run one job claimed by the AWS dispatcher (the Batch container's command); exits
+ * 0 when the job ended well or was already done, 3 for a permanent failure (bad dataset/spec), 75 to be retried.
+ */
+import { initBackend } from "@residual/resnet";
+import type { Command } from "commander";
+import { InvalidInputError } from "../../errors.js";
+import { trainingJobRunner } from "../../jobs/training-runner.js";
+import { runJob, runQueueWorker, type WorkerOptions } from "../../jobs/worker.js";
+import { openQueue } from "../../queue/open-queue.js";
+import { openCliStore, withStoreOption } from "../store-option.js";
+
+export const EXIT = { ok: 0, permanent: 3, transient: 75 } as const;
+
+interface WorkerFlags {
+  store?: string;
+  queue?: string;
+  job?: string;
+  once?: boolean;
+  visibility: string;
+  heartbeat: string;
+}
+
+function positive(name: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0)
+    throw new InvalidInputError("invalid_option", `--${name} must be a positive integer, got ${value}`);
+  return n;
+}
+
+/** SIGINT/SIGTERM stop the job at the next step; the trainer checkpoints and the job is handed back for a retry. */
+function shutdownSignal(): AbortSignal {
+  const ctl = new AbortController();
+  const stop = (sig: string) => {
+    process.stderr.write(
+      `residual worker: ${sig}: stopping after the current step (checkpointed; the job resumes)\n`,
+    );
+    ctl.abort();
+  };
+  process.once("SIGINT", () => stop("SIGINT"));
+  process.once("SIGTERM", () => stop("SIGTERM"));
+  return ctl.signal;
+}
+
+export async function runWorkerCommand(flags: WorkerFlags): Promise<number> {
+  const jobId = flags.job ?? process.env.RESIDUAL_JOB_ID;
+  if (!flags.queue && !jobId)
+    throw new InvalidInputError("missing_option", "give --queue <url> or --job <id> (or RESIDUAL_JOB_ID)");
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  await initBackend({ logger: log });
+  const o: WorkerOptions = {
+    store: openCliStore(flags.store),
+    runner: trainingJobRunner(),
+    visibilityTimeout: positive("visibility", flags.visibility),
+    heartbeatSeconds: positive("heartbeat", flags.heartbeat),
+    signal: shutdownSignal(),
+    log,
+  };
+  if (jobId && !flags.queue) {
+    const result = await runJob(jobId, o);
+    return result === "failed" ? EXIT.permanent : result === "retry" ? EXIT.transient : EXIT.ok;
+  }
+  const queue = openQueue(flags.queue!);
+  log(`residual worker: polling ${queue.url}, bucket ${o.store.url}`);
+  await runQueueWorker(queue, { ...o, ...(flags.once ? { maxMessages: 1 } : {}) });
+  return EXIT.ok;
+}
+
+export function register(program: Command): void {
+  withStoreOption(
+    program.command("worker").description("run fine-tuning jobs from a queue (--queue) or one job (--job)"),
+  )
+    .option("--queue <url>", "SQS queue URL, or file:///dir for the local queue")
+    .option("--job <id>", "run this one job (AWS Batch); default $RESIDUAL_JOB_ID")
+    .option("--once", "stop after one message")
+    .option(
+      "--visibility <seconds>",
+      "how long a received message stays hidden (renewed by the heartbeat)",
+      "300",
+    )
+    .option("--heartbeat <seconds>", "seconds between heartbeats", "30")
+    .action(async (flags: WorkerFlags) => {
+      process.exitCode = await runWorkerCommand(flags);
+    });
+}

@@ -1,0 +1,136 @@
+/**
+ * The JobRunner that does the real work: load and validate the uploaded dataset (writing `jobs/<id>/report.json`),
+ * train with checkpoints under `jobs/<id>/checkpoints/` (resuming when they exist), and publish the model.
+ */
+import { disposeDataset, loadDataset } from "../dataset/load-dataset.js";
+import type { Dataset } from "../dataset/types.js";
+import { parseJobSpec } from "../train/job-spec.js";
+import type { TrainingProgress } from "../train/run-training.js";
+import { runTrainingJob } from "../train/run-training-job.js";
+import { MARKER_FILE } from "./dataset-event.js";
+import { datasetName } from "./job-id.js";
+import type { JobContext, JobOutcome, JobRunner } from "./job-runner.js";
+
+export interface TrainingRunnerOptions {
+  /** Minimum milliseconds between status.json progress writes (epoch ends always write). @default 2000 */
+  progressEveryMs?: number;
+  /** Mid-epoch checkpoint interval. @default the trainer's (10 minutes) */
+  checkpointEveryMs?: number;
+}
+
+/** The spec as the user wrote it, with the dataset's name as the model name unless the spec names one. */
+function specFor(key: string, raw: unknown): Record<string, unknown> {
+  const obj =
+    typeof raw === "object" && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>) : {};
+  return { name: datasetName(key), ...obj };
+}
+
+/** A folder upload's spec is its marker: read and check it before touching any image. */
+async function specFromMarker(ctx: JobContext): Promise<Record<string, unknown> | undefined> {
+  const { key, kind } = ctx.status.dataset;
+  if (kind !== "folder" || !key.endsWith(MARKER_FILE)) return undefined;
+  const text = (await ctx.store.get(key)).toString("utf8").trim();
+  let raw: unknown = {};
+  try {
+    raw = text ? JSON.parse(text) : {};
+  } catch {
+    raw = text; // parseJobSpec reports it as "must be a JSON object"
+  }
+  const spec = specFor(key, raw);
+  parseJobSpec(spec);
+  return spec;
+}
+
+/**
+ * What `loadDataset` reads for this upload: the archive itself; for a folder, its manifest when it has one
+ * (`manifest.jsonl` / `manifest.csv` beside the marker), else the folder.
+ */
+async function datasetSource(ctx: JobContext): Promise<string> {
+  const { key, kind } = ctx.status.dataset;
+  if (kind === "archive") return key;
+  const prefix = key.slice(0, key.length - MARKER_FILE.length);
+  for (const m of ["manifest.jsonl", "manifest.csv"])
+    if (await ctx.store.head(`${prefix}${m}`)) return `${prefix}${m}`;
+  return prefix;
+}
+
+/** One version per job, derived from the job: a retried publish rewrites the same version instead of adding one. */
+function versionFor(ctx: JobContext): string {
+  const stamp = ctx.status.createdAt.replace(/[-:]/g, "").replace(".", "");
+  return `${stamp}-${ctx.id.slice(-4)}`;
+}
+
+function progressReporter(ctx: JobContext, everyMs: number): (p: TrainingProgress) => void {
+  let last = 0;
+  let pending: Promise<void> = Promise.resolve();
+  return (p) => {
+    const now = Date.now();
+    if (p.type === "step" && now - last < everyMs) return;
+    last = now;
+    const metrics: Record<string, number> = { loss: p.loss, lr: p.lr };
+    if (p.record) Object.assign(metrics, p.record);
+    const numeric = Object.fromEntries(Object.entries(metrics).filter(([, v]) => typeof v === "number"));
+    if (p.type === "epoch")
+      ctx.log(`epoch ${p.epoch}/${p.epochs} loss ${p.loss.toFixed(4)} ${JSON.stringify(numeric)}`);
+    pending = pending
+      .then(() =>
+        ctx.reportProgress({
+          phase: String(p.phase),
+          epoch: p.epoch,
+          epochs: p.epochs,
+          step: p.step,
+          steps: p.steps,
+          imagesPerSecond: p.imagesPerSec,
+          etaSeconds: p.etaSeconds,
+          metrics: numeric as Record<string, number>,
+        }),
+      )
+      .catch((err: unknown) => ctx.log(`progress update failed: ${(err as Error).message}`));
+  };
+}
+
+/**
+ * @example
+ * await runQueueWorker(queue, { store, runner: trainingJobRunner() });
+ */
+export function trainingJobRunner(opts: TrainingRunnerOptions = {}): JobRunner {
+  return async (ctx): Promise<JobOutcome> => {
+    const markerSpec = await specFromMarker(ctx);
+    const preSpec = markerSpec ? parseJobSpec(markerSpec) : undefined;
+    let dataset: Dataset | undefined;
+    try {
+      dataset = await loadDataset(ctx.store, await datasetSource(ctx), {
+        ...(preSpec
+          ? {
+              valFraction: preSpec.valSplit,
+              minImagesPerClass: preSpec.minImagesPerClass,
+              seed: preSpec.seed,
+            }
+          : {}),
+      });
+      await ctx.store.put(`jobs/${ctx.id}/report.json`, JSON.stringify(dataset.report, null, 2), {
+        contentType: "application/json",
+      });
+      const spec = markerSpec ?? specFor(ctx.status.dataset.key, dataset.spec);
+      ctx.log(
+        `dataset: ${dataset.classes.length} classes, ${dataset.train.length} train / ${dataset.val.length} val`,
+      );
+      const result = await runTrainingJob({
+        store: ctx.store,
+        jobId: ctx.id,
+        dataset,
+        spec,
+        version: versionFor(ctx),
+        signal: ctx.signal,
+        onProgress: progressReporter(ctx, opts.progressEveryMs ?? 2000),
+        ...(opts.checkpointEveryMs !== undefined ? { checkpointEveryMs: opts.checkpointEveryMs } : {}),
+      });
+      const last = result.training.history.at(-1);
+      const metrics: Record<string, number> = {};
+      for (const [k, v] of Object.entries(last ?? {})) if (typeof v === "number") metrics[k] = v;
+      return { model: result.model, version: result.version, metrics };
+    } finally {
+      if (dataset) await disposeDataset(dataset);
+    }
+  };
+}
