@@ -1,0 +1,94 @@
+/**
+ * Issue 4 end to end on real S3 + SQS (moto): a generated dataset zip uploaded under datasets/ → bucket
+ * notification → queue → worker with the real trainer → a published model and `status.json: succeeded`.
+ */
+import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { initBackend } from "@residual/resnet";
+import { describe, expect, it } from "vitest";
+import { listJobs } from "../../../packages/pipeline/src/jobs/job-status.js";
+import { trainingJobRunner } from "../../../packages/pipeline/src/jobs/training-runner.js";
+import { runQueueWorker } from "../../../packages/pipeline/src/jobs/worker.js";
+import { SqsQueue } from "../../../packages/pipeline/src/queue/sqs-queue.js";
+import { S3ObjectStore } from "../../../packages/pipeline/src/store/s3-object-store.js";
+import { awsTestConfig, TEST_CREDENTIALS } from "../../support/aws.js";
+import { filesToZip, makeShapesDataset } from "../../support/images.js";
+import { createJobInfra } from "../../support/job-infra.js";
+
+export async function shapesZip(spec: Record<string, unknown>, perClass = 10): Promise<Buffer> {
+  const files = await makeShapesDataset({
+    classes: ["circle", "square", "cross"],
+    perClass,
+    width: 36,
+    height: 36,
+  });
+  files.set("residual.json", Buffer.from(JSON.stringify(spec)));
+  return filesToZip(files);
+}
+
+describe("training job from an S3 upload", () => {
+  it("trains, publishes the model and marks the job succeeded", async () => {
+    await initBackend({ logger: () => undefined });
+    const infra = await createJobInfra();
+    const cfg = awsTestConfig();
+    const store = new S3ObjectStore({
+      bucket: infra.bucket,
+      endpoint: cfg.endpoint,
+      region: cfg.region,
+      credentials: TEST_CREDENTIALS,
+      forcePathStyle: true,
+    });
+    const queue = new SqsQueue({
+      url: infra.queueUrl,
+      endpoint: cfg.endpoint,
+      region: cfg.region,
+      credentials: TEST_CREDENTIALS,
+    });
+    const spec = { arch: "cifar_resnet20", imageSize: 32, epochs: 2, batchSize: 8, seed: 3 };
+    await infra.s3.send(
+      new PutObjectCommand({ Bucket: infra.bucket, Key: "datasets/shapes.zip", Body: await shapesZip(spec) }),
+    );
+
+    const logs: string[] = [];
+    await runQueueWorker(queue, {
+      store,
+      runner: trainingJobRunner({ progressEveryMs: 0 }),
+      maxMessages: 2,
+      waitSeconds: 5,
+      log: (l) => logs.push(l),
+    });
+
+    const [job] = await listJobs(store);
+    expect(job, logs.join("\n")).toMatchObject({
+      state: "succeeded",
+      result: { model: "shapes" },
+      progress: { epochs: 2 },
+    });
+    const version = job!.result!.version;
+    const latest = await infra.s3.send(
+      new GetObjectCommand({ Bucket: infra.bucket, Key: "models/shapes/latest" }),
+    );
+    expect((await latest.Body!.transformToString()).trim()).toBe(version);
+    for (const f of [
+      "model.json",
+      "model.onnx",
+      "preprocess.json",
+      "metrics.json",
+      "model-card.md",
+      "job.json",
+      "curves.svg",
+      "confusion.svg",
+    ]) {
+      expect(await store.head(`models/shapes/${version}/${f}`), f).toBeDefined();
+    }
+    expect(JSON.parse((await store.get(`models/shapes/${version}/labels.json`)).toString())).toEqual([
+      "circle",
+      "cross",
+      "square",
+    ]);
+    const metrics = JSON.parse((await store.get(`models/shapes/${version}/metrics.json`)).toString());
+    expect(metrics.history).toHaveLength(2);
+    const report = JSON.parse((await store.get(`jobs/${job!.id}/report.json`)).toString());
+    expect(report).toBeTypeOf("object");
+    expect(await store.head(`jobs/${job!.id}/checkpoints/latest.json`).catch(() => undefined)).toBeDefined;
+  });
+});
