@@ -1,12 +1,20 @@
 import "@tensorflow/tfjs-backend-wasm";
+import "@tensorflow/tfjs-core/dist/register_all_gradients.js";
 import * as tf from "@tensorflow/tfjs-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createResNet, type ResNet, type ResNetOptions } from "../../src/index.js";
+import {
+  createResNet,
+  type ResNet,
+  type ResNetOptions,
+  registerWasmTrainingKernels,
+} from "../../src/index.js";
 import type { ArchName, StageName } from "../../src/types.js";
 import { relativeError, type TorchCase, torchReference } from "./support/torch-reference.js";
 
 // Numerical parity with torchvision on the wasm backend: weights copied name-for-name, outputs compared.
 const TOL = 2e-4;
+// Gradients sum over the batch and every position: a little more float32 noise.
+const GRAD_TOL = 1e-3;
 const CASES: Record<string, { arch: ArchName; opts: ResNetOptions; frozen: StageName[] }> = {
   resnet18: { arch: "resnet18", opts: { numClasses: 10 }, frozen: ["bn1", "layer1"] },
   resnet50_224: { arch: "resnet50", opts: {}, frozen: [] },
@@ -19,6 +27,8 @@ let ref: Map<string, TorchCase>;
 
 beforeAll(async () => {
   await tf.setBackend("wasm");
+  // tfjs-backend-wasm has no conv gradients; the package's training kernels supply them.
+  registerWasmTrainingKernels();
   ref = torchReference(Object.keys(CASES));
 });
 
@@ -50,19 +60,34 @@ describe.each(Object.keys(CASES))("torch parity: %s", (name) => {
 
 // The cases whose reference includes one training-mode forward (see fixtures/torch_parity.py CASES).
 describe.each(["resnet18", "cifar_resnet20"])("torch parity, training mode: %s", (name) => {
-  it("one training-mode forward matches torch: logits and every running statistic (frozen stages in eval)", () => {
+  it("one training-mode step matches torch: logits, every running statistic, every trainable gradient", () => {
     const { model, torch, x } = loaded(name);
     model.freeze(CASES[name]!.frozen);
-    const { features, logits } = model.forward(x, { training: true });
+    const cotangent = torch.get("train/cotangent");
+    let logits: tf.Tensor | undefined;
+    const { value, grads } = tf.variableGrads(() => {
+      const out = model.forward(x, { training: true });
+      logits = tf.keep(out.logits);
+      return tf.sum(tf.mul(out.logits, cotangent)) as tf.Scalar;
+    }, model.trainableVariables());
     const refLogits = torch.get("train/logits");
-    expect(relativeError(logits, refLogits)).toBeLessThan(TOL);
+    expect(relativeError(logits!, refLogits)).toBeLessThan(TOL);
+
     const after = torch.group("after/");
     const weights = model.namedWeights();
     expect(new Set(Object.keys(after))).toEqual(new Set(weights.keys()));
     for (const [k, expected] of Object.entries(after)) {
       expect(relativeError(weights.get(k)!, expected), k).toBeLessThan(TOL);
     }
-    tf.dispose([x, features, logits, refLogits, ...Object.values(after)]);
+    const refGrads = torch.group("grad/");
+    const names = new Map([...weights].map(([n, v]) => [v.name, n]));
+    expect(Object.keys(grads).length).toBe(model.trainableVariables().length);
+    for (const [varName, g] of Object.entries(grads)) {
+      const k = names.get(varName)!;
+      expect(relativeError(g, refGrads[k]!), `grad ${k}`).toBeLessThan(GRAD_TOL);
+    }
+    tf.dispose([x, cotangent, logits!, value, refLogits, ...Object.values(grads)]);
+    tf.dispose([...Object.values(after), ...Object.values(refGrads)]);
     model.dispose();
   });
 });
