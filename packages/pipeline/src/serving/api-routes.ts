@@ -51,7 +51,11 @@ export async function runRoute(core: ServingCore, route: ApiRoute, ctx: RouteCon
   try {
     return { status: 200, body: await route.handle(core, ctx) };
   } catch (err) {
-    return errorResponse(err);
+    const res = errorResponse(err);
+    // The response hides server-side details; the log must not.
+    if (res.status >= 500)
+      process.stderr.write(`[residual] ${route.method} ${route.path}: ${(err as Error)?.stack ?? err}\n`);
+    return res;
   }
 }
 

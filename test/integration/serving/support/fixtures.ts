@@ -9,6 +9,7 @@ import { createResNet, exportOnnx, fileSystemHandler } from "@residual/resnet";
 import sharp from "sharp";
 import { publishModel } from "../../../../packages/pipeline/src/registry/publish-model.js";
 import { LocalObjectStore } from "../../../../packages/pipeline/src/store/local-object-store.js";
+import type { ObjectStore } from "../../../../packages/pipeline/src/store/object-store.js";
 
 export const LABELS = ["cat", "dog", "fox"];
 export const PREPROCESS = { size: 32, resize: 36, mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25] };
@@ -16,7 +17,7 @@ export const BACKBONE = "tiny.test";
 
 export interface ServingFixture {
   dir: string;
-  store: LocalObjectStore;
+  store: ObjectStore;
   version: string;
 }
 
@@ -34,9 +35,9 @@ export async function jpeg(w: number, h: number, seed = 1): Promise<Buffer> {
 }
 
 /** Build the store once per test file. */
-export async function servingFixture(): Promise<ServingFixture> {
+export async function servingFixture(target?: ObjectStore): Promise<ServingFixture> {
   const dir = await mkdtemp(join(tmpdir(), "residual-serving-"));
-  const store = new LocalObjectStore(dir);
+  const store = target ?? new LocalObjectStore(dir);
   const model = createResNet("cifar_resnet20", { seed: 3, numClasses: LABELS.length });
   const backbone = createResNet("cifar_resnet20", { seed: 4, numClasses: 10 });
   try {

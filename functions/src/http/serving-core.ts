@@ -1,0 +1,37 @@
+/**
+ * The serving core of a Lambda container, created once at module scope so its model cache stays warm across
+ * invocations. Bucket from `RESIDUAL_BUCKET` (or `RESIDUAL_STORE` for a non-default location), cache budget
+ * from `RESIDUAL_MODEL_CACHE_MB`.
+ */
+import { Logger } from "@aws-lambda-powertools/logger";
+import { InvalidInputError, openObjectStore, ServingCore } from "@residual/pipeline";
+import { z } from "zod";
+
+const EnvSchema = z.object({
+  RESIDUAL_BUCKET: z.string().min(3).optional(),
+  RESIDUAL_STORE: z.string().min(1).optional(),
+  RESIDUAL_MODEL_CACHE_MB: z.coerce.number().positive().default(1024),
+});
+
+let core: ServingCore | undefined;
+
+/** @example const core = servingCore(); */
+export function servingCore(env: NodeJS.ProcessEnv = process.env): ServingCore {
+  if (core) return core;
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success)
+    throw new InvalidInputError("invalid_config", `handler environment: ${parsed.error.message}`);
+  const location =
+    parsed.data.RESIDUAL_STORE ?? (parsed.data.RESIDUAL_BUCKET && `s3://${parsed.data.RESIDUAL_BUCKET}`);
+  if (!location) throw new InvalidInputError("invalid_config", "set RESIDUAL_BUCKET (or RESIDUAL_STORE)");
+  core = new ServingCore({
+    store: openObjectStore(location),
+    cacheBytes: parsed.data.RESIDUAL_MODEL_CACHE_MB * 1024 * 1024,
+  });
+  return core;
+}
+
+/** One logger per container; `serviceName` tells the three API functions apart. */
+export function apiLogger(serviceName: string): Logger {
+  return new Logger({ serviceName });
+}
