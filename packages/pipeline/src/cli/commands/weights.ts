@@ -1,0 +1,139 @@
+/**
+ * `residual weights import <file> --arch <arch> [--num-classes N] [--reset-head] --out <dir>` and
+ * `residual weights fetch <arch.tag> --out <dir> [--num-classes N] [--reset-head] [--base-url URL]`:
+ * torchvision/timm safetensors → a saved model directory loadable by `loadResNet`.
+ */
+import { readFile } from "node:fs/promises";
+import {
+  ARCH_NAMES,
+  createResNet,
+  DownloadError,
+  type DownloadProgress,
+  fetchWeights,
+  importTorchWeights,
+  initBackend,
+  isArchName,
+  parseSafetensors,
+  ResNetIoError,
+} from "@residual/resnet";
+import type { Command } from "commander";
+import { z } from "zod";
+import { InvalidInputError, TransientError } from "../../errors.js";
+
+const common = {
+  out: z.string().min(1),
+  numClasses: z.coerce.number().int().positive().optional(),
+  resetHead: z.boolean().default(false),
+};
+const ImportOptionsSchema = z.object({ ...common, arch: z.string().min(1) });
+const FetchOptionsSchema = z.object({ ...common, baseUrl: z.url().optional() });
+
+/** Our package's file/weights errors become the pipeline's: bad input is permanent, downloads are transient. */
+function asCliError(err: unknown): unknown {
+  if (err instanceof DownloadError)
+    return new TransientError(err.code.toLowerCase(), err.message, { cause: err });
+  if (err instanceof ResNetIoError)
+    return new InvalidInputError(err.code.toLowerCase(), err.message, { cause: err });
+  return err;
+}
+
+function parse<T>(schema: z.ZodType<T>, raw: unknown, what: string): T {
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) throw new InvalidInputError("invalid_options", `${what}: ${parsed.error.message}`);
+  return parsed.data;
+}
+
+/** The checkpoint's class count, from the header alone; undefined for a bad file (the import reports it). */
+function checkpointClasses(bytes: Uint8Array): number | undefined {
+  try {
+    const fc = parseSafetensors(bytes).entries.get("fc.weight");
+    return fc?.shape.length === 2 ? fc.shape[0] : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function importFile(file: string, raw: unknown): Promise<void> {
+  const o = parse(ImportOptionsSchema, raw, "weights import");
+  if (!isArchName(o.arch)) {
+    throw new InvalidInputError(
+      "unknown_arch",
+      `unknown architecture '${o.arch}'; one of ${ARCH_NAMES.join(", ")}`,
+    );
+  }
+  await initBackend({ logger: () => undefined });
+  const bytes = await readFile(file).catch((cause: unknown) => {
+    throw new InvalidInputError("file_not_readable", `cannot read ${file}: ${String(cause)}`, { cause });
+  });
+  try {
+    const model = createResNet(o.arch, { numClasses: o.numClasses ?? checkpointClasses(bytes) });
+    try {
+      const report = await importTorchWeights(model, bytes, { resetHead: o.resetHead, what: file });
+      await model.save(o.out);
+      process.stdout.write(
+        `residual: saved ${o.out} (${o.arch}, ${report.loaded.length} tensors, ${model.config.numClasses} classes${report.headReset ? ", new head" : ""})\n`,
+      );
+    } finally {
+      model.dispose();
+    }
+  } catch (err) {
+    throw asCliError(err);
+  }
+}
+
+/** One stderr line per 10% (or per 8 MiB when the size is unknown): readable in logs as well as terminals. */
+function progressPrinter(): (p: DownloadProgress) => void {
+  let last = -1;
+  return (p) => {
+    const mb = (n: number) => (n / 2 ** 20).toFixed(1);
+    const step = p.total ? Math.floor((10 * p.received) / p.total) : Math.floor(p.received / 2 ** 23);
+    if (step === last) return;
+    last = step;
+    const of = p.total ? ` / ${mb(p.total)} MiB (${Math.round((100 * p.received) / p.total)}%)` : " MiB";
+    process.stderr.write(`residual: downloading ${p.url}: ${mb(p.received)}${of}\n`);
+  };
+}
+
+async function fetchTag(archTag: string, raw: unknown): Promise<void> {
+  const o = parse(FetchOptionsSchema, raw, "weights fetch");
+  await initBackend({ logger: () => undefined });
+  try {
+    const r = await fetchWeights(archTag, o.out, {
+      baseUrl: o.baseUrl,
+      numClasses: o.numClasses,
+      resetHead: o.resetHead,
+      onProgress: progressPrinter(),
+    });
+    process.stdout.write(
+      `residual: saved ${r.dir} (${r.entry.archTag}, ${r.bytes} bytes, sha256 ${r.sha256})\n`,
+    );
+  } catch (err) {
+    throw asCliError(err);
+  }
+}
+
+/**
+ * Register `weights import` and `weights fetch`.
+ * @example
+ * // residual weights fetch resnet50.tv2_in1k --out backbones/resnet50.tv2_in1k
+ * register(program);
+ */
+export function register(program: Command): void {
+  const weights = program.command("weights").description("import and download pretrained weights");
+  weights
+    .command("import <file>")
+    .description("convert a torchvision/timm .safetensors state dict into a saved model directory")
+    .requiredOption("--arch <arch>", `architecture (${ARCH_NAMES.join(", ")})`)
+    .requiredOption("--out <dir>", "output model directory")
+    .option("--num-classes <n>", "classes of the head (default: the checkpoint's)")
+    .option("--reset-head", "start a fresh head instead of the checkpoint's")
+    .action((file: string, opts: unknown) => importFile(file, opts));
+  weights
+    .command("fetch <archTag>")
+    .description("download pretrained weights (e.g. resnet50.tv2_in1k) into a saved model directory")
+    .requiredOption("--out <dir>", "output model directory")
+    .option("--num-classes <n>", "classes of the head (default: the weights')")
+    .option("--reset-head", "start a fresh head instead of the pretrained one")
+    .option("--base-url <url>", "mirror instead of $RESIDUAL_WEIGHTS_BASE_URL / Hugging Face")
+    .action((archTag: string, opts: unknown) => fetchTag(archTag, opts));
+}
