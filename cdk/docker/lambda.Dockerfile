@@ -16,21 +16,24 @@ RUN npm ci --no-audit --no-fund --ignore-scripts \
 COPY tsconfig.json ./
 COPY packages ./packages
 COPY functions ./functions
-# Bundle each handler into one ESM file; native packages stay external and are installed below for linux-x64 only.
+# Packages that cannot be bundled: native addons (onnxruntime-node, sharp) and tfjs, whose wasm backend loads its
+# .wasm files from its package folder and must share one tfjs-core instance with it.
+ARG EXTERNALS="onnxruntime-node sharp @tensorflow/tfjs-core @tensorflow/tfjs-backend-cpu @tensorflow/tfjs-backend-wasm"
+# Bundle each handler into one ESM file; the externals are installed below for linux-x64 only.
 RUN mkdir -p /out \
  && node_modules/.bin/esbuild functions/src/embed.ts functions/src/classify.ts functions/src/jobs.ts \
       functions/src/dispatch.ts --bundle --platform=node --target=node22 --format=esm --outdir=/out \
       --out-extension:.js=.mjs --sourcemap --legal-comments=none \
-      --external:onnxruntime-node --external:sharp --external:@tensorflow/tfjs-node --external:@tensorflow/tfjs-node-gpu \
+      $(for p in $EXTERNALS @tensorflow/tfjs-node @tensorflow/tfjs-node-gpu; do printf -- '--external:%s ' "$p"; done) \
       "--banner:js=import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);"
-# A minimal node_modules holding only the native packages, pinned to the versions in the lockfile.
+# A minimal node_modules holding only the externals, pinned to the versions in the lockfile.
 RUN mkdir -p /native && cd /native \
- && ORT=$(node -p "require('/build/package-lock.json').packages['node_modules/onnxruntime-node'].version") \
- && SHARP=$(node -p "require('/build/package-lock.json').packages['node_modules/sharp'].version") \
  && echo '{"type":"module","private":true}' > package.json \
- && npm install --omit=dev --no-audit --no-fund --os=linux --cpu=x64 --libc=glibc \
-      "onnxruntime-node@${ORT}" "sharp@${SHARP}" \
- # onnxruntime-node ships every platform's binary; Lambda runs linux-x64 only.
+ && SPECS=$(for p in $EXTERNALS; do \
+      printf '%s@%s ' "$p" "$(node -p "require('/build/package-lock.json').packages['node_modules/$p'].version")"; \
+    done) \
+ && npm install --omit=dev --no-audit --no-fund --os=linux --cpu=x64 --libc=glibc $SPECS \
+ # onnxruntime-node ships every platform's binary (and CUDA/TensorRT providers); Lambda runs linux-x64 on CPU.
  && find node_modules/onnxruntime-node/bin -mindepth 3 -maxdepth 3 -type d ! -path '*/linux/x64' -exec rm -rf {} + \
  && rm -f node_modules/onnxruntime-node/bin/napi-v*/linux/x64/libonnxruntime_providers_cuda.so \
           node_modules/onnxruntime-node/bin/napi-v*/linux/x64/libonnxruntime_providers_tensorrt.so

@@ -115,6 +115,7 @@ export class ResidualStack extends Stack {
     out("QueueUrl", this.trigger.queue.queueUrl, "Dataset-upload events");
     out("DeadLetterQueueUrl", this.trigger.deadLetterQueue.queueUrl, "Events that failed to dispatch");
     out("JobQueueArn", this.training.jobQueue.jobQueueArn, "Batch job queue of training jobs");
+    out("TrainingLogGroupName", this.training.logGroup.logGroupName, "Logs of the training containers");
     out("AlarmTopicArn", this.operations.topic.topicArn, "SNS topic of the alarms");
   }
 }

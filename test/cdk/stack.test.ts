@@ -72,7 +72,15 @@ describe("ResidualStack", () => {
   it("outputs the bucket, API URL, queue URL and job queue", () => {
     const outputs = Template.fromStack(residualStack()).findOutputs("*");
     expect(Object.keys(outputs).sort()).toEqual(
-      ["AlarmTopicArn", "ApiUrl", "BucketName", "DeadLetterQueueUrl", "JobQueueArn", "QueueUrl"].sort(),
+      [
+        "AlarmTopicArn",
+        "ApiUrl",
+        "BucketName",
+        "DeadLetterQueueUrl",
+        "JobQueueArn",
+        "QueueUrl",
+        "TrainingLogGroupName",
+      ].sort(),
     );
   });
 
