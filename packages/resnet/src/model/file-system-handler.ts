@@ -28,7 +28,14 @@ const manifestSchema = z.object({
     .min(1),
 });
 
-/** `file:///a/b` or `file://a/b` or a plain path → a directory path. */
+/**
+ * `file:///a/b` or `file://a/b` or a plain path → a directory path.
+ *
+ * @example
+ * ```ts
+ * directoryOf("file:///tmp/m"); // "/tmp/m"
+ * ```
+ */
 export function directoryOf(location: string): string {
   return location.startsWith("file://") ? location.slice("file://".length) : location;
 }

@@ -16,7 +16,14 @@ export interface ForwardContext {
 /** Stages that produce a 4D activation, in order; CIFAR models have no layer4. */
 export type BodyStageName = Exclude<StageName, "fc">;
 
-/** The body stages a plan actually has. */
+/**
+ * The body stages a plan actually has.
+ *
+ * @example
+ * ```ts
+ * bodyStages(networkPlan(archConfig("cifar_resnet20"))); // ["conv1", "bn1", "layer1", "layer2", "layer3"]
+ * ```
+ */
 export function bodyStages(plan: NetworkPlan): BodyStageName[] {
   return ["conv1", "bn1", ...plan.stages.map((s) => s.name)];
 }
@@ -75,7 +82,14 @@ function channelsAfter(plan: NetworkPlan, stage: BodyStageName): number {
   return blocks[blocks.length - 1]!.norms.at(-1)!.channels;
 }
 
-/** Index of `stage` among the plan's body stages, or a ResNetError for stages this model lacks. */
+/**
+ * Index of `stage` among the plan's body stages, or a ResNetError for stages this model lacks.
+ *
+ * @example
+ * ```ts
+ * stageIndex(networkPlan(archConfig("resnet18")), "layer1"); // 2
+ * ```
+ */
 export function stageIndex(plan: NetworkPlan, stage: string): number {
   const stages = bodyStages(plan);
   const i = stages.indexOf(stage as BodyStageName);
@@ -88,14 +102,28 @@ export function stageIndex(plan: NetworkPlan, stage: string): number {
   return i;
 }
 
-/** Check rank and channels so a bad tensor fails with a clear error, not deep inside a kernel. */
+/**
+ * Check rank and channels so a bad tensor fails with a clear error, not deep inside a kernel.
+ *
+ * @example
+ * ```ts
+ * checkActivation(x, 3, "input"); // throws ResNetError invalid_input unless x is [N, H, W, 3]
+ * ```
+ */
 export function checkActivation(x: tf.Tensor, channels: number, what: string): void {
   if (x.rank !== 4 || x.shape[3] !== channels) {
     throw new ResNetError("invalid_input", `${what} must be NHWC [N, H, W, ${channels}], got [${x.shape}]`);
   }
 }
 
-/** Run body stages `from` (inclusive) to `to` (inclusive) by index. Call inside tf.tidy. */
+/**
+ * Run body stages `from` (inclusive) to `to` (inclusive) by index. Call inside tf.tidy.
+ *
+ * @example
+ * ```ts
+ * const h = tf.tidy(() => runBody(ctx, x, 0, 1)); // conv1 + bn1 (relu, max-pool)
+ * ```
+ */
 export function runBody(ctx: ForwardContext, x: tf.Tensor4D, from: number, to: number): tf.Tensor4D {
   const stages = bodyStages(ctx.plan);
   let h = x;
@@ -103,14 +131,28 @@ export function runBody(ctx: ForwardContext, x: tf.Tensor4D, from: number, to: n
   return h;
 }
 
-/** Global average pool then fc. Call inside tf.tidy. */
+/**
+ * Global average pool then fc. Call inside tf.tidy.
+ *
+ * @example
+ * ```ts
+ * const { features, logits } = runHead(ctx, h);
+ * ```
+ */
 export function runHead(ctx: ForwardContext, h: tf.Tensor4D): ForwardResult {
   const features = tf.mean(h, [1, 2]) as tf.Tensor2D;
   const logits = tf.add(tf.matMul(features, ctx.weight("fc.weight") as tf.Tensor2D), ctx.weight("fc.bias"));
   return { features, logits: logits as tf.Tensor2D };
 }
 
-/** tf.tidy for a {@link ForwardResult}: keeps features and logits, frees every intermediate. */
+/**
+ * tf.tidy for a {@link ForwardResult}: keeps features and logits, frees every intermediate.
+ *
+ * @example
+ * ```ts
+ * const r = tidyResult(() => runHead(ctx, runBody(ctx, x, 0, 5)));
+ * ```
+ */
 export function tidyResult(fn: () => ForwardResult): ForwardResult {
   const [features, logits] = tf.tidy(() => {
     const r = fn();
@@ -119,7 +161,14 @@ export function tidyResult(fn: () => ForwardResult): ForwardResult {
   return { features: features as tf.Tensor2D, logits: logits as tf.Tensor2D };
 }
 
-/** `forwardFrom(h, stage)`: validate the activation, run the remaining stages and the head. Call inside tf.tidy. */
+/**
+ * `forwardFrom(h, stage)`: validate the activation, run the remaining stages and the head. Call inside tf.tidy.
+ *
+ * @example
+ * ```ts
+ * const r = tidyResult(() => continueFrom(ctx, h, "layer2"));
+ * ```
+ */
 export function continueFrom(ctx: ForwardContext, h: tf.Tensor4D, stage: BodyStageName): ForwardResult {
   const i = stageIndex(ctx.plan, stage);
   checkActivation(h, channelsAfter(ctx.plan, stage), `activation after ${stage}`);

@@ -4,7 +4,14 @@ import type { ParamSpec } from "./plan.js";
 /** How variables are first filled: torch's initialisation, or zeros when a checkpoint will overwrite them. */
 export type InitMode = "random" | "zeros";
 
-/** A 31-bit base seed; used when the caller gives none, so two unseeded models differ. */
+/**
+ * A 31-bit base seed; used when the caller gives none, so two unseeded models differ.
+ *
+ * @example
+ * ```ts
+ * const seed = randomSeed();
+ * ```
+ */
 export function randomSeed(): number {
   return Math.floor(Math.random() * 2 ** 31);
 }

@@ -168,7 +168,14 @@ function normParams(s: NormSpec, batch: boolean): ParamSpec[] {
     : affine;
 }
 
-/** The fc head's tensors: weight `[in, out]`, bias `[out]`. */
+/**
+ * The fc head's tensors: weight `[in, out]`, bias `[out]`.
+ *
+ * @example
+ * ```ts
+ * fcParams(512, 10).map((p) => p.shape); // [[512, 10], [10]]
+ * ```
+ */
 export function fcParams(featureDim: number, numClasses: number): ParamSpec[] {
   return [
     {
@@ -215,7 +222,14 @@ export function paramSpecs(c: ResNetConfig, plan: NetworkPlan = networkPlan(c)):
   return out;
 }
 
-/** Number of elements of a shape. */
+/**
+ * Number of elements of a shape.
+ *
+ * @example
+ * ```ts
+ * sizeOf([3, 3, 64, 64]); // 36864
+ * ```
+ */
 export function sizeOf(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
