@@ -5,6 +5,7 @@
 import { CreateBucketCommand, PutBucketNotificationConfigurationCommand, S3Client } from "@aws-sdk/client-s3";
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { awsTestConfig, uniqueName } from "./aws.js";
+import { filesToZip, makeShapesDataset } from "./images.js";
 
 export interface JobInfra {
   bucket: string;
@@ -56,4 +57,16 @@ export async function createJobInfra(
     }),
   );
   return { bucket, queueUrl: q.QueueUrl!, dlqUrl: dlq.QueueUrl!, s3, sqs };
+}
+
+/** A small three-class shapes dataset as a zip, with `spec` as its `residual.json`. */
+export async function shapesZip(spec: Record<string, unknown>, perClass = 10): Promise<Buffer> {
+  const files = await makeShapesDataset({
+    classes: ["circle", "square", "cross"],
+    perClass,
+    width: 36,
+    height: 36,
+  });
+  files.set("residual.json", Buffer.from(JSON.stringify(spec)));
+  return filesToZip(files);
 }
