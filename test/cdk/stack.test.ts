@@ -69,6 +69,12 @@ describe("ResidualStack", () => {
     template.hasResourceProperties("AWS::SNS::Topic", { KmsMasterKeyId: Match.anyValue() });
   });
 
+  it("rejects a malformed alarm e-mail before building anything", () => {
+    expect(() => residualStack({ alarmEmail: "ops at example" })).toThrow(
+      'Invalid Operations props: alarmEmail is not an e-mail address (got "ops at example")',
+    );
+  });
+
   it("outputs the bucket, API URL, queue URL and job queue", () => {
     const outputs = Template.fromStack(residualStack()).findOutputs("*");
     expect(Object.keys(outputs).sort()).toEqual(

@@ -1,6 +1,7 @@
 import { Duration, Size } from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import * as batch from "aws-cdk-lib/aws-batch";
+import * as ec2 from "aws-cdk-lib/aws-ec2";
 import { describe, expect, it } from "vitest";
 import { Network } from "../../cdk/lib/network.js";
 import { ResidualBucket } from "../../cdk/lib/residual-bucket.js";
@@ -139,6 +140,38 @@ describe("Training", () => {
         "timeout (seconds) must be an integer from 60 to 1209600 (got 10); " +
         "vcpus (8) must not exceed maxVcpus (4); " +
         "allocationStrategy SPOT_CAPACITY_OPTIMIZED needs spot: true",
+    );
+  });
+});
+
+describe("Network", () => {
+  it("uses an existing VPC instead of creating one", () => {
+    const stack = emptyStack();
+    const vpc = ec2.Vpc.fromVpcAttributes(stack, "Existing", {
+      vpcId: "vpc-0123abcd",
+      availabilityZones: ["eu-west-1a", "eu-west-1b"],
+      privateSubnetIds: ["subnet-aaaa", "subnet-bbbb"],
+    });
+    const net = new Network(stack, "Network", { vpc });
+    const data = new ResidualBucket(stack, "Data");
+    new Training(stack, "Training", { bucket: data.bucket, vpc: net.vpc });
+    const template = Template.fromStack(stack);
+    template.resourceCountIs("AWS::EC2::VPC", 0);
+    template.resourceCountIs("AWS::EC2::NatGateway", 0);
+    template.hasResourceProperties("AWS::Batch::ComputeEnvironment", {
+      ComputeResources: Match.objectLike({ Subnets: ["subnet-aaaa", "subnet-bbbb"] }),
+    });
+  });
+
+  it("rejects new-VPC options next to an existing VPC, with every problem", () => {
+    const stack = emptyStack();
+    const vpc = ec2.Vpc.fromVpcAttributes(stack, "Existing", {
+      vpcId: "vpc-1",
+      availabilityZones: ["eu-west-1a"],
+    });
+    expect(() => new Network(stack, "Network", { vpc, natGateways: 0 })).toThrow(
+      "Invalid Network props: natGateways must be an integer from 1 to 6 (got 0); " +
+        "maxAzs and natGateways only apply to a new VPC; drop them or drop vpc",
     );
   });
 });
