@@ -21,6 +21,22 @@ function parseTopology(topology: unknown): ResNetTopology {
   return parsed.data;
 }
 
+function decode(data: tf.io.WeightData, specs: tf.io.WeightsManifestEntry[]): tf.NamedTensorMap {
+  const bytes = tf.io.concatenateArrayBuffers(data).byteLength;
+  const needed = specs.reduce(
+    (n, s) => n + s.shape.reduce((a, b) => a * b, 1) * (s.dtype === "float32" ? 4 : 0),
+    0,
+  );
+  // decodeWeights reads past a short buffer with a RangeError (or garbage); say what is wrong instead.
+  if (specs.some((s) => s.dtype !== "float32") || bytes !== needed) {
+    throw new ResNetError(
+      "invalid_model_file",
+      `weights do not match their manifest: ${bytes} bytes for ${needed} bytes of float32 specs`,
+    );
+  }
+  return tf.io.decodeWeights(data, specs);
+}
+
 /**
  * Load a model saved by `ResNet.save`, through any `tf.io` handler or from a local directory path.
  *
@@ -39,7 +55,7 @@ export async function loadResNet(source: tf.io.IOHandler | string): Promise<ResN
   if (!artifacts.weightSpecs || !artifacts.weightData) {
     throw new ResNetError("invalid_model_file", "saved model has no weights");
   }
-  const weights = tf.io.decodeWeights(artifacts.weightData, artifacts.weightSpecs);
+  const weights = decode(artifacts.weightData, artifacts.weightSpecs);
   const model = new ResNetModel(config, { init: "zeros" });
   try {
     model.loadWeights(weights);

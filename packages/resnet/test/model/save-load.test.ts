@@ -136,6 +136,36 @@ describe("bad sources", () => {
     });
   });
 
+  it("a truncated weights.bin: invalid_model_file, no tensor left behind", async () => {
+    const target = path.join(dir, "truncated");
+    await model.save(target);
+    const bin = readFileSync(path.join(target, "weights.bin"));
+    writeFileSync(path.join(target, "weights.bin"), bin.subarray(0, bin.length - 4));
+    const before = tf.memory().numTensors;
+    await expect(loadResNet(target)).rejects.toMatchObject({
+      code: "invalid_model_file",
+      message: expect.stringContaining("do not match their manifest"),
+    });
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it("weights that do not fit the saved config: weights_mismatch, no tensor left behind", async () => {
+    const target = path.join(dir, "other-head");
+    await model.save(target);
+    const json = JSON.parse(readFileSync(path.join(target, "model.json"), "utf8"));
+    json.modelTopology.config.numClasses = 7;
+    writeFileSync(path.join(target, "model.json"), JSON.stringify(json));
+    const before = tf.memory().numTensors;
+    await expect(loadResNet(target)).rejects.toMatchObject({
+      code: "weights_mismatch",
+      misshaped: [
+        { name: "fc.weight", expected: [64, 7], actual: [64, 4] },
+        { name: "fc.bias", expected: [7], actual: [4] },
+      ],
+    });
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it("mismatched weights: one error listing missing, unexpected and misshaped keys, nothing written", () => {
     const fresh = cifar_resnet20({ numClasses: 4, seed: 99 });
     const before = fresh.predict(x);
