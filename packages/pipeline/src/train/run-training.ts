@@ -6,9 +6,9 @@
 import type { ResNet } from "@residual/resnet";
 import * as tf from "@tensorflow/tfjs-core";
 import { TransientError } from "../errors.js";
-import { createRng, permutation } from "../preprocess/random.js";
 import type { ObjectStore } from "../store/object-store.js";
 import { type EpochRecord, type LoopState, loadLatestCheckpoint, saveCheckpoint } from "./checkpoint.js";
+import { earlyStopping, epochBatches } from "./epoch-plan.js";
 import { evaluateExamples } from "./evaluate.js";
 import type { TrainingData } from "./examples.js";
 import { frozenPrefixEnd, phaseAt, type ResolvedPhase, resolveFreezePlan } from "./freeze-plan.js";
@@ -159,20 +159,9 @@ async function checkpoint(s: Session, steps: number): Promise<void> {
   progress(s, "checkpoint", steps, Number.NaN, Number.NaN);
 }
 
-/** Batches of the epoch's shuffled order; a trailing batch of one is dropped (BatchNorm needs two). */
-function epochBatches(s: Session, epoch: number): number[][] {
-  const n = s.o.data.train.size;
-  const order = permutation(n, createRng(s.o.spec.seed, "shuffle", epoch));
-  const b = s.o.spec.batchSize;
-  const batches: number[][] = [];
-  for (let i = 0; i < n; i += b) batches.push(Array.from(order.subarray(i, Math.min(n, i + b))));
-  if (batches.length > 1 && batches[batches.length - 1]!.length === 1) batches.pop();
-  return batches;
-}
-
 async function trainEpoch(s: Session, epoch: number): Promise<number> {
   const { spec, data, signal } = s.o;
-  const batches = epochBatches(s, epoch);
+  const batches = epochBatches(data.train.size, spec.batchSize, spec.seed, epoch);
   const k = data.classNames.length;
   const schedule = {
     baseLr: spec.lr,
@@ -218,17 +207,6 @@ async function trainEpoch(s: Session, epoch: number): Promise<number> {
   return lr;
 }
 
-function earlyStop(s: Session, rec: EpochRecord): boolean {
-  const es = s.o.spec.earlyStopping;
-  if (!es) return false;
-  const value = es.monitor === "val_loss" ? rec.valLoss : -rec.valTop1;
-  const e = s.state.early;
-  if (e.best === null || value < e.best - es.minDelta)
-    s.state.early = { best: value, bestEpoch: rec.epoch, bad: 0 };
-  else s.state.early = { ...e, bad: e.bad + 1 };
-  return s.state.early.bad >= es.patience;
-}
-
 async function finishEpoch(s: Session, epoch: number, lr: number, began: number): Promise<boolean> {
   const { model, data, spec } = s.o;
   const k = data.classNames.length;
@@ -249,7 +227,8 @@ async function finishEpoch(s: Session, epoch: number, lr: number, began: number)
     imagesPerSec: seconds > 0 ? p.count / seconds : 0,
   };
   s.state.history.push(rec);
-  const stop = earlyStop(s, rec);
+  const { early, stop } = earlyStopping(spec.earlyStopping, s.state.early, rec);
+  s.state.early = early;
   s.state = {
     ...s.state,
     epoch: epoch + 1,
