@@ -49,7 +49,7 @@ export interface ResidualStackProps extends StackProps {
    */
   readonly alarmEmail?: string;
   /**
-   * Lambda image code per handler; tests pass a prebuilt stand-in to keep synth from staging the context.
+   * Lambda image code per handler, e.g. an image already pushed to ECR by a CI pipeline.
    * @default the shared image from cdk/docker/lambda.Dockerfile
    */
   readonly lambdaCode?: (handler: HandlerName) => lambda.DockerImageCode;

@@ -75,7 +75,7 @@ export interface ServingProps {
    */
   readonly throttleBurstLimit?: number;
   /**
-   * Image code per handler (tests pass small stand-ins).
+   * Image code per handler, e.g. an image already pushed to ECR by a CI pipeline.
    * @default the shared Lambda image
    */
   readonly code?: (handler: HandlerName) => lambda.DockerImageCode;
