@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, GetObjectTaggingCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { S3ObjectStore } from "../../../packages/pipeline/src/index.js";
 import { awsTestConfig, TEST_CREDENTIALS, uniqueName } from "../../support/aws.js";
@@ -42,6 +42,18 @@ describe("S3ObjectStore specifics", () => {
     const keys = (await raw.listPage("")).objects.map((o) => o.key);
     expect(keys).toEqual(["p1/p2/models/m/weights.bin"]);
     expect((await store.listPage("models/")).objects.map((o) => o.key)).toEqual(["models/m/weights.bin"]);
+  });
+
+  it("tags objects, single-part and multipart (lifecycle rules match checkpoints by tag)", async () => {
+    const store = await motoStore("");
+    const tags = { "residual:kind": "checkpoint" };
+    await store.put("small", "x", { tags });
+    await store.put("large", randomBytes(6 * MiB), { tags });
+    const s3 = new S3Client(awsTestConfig());
+    for (const Key of ["small", "large"]) {
+      const res = await s3.send(new GetObjectTaggingCommand({ Bucket: store.bucket, Key }));
+      expect(res.TagSet, Key).toEqual([{ Key: "residual:kind", Value: "checkpoint" }]);
+    }
   });
 
   it("applies ifAbsent to multipart uploads too", async () => {

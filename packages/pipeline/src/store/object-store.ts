@@ -16,6 +16,8 @@ export interface PutOptions {
   contentType?: string;
   /** Only write if no object exists at the key; otherwise throw ConflictError (code `already_exists`). */
   ifAbsent?: boolean;
+  /** Object tags (S3 `Tagging`; lifecycle rules match on them, e.g. `residual:kind=checkpoint`). The local store ignores them. */
+  tags?: Record<string, string>;
 }
 
 export interface ListPage {

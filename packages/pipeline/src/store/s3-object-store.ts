@@ -119,6 +119,7 @@ export class S3ObjectStore implements ObjectStore {
       Key,
       ContentType: options.contentType,
       IfNoneMatch: options.ifAbsent ? "*" : undefined,
+      Tagging: options.tags ? new URLSearchParams(options.tags).toString() : undefined,
     };
     if (!isReadable(body)) {
       const bytes = bodyBytes(body);
