@@ -202,6 +202,7 @@ export class ResNetModel implements ResNet {
   }
 
   trainableVariablesByStage(): Map<StageName, tf.Variable[]> {
+    this.alive();
     const out = new Map<StageName, tf.Variable[]>();
     for (const p of this.specs) {
       if (!p.trainable || this.frozen.has(p.stage)) continue;
