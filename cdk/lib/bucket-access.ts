@@ -5,7 +5,7 @@ import { BUCKET_PREFIXES } from "./residual-bucket.js";
 /**
  * Who may touch which part of the bucket layout, in one place so the least-privilege story can be read (and
  * tested) at a glance. Object wildcards stay inside one prefix (accepted in nag-suppressions.ts); ListBucket is
- * narrowed with `s3:prefix`.
+ * on the bucket without an `s3:prefix` condition so that missing keys are 404s, not 403s.
  */
 
 const { datasets, jobs, models, backbones } = BUCKET_PREFIXES;
@@ -82,9 +82,9 @@ function addStatements(grantee: iam.IGrantable, bucket: s3.IBucket, access: Acce
     );
   }
   if (access.list.length > 0) {
-    const list = statement("ListPrefixes", ["s3:ListBucket"], [bucket.bucketArn]);
-    list.addCondition("StringLike", { "s3:prefix": access.list.map((p) => `${p}*`) });
-    statements.push(list);
+    // No `s3:prefix` condition: without an unconditional ListBucket, S3 answers 403 instead of 404 for a missing
+    // key (GET/HEAD carry no prefix), and the API could not tell "no such job/model" from a permission error.
+    statements.push(statement("ListBucket", ["s3:ListBucket"], [bucket.bucketArn]));
   }
   for (const s of statements) grantee.grantPrincipal.addToPrincipalPolicy(s);
 }
