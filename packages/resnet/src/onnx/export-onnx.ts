@@ -26,7 +26,8 @@ export type ExportableModel = Pick<ResNet, "config" | "namedWeights">;
 
 const MIN_OPSET = 13;
 
-class ResNetGraph {
+/** Graph assembly over a model's weights; `convNorm` is shared with the prefix exporter. */
+export class ResNetGraph {
   readonly g = new GraphBuilder();
   private readonly weights: Map<string, Float32Array>;
 
