@@ -1,7 +1,8 @@
 /**
  * Forward-pass benchmark: ResNet-18 and ResNet-50 at 224×224, batch 1 and 8, eval mode, on the chosen tfjs
  * backend beside onnxruntime-node and PyTorch (same seeded random weights, exported by test/python/torch_reference.py).
- * Prints ms/image and the ratio to the fastest engine for each (arch, batch).
+ * Prints ms/image and the ratio to the fastest engine for each (arch, batch). Every engine gets the thread count
+ * the tfjs backend uses (BENCH_THREADS overrides), so the ratios compare kernels, not core counts.
  *
  *   node --import tsx bench/forward.ts            # BENCH_REPEATS=5 BENCH_ARCHS=resnet18 to change the run
  */
@@ -56,8 +57,12 @@ async function benchTfjs(arch: ArchName, weights: string, backend: string): Prom
   return rows;
 }
 
-async function benchOrt(arch: string, onnxPath: string): Promise<Row[]> {
-  const session = await ort.InferenceSession.create(onnxPath, { graphOptimizationLevel: "all" });
+async function benchOrt(arch: string, onnxPath: string, threads: number): Promise<Row[]> {
+  const session = await ort.InferenceSession.create(onnxPath, {
+    graphOptimizationLevel: "all",
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+  });
   const rows: Row[] = [];
   try {
     for (const batch of BATCHES) {
@@ -74,8 +79,16 @@ async function benchOrt(arch: string, onnxPath: string): Promise<Row[]> {
   return rows;
 }
 
-function benchTorch(): Row[] {
-  const args = ["bench", "--archs", ARCHS.join(","), "--batches", BATCHES.join(","), "--size", String(SIZE)];
+function benchTorch(threads: number): Row[] {
+  const args = [
+    "bench",
+    "--archs",
+    ARCHS.join(","),
+    "--batches",
+    BATCHES.join(","),
+    "--threads",
+    String(threads),
+  ];
   const out = execFileSync(PYTHON, [SCRIPT, ...args, "--repeats", String(REPEATS)], { encoding: "utf8" });
   return Object.entries(JSON.parse(out) as Record<string, number>).map(([key, ms]) => {
     const [arch = "", batch = "0"] = key.split("@");
@@ -104,15 +117,18 @@ async function main(): Promise<void> {
   try {
     execFileSync(PYTHON, [SCRIPT, "onnx", "--out", dir, "--archs", ARCHS.join(","), "--size", String(SIZE)]);
     const choice = await initBackend();
+    const threads = Number(process.env.BENCH_THREADS ?? choice.threads);
     const rows: Row[] = [];
     for (const arch of ARCHS) {
       rows.push(...(await benchTfjs(arch, join(dir, `${arch}.safetensors`), choice.backend)));
-      rows.push(...(await benchOrt(arch, join(dir, `${arch}.onnx`))));
+      rows.push(...(await benchOrt(arch, join(dir, `${arch}.onnx`), threads)));
     }
     const hasTorch = spawnSync(PYTHON, ["-c", "import torch"]).status === 0;
-    if (hasTorch) rows.push(...benchTorch());
+    if (hasTorch) rows.push(...benchTorch(threads));
     else console.log(`(PyTorch skipped: '${PYTHON} -c "import torch"' failed)`);
-    console.log(`tfjs backend ${choice.backend} (threads=${choice.threads}); ${REPEATS} timed runs, median`);
+    console.log(
+      `tfjs ${choice.backend} threads=${choice.threads}; ort/torch threads=${threads}; median of ${REPEATS}`,
+    );
     print(rows);
   } finally {
     rmSync(dir, { recursive: true, force: true });
