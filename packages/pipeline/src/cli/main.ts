@@ -12,6 +12,8 @@ type Registrar = (program: Command) => void;
  * (start-up stays fast: `serve` never loads the trainer); `--help` and unknown commands load them all.
  */
 const COMMANDS: Record<string, () => Promise<{ register: Registrar }>> = {
+  start: () => import("./commands/start.js"),
+  demo: () => import("./commands/demo.js"),
   upload: () => import("./commands/upload.js"),
   jobs: () => import("./commands/jobs.js"),
   worker: () => import("./commands/worker.js"),

@@ -1,0 +1,127 @@
+/**
+ * The whole pipeline in one process: bucket, queue, dataset watcher (local mode only: on AWS the bucket
+ * notification feeds SQS), job worker and HTTP API. `residual start` and `residual demo` both run it.
+ */
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { initBackend } from "@residual/resnet";
+import type { EngineKind } from "../engine/inference-engine.js";
+import { InvalidInputError } from "../errors.js";
+import { watchDatasets } from "../jobs/dataset-watcher.js";
+import { trainingJobRunner } from "../jobs/training-runner.js";
+import type { JobQueue } from "../queue/job-queue.js";
+import { LocalQueue } from "../queue/local-queue.js";
+import { openQueue } from "../queue/open-queue.js";
+import { type RunningServer, startServer } from "../server/start-server.js";
+import { ServingCore } from "../serving/serving-core.js";
+import type { ObjectStore } from "../store/object-store.js";
+import { openObjectStore } from "../store/open-object-store.js";
+import { type LocalSettings, localSettings } from "./local-settings.js";
+import { LOCAL_QUEUE_DIR, type PipelineMode } from "./pipeline-mode.js";
+import { type TerminalOut, withTerminalProgress } from "./terminal-progress.js";
+import { runWorkerLoop } from "./worker-loop.js";
+
+export interface StartPipelineOptions {
+  mode: PipelineMode;
+  /** 0 picks a free port. @default 8080 */
+  port?: number;
+  /** @default "127.0.0.1" */
+  host?: string;
+  /** @default localSettings() (environment knobs) */
+  settings?: LocalSettings;
+  engine?: EngineKind;
+  /** Log lines (job events, epochs). @default stderr */
+  log?: (line: string) => void;
+  /** Where the progress bar is drawn, when `tty`. @default stderr */
+  progressOut?: TerminalOut;
+  tty?: boolean;
+}
+
+export interface RunningPipeline {
+  url: string;
+  mode: PipelineMode;
+  store: ObjectStore;
+  queue: JobQueue;
+  /** Stop taking work, let a running job checkpoint and hand itself back, close the API. Idempotent. */
+  stop(): Promise<void>;
+}
+
+async function listen(core: ServingCore, port: number, host: string): Promise<RunningServer> {
+  try {
+    return await startServer({ core, port, host });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "EADDRINUSE")
+      throw new InvalidInputError(
+        "port_in_use",
+        `${host}:${port} is already in use: pass --port <n> (0 = any free port) or stop the other process`,
+        { cause: err },
+      );
+    if (code === "EADDRNOTAVAIL" || code === "ENOTFOUND")
+      throw new InvalidInputError("invalid_host", `cannot listen on host ${host}: pass a local --host`, {
+        cause: err,
+      });
+    throw err;
+  }
+}
+
+function openParts(mode: PipelineMode, s: LocalSettings): { store: ObjectStore; queue: JobQueue } {
+  if (mode.kind === "aws") return { store: openObjectStore(mode.store), queue: openQueue(mode.queueUrl) };
+  return {
+    store: openObjectStore(mode.home),
+    queue: new LocalQueue(join(mode.home, LOCAL_QUEUE_DIR), { maxReceiveCount: s.maxReceiveCount }),
+  };
+}
+
+/**
+ * Start everything; resolves once the API listens. Bad options (busy port, bad host) reject before any job runs.
+ *
+ * @example
+ * const p = await startPipeline({ mode: resolveMode({ home: "/tmp/r" }), port: 0 });
+ * console.log(p.url); await p.stop();
+ */
+export async function startPipeline(o: StartPipelineOptions): Promise<RunningPipeline> {
+  const s = o.settings ?? localSettings();
+  const log = o.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const { store, queue } = openParts(o.mode, s);
+  if (o.mode.kind === "local") await mkdir(join(o.mode.home, "datasets"), { recursive: true });
+  const core = new ServingCore({ store, ...(o.engine ? { engine: o.engine } : {}) });
+  const server = await listen(core, o.port ?? 8080, o.host ?? "127.0.0.1");
+  try {
+    await initBackend({ logger: log });
+  } catch (err) {
+    await server.close();
+    throw err;
+  }
+  const ctl = new AbortController();
+  const runner = withTerminalProgress(
+    trainingJobRunner(s.checkpointEveryMs !== undefined ? { checkpointEveryMs: s.checkpointEveryMs } : {}),
+    o.progressOut ?? process.stderr,
+    o.tty ?? false,
+  );
+  const worker = runWorkerLoop(queue, {
+    store,
+    runner,
+    visibilityTimeout: s.visibilitySeconds,
+    heartbeatSeconds: s.heartbeatSeconds,
+    leaseSeconds: s.leaseSeconds,
+    waitSeconds: s.queueWaitSeconds,
+    signal: ctl.signal,
+    log,
+  });
+  const watcher =
+    o.mode.kind === "local"
+      ? watchDatasets({ store, queue, log, intervalMs: s.watchIntervalMs }, ctl.signal)
+      : Promise.resolve();
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      ctl.abort();
+      await Promise.allSettled([worker, watcher]);
+      await server.close();
+      await core.close();
+    })();
+    return stopping;
+  };
+  return { url: server.url, mode: o.mode, store, queue, stop };
+}
