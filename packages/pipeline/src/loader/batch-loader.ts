@@ -48,12 +48,14 @@ function makeBatch(opts: LoaderOptions, order: Int32Array, start: number, limite
     const index = order[start + k]!;
     const sample = samples[index]!;
     y[k] = sample.label;
+    // Validation recorded the oriented size, so the header is not parsed a second time.
+    const header = sample.width > 0 && sample.height > 0 ? sample : undefined;
     return limiter.run(async () => {
       const bytes = await readRef(opts.store, sample.ref);
-      if (opts.mode === "eval") await preprocessEval(bytes, spec, { out: x, offset: k * per });
+      if (opts.mode === "eval") await preprocessEval(bytes, spec, { out: x, offset: k * per, header });
       else {
         const rng = createRng(opts.seed ?? 0, opts.epoch ?? 0, index);
-        await preprocessTrain(bytes, spec, rng, opts.augment ?? DEFAULT_TRAIN_AUGMENT, x, k * per);
+        await preprocessTrain(bytes, spec, rng, opts.augment ?? DEFAULT_TRAIN_AUGMENT, x, k * per, header);
       }
     });
   });

@@ -19,6 +19,12 @@ export interface RawImage {
 /** Image bytes (any format sharp reads) or already-decoded pixels (e.g. from the compiled cache). */
 export type ImageInput = Buffer | Uint8Array | RawImage;
 
+/** An image's oriented size (what validation records as `Sample.width/height`). */
+export interface ImageSize {
+  width: number;
+  height: number;
+}
+
 /** The header facts needed before building a pipeline. */
 export interface ImageHeader {
   /** Width/height after EXIF orientation. */

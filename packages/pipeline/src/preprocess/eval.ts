@@ -8,6 +8,7 @@
  */
 import {
   type ImageInput,
+  type ImageSize,
   kernelFor,
   openImage,
   type RawImage,
@@ -29,6 +30,8 @@ export interface EvalOptions {
   offset?: number;
   /** Serving fast path: allow JPEG shrink-on-load for big images (looser parity, see above). */
   fast?: boolean;
+  /** The oriented size if already known (`Sample.width/height`): skips re-reading the header. */
+  header?: ImageSize;
 }
 
 /** Python's round-half-to-even, which torchvision's CenterCrop uses (`int(round((h - size) / 2.0))`). */
@@ -76,8 +79,9 @@ export async function preprocessEvalRaw(
   input: ImageInput,
   spec: PreprocessSpec,
   fast = false,
+  header?: ImageSize,
 ): Promise<RawImage> {
-  const header = await readHeader(input, spec.maxPixels);
+  header ??= await readHeader(input, spec.maxPixels);
   const target = resizedSize(header.width, header.height, spec.resize);
   const crop = centerCropOffsets(target.width, target.height, spec.size);
   const shrink =
@@ -105,7 +109,7 @@ export async function preprocessEval(
   spec: PreprocessSpec,
   opts: EvalOptions = {},
 ): Promise<Float32Array> {
-  const raw = await preprocessEvalRaw(input, spec, opts.fast ?? false);
+  const raw = await preprocessEvalRaw(input, spec, opts.fast ?? false, opts.header);
   const dst = opts.out ?? new Float32Array(raw.data.length);
   normalizeInto(raw.data, raw.channels, spec.mean, spec.std, dst, opts.offset ?? 0);
   return dst;

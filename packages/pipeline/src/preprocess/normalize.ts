@@ -1,6 +1,7 @@
 /**
  * uint8 HWC → normalized float32 (ToTensor + Normalize, but channels-last). A per-channel 256-entry lookup
- * table makes this one pass with no division.
+ * table makes this one pass with no division. (Train images go through `jitterNormalizeInto`, which fuses
+ * ColorJitter into the same pass.)
  */
 
 /**
@@ -21,23 +22,14 @@ export function normalizeInto(
   for (let c = 0; c < channels; c++) {
     for (let v = 0; v < 256; v++) lut[c * 256 + v] = (v / 255 - mean[c]!) / std[c]!;
   }
-  for (let i = 0; i < raw.length; i++) out[offset + i] = lut[(i % channels) * 256 + raw[i]!]!;
-}
-
-/**
- * Normalizes float pixels in [0, 1] in place (used after colour jitter, which works in [0, 1]).
- *
- * @example
- * normalizeFloatInPlace(px, 3, mean, std);
- */
-export function normalizeFloatInPlace(
-  px: Float32Array,
-  channels: number,
-  mean: readonly number[],
-  std: readonly number[],
-): void {
-  for (let i = 0; i < px.length; i++) {
-    const c = i % channels;
-    px[i] = (px[i]! - mean[c]!) / std[c]!;
+  if (channels !== 3) {
+    for (let i = 0; i < raw.length; i++) out[offset + i] = lut[(i % channels) * 256 + raw[i]!]!;
+    return;
+  }
+  // The common RGB case unrolled: no modulo per element.
+  for (let i = 0; i < raw.length; i += 3) {
+    out[offset + i] = lut[raw[i]!]!;
+    out[offset + i + 1] = lut[256 + raw[i + 1]!]!;
+    out[offset + i + 2] = lut[512 + raw[i + 2]!]!;
   }
 }

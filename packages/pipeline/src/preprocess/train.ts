@@ -3,9 +3,16 @@
  * flop) → float → ColorJitter → Normalize. Deterministic for a given PRNG (derive it from seed/epoch/index).
  */
 import { z } from "zod";
-import { colorJitterInPlace } from "./color-jitter.js";
-import { type ImageInput, kernelFor, openImage, readHeader, toChannels, toRaw } from "./decode.js";
-import { normalizeFloatInPlace } from "./normalize.js";
+import { drawJitter, jitterNormalizeInto } from "./color-jitter.js";
+import {
+  type ImageInput,
+  type ImageSize,
+  kernelFor,
+  openImage,
+  readHeader,
+  toChannels,
+  toRaw,
+} from "./decode.js";
 import type { Rng } from "./random.js";
 import { randomResizedCropBox } from "./random-resized-crop.js";
 import type { PreprocessSpec } from "./spec.js";
@@ -29,7 +36,8 @@ export const DEFAULT_TRAIN_AUGMENT: TrainAugment = TrainAugmentSchema.parse({});
 
 /**
  * Train preprocessing of one image to normalized float32 NHWC (`size² × inChannels`), written at `out[offset]`
- * when `out` is given. Throws ImageDecodeError / ImageTooLargeError.
+ * when `out` is given. Pass `header` (the oriented size validation recorded, `Sample.width/height`) to skip
+ * re-reading the image header; the crop box is drawn from it. Throws ImageDecodeError / ImageTooLargeError.
  *
  * @example
  * const x = await preprocessTrain(bytes, resolvePreprocessSpec(), createRng(seed, epoch, index));
@@ -41,8 +49,9 @@ export async function preprocessTrain(
   augment: TrainAugment = DEFAULT_TRAIN_AUGMENT,
   out?: Float32Array,
   offset = 0,
+  header?: ImageSize,
 ): Promise<Float32Array> {
-  const header = await readHeader(input, spec.maxPixels);
+  header ??= await readHeader(input, spec.maxPixels);
   const box = randomResizedCropBox(header.width, header.height, rng, augment.scale, augment.ratio);
   const flip = rng.next() < augment.hflip;
   let img = openImage(input, spec.maxPixels)
@@ -50,11 +59,15 @@ export async function preprocessTrain(
     .resize(spec.size, spec.size, { fit: "fill", kernel: kernelFor(spec.interpolation) });
   if (flip) img = img.flop();
   const raw = await toRaw(toChannels(img, spec), spec.inChannels);
-  const px = new Float32Array(raw.data.length);
-  for (let i = 0; i < px.length; i++) px[i] = raw.data[i]! / 255;
-  colorJitterInPlace(px, raw.channels, augment, rng);
-  normalizeFloatInPlace(px, raw.channels, spec.mean, spec.std);
-  if (!out) return px;
-  out.set(px, offset);
-  return out;
+  const dst = out ?? new Float32Array(raw.data.length);
+  jitterNormalizeInto(
+    raw.data,
+    raw.channels,
+    drawJitter(rng, augment),
+    spec.mean,
+    spec.std,
+    dst,
+    out ? offset : 0,
+  );
+  return dst;
 }
