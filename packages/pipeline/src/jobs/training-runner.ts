@@ -3,8 +3,9 @@
  * train with checkpoints under `jobs/<id>/checkpoints/` (resuming when they exist), and publish the model.
  */
 import { disposeDataset, loadDataset } from "../dataset/load-dataset.js";
+import { type DatasetOptionsInput, resolveDatasetOptions } from "../dataset/options.js";
 import type { Dataset } from "../dataset/types.js";
-import { parseJobSpec } from "../train/job-spec.js";
+import { type JobSpec, parseJobSpec } from "../train/job-spec.js";
 import type { TrainingProgress } from "../train/run-training.js";
 import { runTrainingJob } from "../train/run-training-job.js";
 import { MARKER_FILE } from "./dataset-event.js";
@@ -36,9 +37,7 @@ async function specFromMarker(ctx: JobContext): Promise<Record<string, unknown> 
   } catch {
     raw = text; // parseJobSpec reports it as "must be a JSON object"
   }
-  const spec = specFor(key, raw);
-  parseJobSpec(spec);
-  return spec;
+  return specFor(key, raw);
 }
 
 /**
@@ -93,25 +92,48 @@ function progressReporter(ctx: JobContext, everyMs: number): (p: TrainingProgres
  * @example
  * await runQueueWorker(queue, { store, runner: trainingJobRunner() });
  */
+/** The dataset options a spec asks for (its split share, class minimum and seed). */
+function datasetOptions(spec: JobSpec): DatasetOptionsInput {
+  return { valFraction: spec.valSplit, minImagesPerClass: spec.minImagesPerClass, seed: spec.seed };
+}
+
+/**
+ * Load and validate the upload with the spec's split options. A folder's spec is known up front; an archive carries
+ * its spec inside, so the archive is read with the defaults first and read again only if its spec asks otherwise.
+ */
+async function loadForSpec(ctx: JobContext, markerSpec: Record<string, unknown> | undefined) {
+  const source = await datasetSource(ctx);
+  const pre = markerSpec ? parseJobSpec(markerSpec) : undefined;
+  let dataset = await loadDataset(ctx.store, source, pre ? datasetOptions(pre) : {});
+  const raw = markerSpec ?? specFor(ctx.status.dataset.key, dataset.spec);
+  const spec = parseJobSpec(raw); // every issue listed, before any training compute
+  const wanted = datasetOptions(spec);
+  const used = resolveDatasetOptions(pre ? datasetOptions(pre) : {});
+  if (
+    wanted.valFraction !== used.valFraction ||
+    wanted.minImagesPerClass !== used.minImagesPerClass ||
+    wanted.seed !== used.seed
+  ) {
+    await disposeDataset(dataset);
+    dataset = await loadDataset(ctx.store, source, wanted);
+  }
+  return { dataset, raw };
+}
+
+/**
+ * @example
+ * await runQueueWorker(queue, { store, runner: trainingJobRunner() });
+ */
 export function trainingJobRunner(opts: TrainingRunnerOptions = {}): JobRunner {
   return async (ctx): Promise<JobOutcome> => {
     const markerSpec = await specFromMarker(ctx);
-    const preSpec = markerSpec ? parseJobSpec(markerSpec) : undefined;
     let dataset: Dataset | undefined;
     try {
-      dataset = await loadDataset(ctx.store, await datasetSource(ctx), {
-        ...(preSpec
-          ? {
-              valFraction: preSpec.valSplit,
-              minImagesPerClass: preSpec.minImagesPerClass,
-              seed: preSpec.seed,
-            }
-          : {}),
-      });
+      const loaded = await loadForSpec(ctx, markerSpec);
+      dataset = loaded.dataset;
       await ctx.store.put(`jobs/${ctx.id}/report.json`, JSON.stringify(dataset.report, null, 2), {
         contentType: "application/json",
       });
-      const spec = markerSpec ?? specFor(ctx.status.dataset.key, dataset.spec);
       ctx.log(
         `dataset: ${dataset.classes.length} classes, ${dataset.train.length} train / ${dataset.val.length} val`,
       );
@@ -119,7 +141,7 @@ export function trainingJobRunner(opts: TrainingRunnerOptions = {}): JobRunner {
         store: ctx.store,
         jobId: ctx.id,
         dataset,
-        spec,
+        spec: loaded.raw,
         version: versionFor(ctx),
         signal: ctx.signal,
         onProgress: progressReporter(ctx, opts.progressEveryMs ?? 2000),
