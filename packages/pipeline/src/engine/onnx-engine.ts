@@ -31,7 +31,7 @@ class OnnxEngine implements InferenceEngine {
     private readonly channels: number,
   ) {}
 
-  run(batch: Float32Array, n: number, size: number): Promise<EngineOutput> {
+  async run(batch: Float32Array, n: number, size: number): Promise<EngineOutput> {
     checkBatch(batch, n, size, this.channels);
     return this.queue.add(async () => {
       const input = new ort.Tensor("float32", batch, [n, size, size, this.channels]);

@@ -14,7 +14,7 @@ class TfjsEngine implements InferenceEngine {
 
   constructor(private readonly model: ResNet) {}
 
-  run(batch: Float32Array, n: number, size: number): Promise<EngineOutput> {
+  async run(batch: Float32Array, n: number, size: number): Promise<EngineOutput> {
     const channels = this.model.config.inChannels;
     checkBatch(batch, n, size, channels);
     // Serialised: the wasm backend is single-threaded and interleaving only grows peak memory.
