@@ -24,11 +24,12 @@ export interface RunResult {
 }
 
 /** Run a command to its end. */
-export function runResidual(args: string[], env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
+export function runResidual(args: string[], env: NodeJS.ProcessEnv = {}, cwd?: string): Promise<RunResult> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       stdio: ["ignore", "pipe", "pipe"],
       env: { ...process.env, ...env },
+      ...(cwd ? { cwd } : {}),
     });
     let stdout = "";
     let stderr = "";
@@ -49,10 +50,11 @@ export class ResidualProcess {
   readonly exited: Promise<number | null>;
   private readonly child: ChildProcess;
 
-  constructor(args: string[], env: NodeJS.ProcessEnv = {}) {
+  constructor(args: string[], env: NodeJS.ProcessEnv = {}, cwd?: string) {
     this.child = spawn(process.execPath, [BIN, ...args], {
       stdio: ["ignore", "pipe", "pipe"],
       env: { ...process.env, ...env },
+      ...(cwd ? { cwd } : {}),
     });
     this.child.stdout?.on("data", (d: Buffer) => {
       this.stdout += d.toString();
