@@ -1,16 +1,18 @@
 /**
- * The training/eval loader: reads samples from the ObjectStore (or the archive work dir) with bounded concurrency,
- * decodes and augments them on libvips' thread pool, and yields NHWC float32 batches in a deterministic order
+ * The training/eval loader: reads samples from the compiled cache when given (decoded pixels, a few large
+ * objects), otherwise from the ObjectStore (or the archive work dir), with bounded concurrency; decodes and augments them on libvips' thread pool, and yields NHWC float32 batches in a deterministic order
  * with up to `prefetch` batches prepared ahead. The trainer turns `{x, y, n}` into tensors (and owns them).
  */
 import { availableParallelism } from "node:os";
 import type { Sample } from "../dataset/types.js";
 import { readRef } from "../dataset/validate.js";
+import type { ImageInput, ImageSize } from "../preprocess/decode.js";
 import { preprocessEval } from "../preprocess/eval.js";
 import { createRng, permutation } from "../preprocess/random.js";
 import type { PreprocessSpec } from "../preprocess/spec.js";
 import { DEFAULT_TRAIN_AUGMENT, preprocessTrain, type TrainAugment } from "../preprocess/train.js";
 import type { ObjectStore } from "../store/object-store.js";
+import type { DatasetCache } from "./dataset-cache.js";
 import { Limiter } from "./limiter.js";
 
 /** One batch: `x` is `[n, size, size, channels]` flattened, `y` the class indices. */
@@ -36,6 +38,20 @@ export interface LoaderOptions {
   prefetch?: number;
   /** Drop a last partial batch (training usually does). */
   dropLast?: boolean;
+  /** Compiled cache ({@link ensureDatasetCache}): decoded pixels instead of files; misses fall back to files. */
+  cache?: DatasetCache;
+}
+
+/** The sample's pixels from the cache, else its bytes (with the size validation recorded, when known). */
+async function readInput(
+  opts: LoaderOptions,
+  sample: Sample,
+): Promise<{ input: ImageInput; header?: ImageSize }> {
+  const raw = await opts.cache?.read(sample);
+  if (raw) return { input: raw, header: raw };
+  const input = await readRef(opts.store, sample.ref);
+  // Validation recorded the oriented size, so the header is not parsed a second time.
+  return sample.width > 0 && sample.height > 0 ? { input, header: sample } : { input };
 }
 
 function makeBatch(opts: LoaderOptions, order: Int32Array, start: number, limiter: Limiter): Promise<Batch> {
@@ -48,14 +64,12 @@ function makeBatch(opts: LoaderOptions, order: Int32Array, start: number, limite
     const index = order[start + k]!;
     const sample = samples[index]!;
     y[k] = sample.label;
-    // Validation recorded the oriented size, so the header is not parsed a second time.
-    const header = sample.width > 0 && sample.height > 0 ? sample : undefined;
     return limiter.run(async () => {
-      const bytes = await readRef(opts.store, sample.ref);
-      if (opts.mode === "eval") await preprocessEval(bytes, spec, { out: x, offset: k * per, header });
+      const { input, header } = await readInput(opts, sample);
+      if (opts.mode === "eval") await preprocessEval(input, spec, { out: x, offset: k * per, header });
       else {
         const rng = createRng(opts.seed ?? 0, opts.epoch ?? 0, index);
-        await preprocessTrain(bytes, spec, rng, opts.augment ?? DEFAULT_TRAIN_AUGMENT, x, k * per, header);
+        await preprocessTrain(input, spec, rng, opts.augment ?? DEFAULT_TRAIN_AUGMENT, x, k * per, header);
       }
     });
   });
