@@ -150,6 +150,16 @@ describe.sequential("residual start (local mode)", () => {
     expect(missing.status).toBe(404);
   });
 
+  it("residual demo uses the running pipeline instead of starting its own", async () => {
+    const small = ["--classes", "2", "--per-class", "6", "--epochs", "1", "--batch-size", "6", "--seed", "7"];
+    const res = await runResidual(["demo", "--store", home, "--url", url, "--json", ...small]);
+    expect(res.code, res.stderr).toBe(0);
+    const r = JSON.parse(res.stdout) as { startedPipeline: boolean; jobId: string; embeddingCount: number };
+    expect(r.startedPipeline).toBe(false);
+    expect(r.embeddingCount).toBe(4);
+    expect(running!.stderr).toContain(`job ${r.jobId}: succeeded`); // trained by the `residual start` process
+  });
+
   it("starts a job for an archive copied into datasets/ and hands it back on SIGTERM", async () => {
     const proc = running!;
     await copyFile(join(dir, "dropped.tar.gz"), join(home, "datasets", "dropped.tar.gz"));
