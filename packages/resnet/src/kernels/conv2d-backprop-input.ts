@@ -6,6 +6,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { adoptTensor } from "./adopt-tensor.js";
 import { type ConvGeometry, type ConvGradAttrs, convGeometry, toNhwcShape } from "./conv-geometry.js";
+import { placeWindow } from "./place-window.js";
 
 /** Attributes tfjs passes to `Conv2DBackpropInput`. */
 export interface Conv2DBackpropInputAttrs extends ConvGradAttrs {
@@ -39,40 +40,6 @@ export function zeroStuff(t: tf.Tensor4D, strideH: number, strideW: number): tf.
     }
     return tf.reshape(out, [n, h, w, c]);
   });
-}
-
-/**
- * Pads a `[N, L, ·, C]`-like extent by `before` (may be negative: crop) and keeps `size` positions from there.
- * Returns the zero pads to apply and the slice start/size, so both axes go through one pad and one slice.
- */
-function window(length: number, before: number, size: number) {
-  const padBefore = Math.max(before, 0);
-  const start = Math.max(-before, 0);
-  const padAfter = Math.max(start + size - (length + padBefore), 0);
-  return { padBefore, padAfter, start };
-}
-
-function placeWindow(
-  t: tf.Tensor4D,
-  beforeH: number,
-  beforeW: number,
-  outH: number,
-  outW: number,
-): tf.Tensor4D {
-  const [, h, w] = t.shape;
-  const a = window(h, beforeH, outH);
-  const b = window(w, beforeW, outW);
-  const padded =
-    a.padBefore + a.padAfter + b.padBefore + b.padAfter === 0
-      ? t
-      : tf.pad(t, [
-          [0, 0],
-          [a.padBefore, a.padAfter],
-          [b.padBefore, b.padAfter],
-          [0, 0],
-        ]);
-  if (a.start === 0 && b.start === 0 && padded.shape[1] === outH && padded.shape[2] === outW) return padded;
-  return tf.slice(padded, [0, a.start, b.start, 0], [-1, outH, outW, -1]);
 }
 
 /**

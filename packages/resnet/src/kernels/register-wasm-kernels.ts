@@ -6,11 +6,13 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { conv2DBackpropFilterWasm } from "./conv2d-backprop-filter.js";
 import { conv2DBackpropInputWasm } from "./conv2d-backprop-input.js";
+import { maxPoolGradWasm } from "./max-pool-grad.js";
 
 /** Our kernels by kernel name. */
 const KERNELS: ReadonlyArray<readonly [string, tf.KernelFunc]> = [
   [tf.Conv2DBackpropFilter, conv2DBackpropFilterWasm],
   [tf.Conv2DBackpropInput, conv2DBackpropInputWasm],
+  [tf.MaxPoolGrad, maxPoolGradWasm],
 ];
 
 /** Stock wasm kernels we replaced, to restore on unregister. */
@@ -68,7 +70,7 @@ export function unregisterWasmTrainingKernels(): void {
  *
  * @example
  * ```ts
- * wasmTrainingKernelsRegistered(); // ["Conv2DBackpropFilter", "Conv2DBackpropInput"]
+ * wasmTrainingKernelsRegistered(); // ["Conv2DBackpropFilter", "Conv2DBackpropInput", "MaxPoolGrad"]
  * ```
  */
 export function wasmTrainingKernelsRegistered(): string[] {

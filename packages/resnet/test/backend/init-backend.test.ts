@@ -27,7 +27,11 @@ describe("initBackend", () => {
     expect(choice.reason).toMatch(/tfjs-node/);
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^\[residual\] tfjs backend: wasm .* threads=\d+$/);
-    expect(wasmTrainingKernelsRegistered()).toEqual(["Conv2DBackpropFilter", "Conv2DBackpropInput"]);
+    expect(wasmTrainingKernelsRegistered()).toEqual([
+      "Conv2DBackpropFilter",
+      "Conv2DBackpropInput",
+      "MaxPoolGrad",
+    ]);
     expect(tf.getGradient(tf.Conv2D)).toBeDefined();
 
     const again = await initBackend({ env: {}, logger: (l) => lines.push(l) });
@@ -98,7 +102,11 @@ describe("initBackend", () => {
     expect(Array.from(await stock.data())).toEqual(Array.from(await ours.data()));
     registerWasmTrainingKernels();
     registerWasmTrainingKernels();
-    expect(wasmTrainingKernelsRegistered()).toEqual(["Conv2DBackpropFilter", "Conv2DBackpropInput"]);
+    expect(wasmTrainingKernelsRegistered()).toEqual([
+      "Conv2DBackpropFilter",
+      "Conv2DBackpropInput",
+      "MaxPoolGrad",
+    ]);
     tf.dispose([dy, w, ours, stock]);
   });
 });
