@@ -72,7 +72,9 @@ async function ours(): Promise<number> {
   const ms = performance.now() - t0;
   const [first, ...rest] = result.history.map((r) => r.seconds);
   const restAvg = rest.length ? rest.reduce((a, b) => a + b, 0) / rest.length : 0;
-  console.log(`ours: backend ${backend.backend} x${backend.threads}, cached after ${result.cachedStage}`);
+  console.log(
+    `ours: backend ${backend.backend} x${backend.threads}, cached after ${result.cachedStage} (${result.cacheEngine}, ${result.cachePrecision})`,
+  );
   console.log(
     `ours: epoch 1 (fills the cache) ${first?.toFixed(1)} s, later epochs ${restAvg.toFixed(2)} s each`,
   );

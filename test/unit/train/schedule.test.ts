@@ -3,7 +3,7 @@ import "@tensorflow/tfjs-backend-cpu";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { ScheduleSpec } from "../../../packages/pipeline/src/train/job-spec.js";
 import { smoothedCrossEntropy } from "../../../packages/pipeline/src/train/loss.js";
-import { learningRate } from "../../../packages/pipeline/src/train/schedule.js";
+import { learningRate, stepLearningRate } from "../../../packages/pipeline/src/train/schedule.js";
 import { runTorch } from "./torch-reference.js";
 
 describe("learningRate", () => {
@@ -29,6 +29,52 @@ describe("learningRate", () => {
     expect(learningRate(o, 7)).toBeCloseTo(0.55, 12);
     expect(learningRate(o, 12)).toBeCloseTo(0.1, 12);
     expect(learningRate(o, 1)).toBeCloseTo(0.5, 12);
+  });
+});
+
+/** torch's per-iteration rates: LinearLR warmup (when W > 0) then CosineAnnealingLR, or MultiStepLR per epoch. */
+const TORCH_SCHEDULE = `import json,sys,warnings,torch
+warnings.filterwarnings("ignore")
+i=json.load(sys.stdin); T=i["epochs"]*i["steps"]; W=i["warmup"]*i["steps"]
+opt=torch.optim.SGD([torch.zeros(1,requires_grad=True)], lr=i["base"])
+S=torch.optim.lr_scheduler
+if i["type"]=="cosine":
+  cos=S.CosineAnnealingLR(opt, T_max=T-W, eta_min=i["minLr"])
+  sch=S.SequentialLR(opt,[S.LinearLR(opt,start_factor=1/W,total_iters=W-1),cos],milestones=[W]) if W else cos
+  out=[]
+  for _ in range(T):
+    out.append(opt.param_groups[0]["lr"]); opt.step(); sch.step()
+else:
+  sch=S.MultiStepLR(opt, milestones=i["milestones"], gamma=i["gamma"]); out=[]
+  for _ in range(i["epochs"]):
+    out += [opt.param_groups[0]["lr"]]*i["steps"]; opt.step(); sch.step()
+print(json.dumps(out))`;
+
+describe("stepLearningRate (the trainer's per-step rate) against torch's schedulers", () => {
+  const cases = [
+    { type: "cosine", base: 0.1, minLr: 0, epochs: 3, steps: 5, warmup: 0 },
+    { type: "cosine", base: 0.4, minLr: 0.01, epochs: 6, steps: 4, warmup: 2 },
+    { type: "multistep", base: 0.1, milestones: [2, 4], gamma: 0.1, epochs: 5, steps: 3, warmup: 0 },
+  ] as const;
+
+  it.each(cases)("$type, $epochs epochs × $steps steps, warmup $warmup: every step within 1e-9", (c) => {
+    const ref = runTorch<number[]>(TORCH_SCHEDULE, c);
+    const schedule: ScheduleSpec =
+      c.type === "cosine"
+        ? { type: "cosine", minLr: c.minLr }
+        : { type: "multistep", milestones: [...c.milestones], gamma: c.gamma };
+    const o = { baseLr: c.base, epochs: c.epochs, warmupEpochs: c.warmup, schedule };
+    const ours: number[] = [];
+    for (let e = 0; e < c.epochs; e++)
+      for (let s = 0; s < c.steps; s++) ours.push(stepLearningRate(o, e, s, c.steps));
+    expect(ours).toHaveLength(ref.length);
+    for (const [i, v] of ours.entries()) expect(Math.abs(v - ref[i]!), `step ${i}`).toBeLessThan(1e-9);
+  });
+
+  it("the last cosine step is not a no-op even with minLr 0", () => {
+    const o = { baseLr: 0.1, epochs: 3, warmupEpochs: 0, schedule: { type: "cosine", minLr: 0 } as const };
+    expect(stepLearningRate(o, 2, 4, 5)).toBeGreaterThan(1e-4);
+    expect(stepLearningRate(o, 0, 0, 5)).toBe(0.1);
   });
 });
 

@@ -10,12 +10,17 @@
  * activations lose ~3 decimal digits, far below SGD noise), and the cache is refused (the trainer recomputes)
  * when even that does not fit. Spilling to disk was not worth it: reading activations back is no faster than a
  * frozen forward pass on the small prefixes where it would apply.
+ *
+ * Who computes the prefix is a {@link PrefixRunner}: ONNX Runtime in the trainer (much faster than tfjs-wasm),
+ * tfjs `forwardUntil` by default here. At the last body stage the runner hands over pooled `[1, 1, C]`
+ * activations (see prefix-runner.ts), which `forwardFrom` treats exactly like the full map.
  */
 
 import type { ResNet, StageName } from "@residual/resnet";
 import * as tf from "@tensorflow/tfjs-core";
 import type { TrainingExamples } from "./examples.js";
 import { packHalf, unpackHalf } from "./half-float.js";
+import { createPrefixRunner, type PrefixRunner } from "./prefix-runner.js";
 
 export type BodyStage = Exclude<StageName, "fc">;
 
@@ -26,6 +31,8 @@ export interface PrefixCacheOptions {
   augment: boolean;
   /** @default 1 GiB */
   budgetBytes?: number;
+  /** Computes the prefix; the caller keeps ownership (one runner can serve several caches). @default tfjs */
+  runner?: PrefixRunner;
 }
 
 export const DEFAULT_CACHE_BUDGET = 1024 ** 3;
@@ -35,7 +42,7 @@ export class PrefixCache {
   private readonly entries = new Map<number, Float32Array | Uint16Array>();
 
   private constructor(
-    private readonly model: ResNet,
+    private readonly runner: PrefixRunner,
     readonly stage: BodyStage,
     private readonly examples: TrainingExamples,
     private readonly opts: PrefixCacheOptions,
@@ -57,16 +64,19 @@ export class PrefixCache {
     examples: TrainingExamples,
     opts: PrefixCacheOptions,
   ): Promise<PrefixCache | undefined> {
-    const s = examples.imageSize;
-    const probe = tf.zeros([1, s, s, examples.channels]) as tf.Tensor4D;
-    const out = model.forwardUntil(probe, stage);
-    const [, h, w, c] = out.shape;
-    tf.dispose([probe, out]);
+    const runner =
+      opts.runner ??
+      (await createPrefixRunner(model, stage, {
+        imageSize: examples.imageSize,
+        channels: examples.channels,
+        engine: "tfjs",
+      }));
+    const [h, w, c] = runner.shape;
     const floats = h * w * c * examples.size * opts.views;
     const budget = opts.budgetBytes ?? DEFAULT_CACHE_BUDGET;
     if (floats * 2 > budget) return undefined;
     const precision = floats * 4 <= budget ? "float32" : "float16";
-    return new PrefixCache(model, stage, examples, opts, [h, w, c], precision);
+    return new PrefixCache(runner, stage, examples, opts, [h, w, c], precision);
   }
 
   /** Bytes held now. */
@@ -95,21 +105,18 @@ export class PrefixCache {
 
   private async fill(missing: number[], view: number, key: (i: number) => number): Promise<void> {
     const unique = [...new Set(missing)];
-    const s = this.examples.imageSize;
     const pixels = await this.examples.load(unique, this.opts.augment ? view : undefined);
-    const x = tf.tensor4d(pixels, [unique.length, s, s, this.examples.channels]);
-    let act: tf.Tensor4D | undefined;
-    try {
-      act = this.model.forwardUntil(x, this.stage);
-      const data = (await act.data()) as Float32Array;
-      const per = data.length / unique.length;
-      unique.forEach((i, j) => {
-        const slice = data.slice(j * per, (j + 1) * per);
-        this.entries.set(key(i), this.precision === "float32" ? slice : packHalf(slice));
-      });
-    } finally {
-      tf.dispose([x, act ?? []].flat());
-    }
+    const data = await this.runner.run(pixels, unique.length);
+    const per = data.length / unique.length;
+    unique.forEach((i, j) => {
+      const slice = data.slice(j * per, (j + 1) * per);
+      this.entries.set(key(i), this.precision === "float32" ? slice : packHalf(slice));
+    });
+  }
+
+  /** Which engine computed the entries. */
+  get engine(): PrefixRunner["engine"] {
+    return this.runner.engine;
   }
 
   /** Drop every entry (a later phase unfroze part of the prefix). */

@@ -15,8 +15,9 @@ import { frozenPrefixEnd, phaseAt, type ResolvedPhase, resolveFreezePlan } from 
 import type { JobSpec } from "./job-spec.js";
 import { GroupOptimizer } from "./optimizer.js";
 import { paramGroups } from "./param-groups.js";
-import { type BodyStage, PrefixCache } from "./prefix-cache.js";
-import { learningRate } from "./schedule.js";
+import { createPhaseCaches, type PhaseCaches } from "./phase-caches.js";
+import type { PrefixEngine } from "./prefix-runner.js";
+import { stepLearningRate } from "./schedule.js";
 import { trainStep } from "./train-step.js";
 
 export interface TrainingProgress {
@@ -50,6 +51,10 @@ export interface RunTrainingOptions {
   cacheBudgetBytes?: number;
   /** Augmented views per image kept in the cache (epoch e uses view e mod views). @default 4 */
   augmentViews?: number;
+  /** What fills the cache: ONNX Runtime with a logged tfjs fallback (`auto`), or one of them. @default "auto" */
+  prefixEngine?: PrefixEngine;
+  /** Operational messages (the prefix engine fallback). @default console.warn */
+  log?: (line: string) => void;
 }
 
 export interface TrainingResult {
@@ -60,6 +65,8 @@ export interface TrainingResult {
   /** Stage the last phase cached activations after (undefined: no cache). */
   cachedStage?: string;
   cachePrecision?: "float32" | "float16";
+  /** Engine that computed the cached prefix activations. */
+  cacheEngine?: "onnx" | "tfjs";
 }
 
 interface Session {
@@ -67,9 +74,7 @@ interface Session {
   phases: ResolvedPhase[];
   optimizer: GroupOptimizer;
   phase?: ResolvedPhase;
-  stage?: BodyStage;
-  trainCache?: PrefixCache;
-  valCache?: PrefixCache;
+  caches?: PhaseCaches;
   state: LoopState;
   lastCheckpoint: number;
   seenImages: number;
@@ -97,33 +102,24 @@ async function enterPhase(s: Session, epoch: number): Promise<void> {
   model.freeze(phase.frozen);
   s.optimizer.setGroups(paramGroups(model, phase, spec.weightDecay));
   const stage = s.o.cache === false ? undefined : frozenPrefixEnd(phase, spec.arch);
-  if (stage !== s.stage) {
+  if (stage !== s.caches?.stage) {
     // Unfreezing into the cached prefix (or moving it) invalidates every cached activation.
-    s.trainCache?.dispose();
-    s.valCache?.dispose();
-    const budget = s.o.cacheBudgetBytes;
-    const views = data.augment ? (s.o.augmentViews ?? 4) : 1;
-    const train = stage
-      ? await PrefixCache.create(model, stage, data.train, {
-          views,
-          augment: data.augment,
-          budgetBytes: budget,
+    await s.caches?.dispose();
+    s.caches = stage
+      ? await createPhaseCaches(model, stage, data, {
+          views: data.augment ? (s.o.augmentViews ?? 4) : 1,
+          ...(s.o.cacheBudgetBytes !== undefined ? { budgetBytes: s.o.cacheBudgetBytes } : {}),
+          ...(s.o.prefixEngine ? { engine: s.o.prefixEngine } : {}),
+          ...(s.o.log ? { log: s.o.log } : {}),
         })
       : undefined;
-    const val =
-      train && stage
-        ? await PrefixCache.create(model, stage, data.val, { views: 1, augment: false })
-        : undefined;
-    s.trainCache = train;
-    s.valCache = val;
-    s.stage = train ? stage : undefined;
   }
   s.phase = phase;
 }
 
 async function stepInput(s: Session, ix: number[], epoch: number): Promise<tf.Tensor4D> {
   const { train } = s.o.data;
-  if (s.trainCache) return s.trainCache.batch(ix, epoch);
+  if (s.caches) return s.caches.train.batch(ix, epoch);
   const pixels = await train.load(ix, s.o.data.augment ? epoch : undefined);
   return tf.tensor4d(pixels, [ix.length, train.imageSize, train.imageSize, train.channels]);
 }
@@ -169,18 +165,18 @@ async function trainEpoch(s: Session, epoch: number): Promise<number> {
     warmupEpochs: spec.warmupEpochs,
     schedule: spec.schedule,
   };
-  let lr = learningRate(schedule, epoch + 1 / batches.length);
+  let lr = stepLearningRate(schedule, epoch, s.state.step, batches.length);
   for (let step = s.state.step; step < batches.length; step++) {
     if (signal?.aborted)
       throw new TransientError("training_aborted", `training aborted at epoch ${epoch} step ${step}`);
     const ix = batches[step]!;
-    lr = learningRate(schedule, epoch + (step + 1) / batches.length);
+    lr = stepLearningRate(schedule, epoch, step, batches.length);
     const x = await stepInput(s, ix, epoch);
     try {
       const labels = ix.map((i) => data.train.labels[i]!);
       const r = await trainStep(s.o.model, s.optimizer, {
         x,
-        stage: s.stage,
+        stage: s.caches?.stage,
         labels,
         numClasses: k,
         lr,
@@ -210,7 +206,7 @@ async function trainEpoch(s: Session, epoch: number): Promise<number> {
 async function finishEpoch(s: Session, epoch: number, lr: number, began: number): Promise<boolean> {
   const { model, data, spec } = s.o;
   const k = data.classNames.length;
-  const val = await evaluateExamples(model, data.val, k, { batchSize: spec.batchSize, cache: s.valCache });
+  const val = await evaluateExamples(model, data.val, k, { batchSize: spec.batchSize, cache: s.caches?.val });
   const p = s.state.partial;
   const seconds = (Date.now() - began) / 1000;
   const rec: EpochRecord = {
@@ -292,11 +288,16 @@ export async function runTraining(o: RunTrainingOptions): Promise<TrainingResult
       epochsRun: s.state.history.length,
       stoppedEarly: s.state.stopped,
       ...(resumedFrom ? { resumedFrom } : {}),
-      ...(s.stage ? { cachedStage: s.stage, cachePrecision: s.trainCache?.precision } : {}),
+      ...(s.caches
+        ? {
+            cachedStage: s.caches.stage,
+            cachePrecision: s.caches.train.precision,
+            cacheEngine: s.caches.runner.engine,
+          }
+        : {}),
     };
   } finally {
     optimizer.dispose();
-    s.trainCache?.dispose();
-    s.valCache?.dispose();
+    await s.caches?.dispose();
   }
 }

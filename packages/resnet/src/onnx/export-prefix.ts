@@ -20,6 +20,11 @@ export type PrefixStage = Exclude<StageName, "fc">;
 export interface ExportOnnxPrefixOptions {
   /** ONNX opset of the default domain. @default 17 */
   opset?: number;
+  /**
+   * Append a global average pool, so `activation` is `[batch, 1, 1, c]`: what the head computes first when the
+   * prefix ends at the last body stage (`forwardFrom` accepts it and gives the same logits). @default false
+   */
+  pool?: boolean;
 }
 
 const MIN_OPSET = 13;
@@ -98,7 +103,8 @@ export function exportOnnxPrefix(
   }
   const config = model.config;
   const graph = new ResNetGraph(model, networkPlan(config));
-  const [out, channels] = buildPrefix(graph, model, stage);
+  const [body, channels] = buildPrefix(graph, model, stage);
+  const out = options.pool ? graph.g.op("GlobalAveragePool", [body]) : body;
   graph.g.op("Transpose", [out], { perm: [0, 2, 3, 1] }, "activation");
   const proto = ox.ModelProto.create({
     irVersion: 8,
@@ -110,7 +116,14 @@ export function exportOnnxPrefix(
       node: graph.g.nodes,
       initializer: graph.g.initializers,
       input: [floatValueInfo("input", ["batch", "height", "width", config.inChannels])],
-      output: [floatValueInfo("activation", ["batch", "out_height", "out_width", channels])],
+      output: [
+        floatValueInfo("activation", [
+          "batch",
+          options.pool ? 1 : "out_height",
+          options.pool ? 1 : "out_width",
+          channels,
+        ]),
+      ],
     },
     metadataProps: [
       { key: "residual.arch", value: config.arch },

@@ -82,6 +82,25 @@ describe("exportOnnxPrefix parity (onnxruntime-node vs forwardUntil on tfjs wasm
     expect(r!.rel).toBeLessThanOrEqual(1e-4);
   });
 
+  it("pool: true gives the spatial mean of forwardUntil as [n, 1, 1, c]", async () => {
+    const model = createResNet("cifar_resnet20", { seed: 2 });
+    const x = tf.randomNormal([2, 16, 16, 3], 0, 1, "float32", 4) as tf.Tensor4D;
+    try {
+      randomiseNorms(model, 3);
+      const ref = tf.tidy(() => tf.mean(model.forwardUntil(x, "layer3"), [1, 2], true));
+      const expected = ref.dataSync() as Float32Array;
+      ref.dispose();
+      const session = await ort.InferenceSession.create(exportOnnxPrefix(model, "layer3", { pool: true }));
+      const out = await session.run({ input: new ort.Tensor("float32", x.dataSync(), [2, 16, 16, 3]) });
+      await session.release();
+      expect(out.activation!.dims).toEqual([2, 1, 1, 64]);
+      expect(maxRelDiff(expected, out.activation!.data as Float32Array)).toBeLessThanOrEqual(1e-4);
+    } finally {
+      x.dispose();
+      model.dispose();
+    }
+  });
+
   it("rejects a stage the model lacks and a bad opset, leaking no tensors", () => {
     const model = createResNet("cifar_resnet20", { seed: 1 });
     const before = tf.memory().numTensors;
