@@ -1,12 +1,14 @@
 /**
  * `Conv2DBackpropInput` for the wasm backend. tfjs-backend-wasm's own is a scalar loop (~60% of a ResNet training
- * step); this one is a fast wasm conv of the stride-zero-stuffed `dy` with the spatially flipped, in/out-swapped
- * filter, and for 1×1 convs one matMul followed by the zero-stuffing (4× less work at stride 2).
+ * step); this one is a fast wasm conv of `dy` with the spatially flipped, in/out-swapped filter: at stride 1
+ * directly, at equal strides above 1 by stride phases (`polyphase-input-grad.ts`), otherwise on the
+ * zero-stuffed `dy`; for 1×1 convs one matMul followed by the zero-stuffing (4× less work at stride 2).
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { adoptTensor } from "./adopt-tensor.js";
 import { type ConvGeometry, type ConvGradAttrs, convGeometry, toNhwcShape } from "./conv-geometry.js";
 import { placeWindow } from "./place-window.js";
+import { inputGradPolyphase } from "./polyphase-input-grad.js";
 
 /** Attributes tfjs passes to `Conv2DBackpropInput`. */
 export interface Conv2DBackpropInputAttrs extends ConvGradAttrs {
@@ -88,6 +90,21 @@ export function inputGradByConv(dy: tf.Tensor4D, filter: tf.Tensor4D, g: ConvGeo
 }
 
 /**
+ * Picks the formulation: one matMul for 1×1, stride phases for equal strides above 1 (no zero-stuffing),
+ * the conv of the zero-stuffed `dy` otherwise.
+ *
+ * @example
+ * ```ts
+ * const dx = conv2dInputGrad(dy, filter, convGeometry(xShape, filter.shape, attrs));
+ * ```
+ */
+export function conv2dInputGrad(dy: tf.Tensor4D, filter: tf.Tensor4D, g: ConvGeometry): tf.Tensor4D {
+  if (g.kH === 1 && g.kW === 1) return inputGradPointwise(dy, filter, g);
+  if (g.strideH === g.strideW && g.strideH > 1) return inputGradPolyphase(dy, filter, g);
+  return inputGradByConv(dy, filter, g);
+}
+
+/**
  * The kernel function registered as `Conv2DBackpropInput` on wasm.
  *
  * @example
@@ -104,8 +121,7 @@ export const conv2DBackpropInputWasm: tf.KernelFunc = ({ inputs, attrs }) => {
     let dy = adoptTensor(inputs.dy!) as tf.Tensor4D;
     if (nchw) dy = tf.transpose(dy, [0, 2, 3, 1]);
     const g = convGeometry(toNhwcShape(a.inputShape, a.dataFormat), filter.shape, a);
-    const pointwise = g.kH === 1 && g.kW === 1;
-    const dx = pointwise ? inputGradPointwise(dy, filter, g) : inputGradByConv(dy, filter, g);
+    const dx = conv2dInputGrad(dy, filter, g);
     return nchw ? tf.transpose(dx, [0, 3, 1, 2]) : dx;
   });
 };

@@ -9,6 +9,7 @@ import { initBackend } from "../../src/index.js";
 import { convGeometry } from "../../src/kernels/conv-geometry.js";
 import { filterGradByConv, filterGradByIm2col } from "../../src/kernels/conv2d-backprop-filter.js";
 import { inputGradByConv, inputGradPointwise } from "../../src/kernels/conv2d-backprop-input.js";
+import { inputGradPolyphase } from "../../src/kernels/polyphase-input-grad.js";
 
 type Pad = "same" | "valid" | number;
 /** [x shape NHWC, kernel, out channels, stride, pad] */
@@ -28,6 +29,12 @@ const CASES: Case[] = [
   [[2, 10, 11, 5], 1, 3, 2, "same"],
   [[2, 4, 4, 3], 1, 2, 1, "valid"],
   [[1, 9, 9, 6], 1, 4, 2, "valid"],
+  // Stride phases: stride 3, even kernels, kernel shorter than the stride, asymmetric "same" padding.
+  [[1, 11, 11, 2], 3, 3, 3, "same"],
+  [[2, 12, 13, 3], 5, 4, 3, 2],
+  [[1, 10, 10, 3], 2, 4, 2, "valid"],
+  [[1, 9, 8, 2], 4, 3, 2, "same"],
+  [[1, 11, 11, 2], 2, 3, 3, "valid"],
 ];
 
 function seeded(shape: number[], seed: number): Float32Array {
@@ -75,7 +82,7 @@ describe("wasm conv gradients match the cpu backend", () => {
 });
 
 describe("each formulation matches the cpu backend", () => {
-  const picked: Case[] = [CASES[2]!, CASES[5]!, CASES[8]!, CASES[10]!];
+  const picked: Case[] = [CASES[2]!, CASES[5]!, CASES[8]!, CASES[10]!, CASES[13]!, CASES[16]!, CASES[17]!];
   it.each(picked)("x %j, k=%i, co=%i, stride %i, pad %j", async (...c) => {
     const [xs, k, co, s, pad] = c;
     const [gxRef, gwRef] = await convGrads("cpu", c);
@@ -85,7 +92,11 @@ describe("each formulation matches the cpu backend", () => {
       const x = tf.tensor4d(seeded(xs, 1), xs as [number, number, number, number]);
       const w = tf.tensor4d(seeded([k, k, xs[3]!, co], 2), [k, k, xs[3]!, co]);
       const dy = tf.conv2d(x, w, s, pad); // d(Σ y²/2)/dy = y
-      const inputGrads = [inputGradByConv(dy, w, g), ...(k === 1 ? [inputGradPointwise(dy, w, g)] : [])];
+      const inputGrads = [
+        inputGradByConv(dy, w, g),
+        ...(k === 1 ? [inputGradPointwise(dy, w, g)] : []),
+        ...(s > 1 ? [inputGradPolyphase(dy, w, g)] : []),
+      ];
       return {
         filter: [filterGradByConv(x, dy, g), filterGradByIm2col(x, dy, g)].map(
           (t) => t.dataSync() as Float32Array,
