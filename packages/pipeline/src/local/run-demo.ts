@@ -56,16 +56,12 @@ export interface DemoResult {
   embeddingPreview: number[];
 }
 
-/** The spec put into the archive's `residual.json`. */
+/**
+ * The spec put into the archive's `residual.json`. No `name`: the model is named after the dataset (the archive's
+ * file name, or `residual upload --name`), so a folder written with `--out` can be uploaded under any name.
+ */
 export function demoSpec(o: DemoOptions): Record<string, unknown> {
-  return {
-    name: o.name,
-    arch: o.arch,
-    imageSize: o.imageSize,
-    epochs: o.epochs,
-    batchSize: o.batchSize,
-    seed: o.seed,
-  };
+  return { arch: o.arch, imageSize: o.imageSize, epochs: o.epochs, batchSize: o.batchSize, seed: o.seed };
 }
 
 /** Use the pipeline answering at `o.url`, or start one in-process over the local store. */
