@@ -1,10 +1,11 @@
-import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, GetObjectTaggingCommand, S3Client } from "@aws-sdk/client-s3";
 import { initBackend } from "@residual/resnet";
 import sharp from "sharp";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Dataset, Sample } from "../../../packages/pipeline/src/dataset/types.js";
 import { InvalidInputError } from "../../../packages/pipeline/src/errors.js";
 import { S3ObjectStore } from "../../../packages/pipeline/src/store/s3-object-store.js";
+import { readLatestManifest } from "../../../packages/pipeline/src/train/checkpoint.js";
 import { runTrainingJob } from "../../../packages/pipeline/src/train/run-training-job.js";
 import { awsTestConfig, uniqueName } from "../../support/aws.js";
 
@@ -77,10 +78,13 @@ const SPEC = {
 
 let store: S3ObjectStore;
 let dataset: Dataset;
+let s3: S3Client;
+let bucket: string;
 beforeAll(async () => {
   await initBackend({ logger: () => {} });
-  const bucket = uniqueName("train");
-  await new S3Client(awsTestConfig()).send(new CreateBucketCommand({ Bucket: bucket }));
+  bucket = uniqueName("train");
+  s3 = new S3Client(awsTestConfig());
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
   store = new S3ObjectStore({ ...awsTestConfig(), bucket });
   dataset = await uploadDataset(store);
 });
@@ -141,5 +145,37 @@ describe("runTrainingJob (moto S3)", () => {
     expect((await store.get(`${prefix}model-card.md`)).toString()).toContain("## Limits");
     expect(await store.head("jobs/colors-1/checkpoints/latest.json")).toBeDefined();
     expect(await store.head("models/colors/latest")).toBeDefined();
+  });
+
+  it("renders the charts as PNG next to the SVGs, at the SVG's size", async () => {
+    const result = await runTrainingJob({ store, jobId: "colors-png", dataset, spec: SPEC });
+    const prefix = `models/colors/${result.version}/`;
+    for (const name of ["curves", "confusion"]) {
+      const svg = (await store.get(`${prefix}${name}.svg`)).toString();
+      const png = await store.get(`${prefix}${name}.png`);
+      expect((await store.head(`${prefix}${name}.png`))?.contentType).toBe("image/png");
+      const meta = await sharp(png).metadata();
+      expect(meta.format).toBe("png");
+      expect(meta.width).toBe(Number(/width="(\d+)"/.exec(svg)?.[1]));
+      expect(meta.height).toBe(Number(/height="(\d+)"/.exec(svg)?.[1]));
+      // Not a blank page: the chart draws something besides the white background.
+      const stats = await sharp(png).stats();
+      expect(stats.channels[0]!.min).toBeLessThan(200);
+    }
+  });
+
+  it("tags every checkpoint object residual:kind=checkpoint and keeps only the latest two", async () => {
+    const prefix = "jobs/colors-tags/checkpoints/";
+    await runTrainingJob({ store, jobId: "colors-tags", dataset, spec: SPEC, checkpointEveryMs: 0 });
+    const manifest = await readLatestManifest(store, prefix);
+    const keys = [`${prefix}latest.json`, manifest!.data, manifest!.data.replace(/\.bin$/, ".json")];
+    for (const Key of keys) {
+      const { TagSet } = await s3.send(new GetObjectTaggingCommand({ Bucket: bucket, Key }));
+      expect(TagSet, Key).toEqual([{ Key: "residual:kind", Value: "checkpoint" }]);
+    }
+    const listed: string[] = [];
+    for await (const o of store.list(prefix)) listed.push(o.key.slice(prefix.length));
+    expect(listed.filter((k) => k.endsWith(".bin"))).toHaveLength(2);
+    expect(listed.filter((k) => k.endsWith(".json"))).toHaveLength(3);
   });
 });

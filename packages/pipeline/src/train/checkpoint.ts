@@ -72,8 +72,26 @@ export interface Checkpoint {
   state: LoopState;
 }
 
+/**
+ * Object tags on every checkpoint object: the bucket's lifecycle rule expires checkpoints by this tag (lifecycle
+ * filters cannot match `jobs/*\/checkpoints/`). `latest.json` carries it too: it is rewritten with every
+ * checkpoint, so it never expires before the manifest it points at.
+ */
+export const CHECKPOINT_TAGS: Readonly<Record<string, string>> = { "residual:kind": "checkpoint" };
+
+/**
+ * Base name of the checkpoint taken at (epoch, step): `ckpt-00003-0000000` is the end of epoch 2 (state epoch 3,
+ * step 0). Zero-padded, so names sort in training order.
+ *
+ * @example
+ * checkpointName(3, 0); // "ckpt-00003-0000000"
+ */
+export function checkpointName(epoch: number, step: number): string {
+  return `ckpt-${String(epoch).padStart(5, "0")}-${String(step).padStart(7, "0")}`;
+}
+
 function ckptName(state: LoopState): string {
-  return `ckpt-${String(state.epoch).padStart(5, "0")}-${String(state.step).padStart(7, "0")}`;
+  return checkpointName(state.epoch, state.step);
 }
 
 /**
@@ -106,7 +124,8 @@ export async function saveCheckpoint(
   );
   const base = `${prefix}${ckptName(ckpt.state)}`;
   const bin = Buffer.concat(chunks.map((c) => Buffer.from(c.buffer, c.byteOffset, c.byteLength)));
-  await store.put(`${base}.bin`, bin, { contentType: "application/octet-stream" });
+  const tags = { ...CHECKPOINT_TAGS };
+  await store.put(`${base}.bin`, bin, { contentType: "application/octet-stream", tags });
   const manifest: Manifest = {
     format: "residual-checkpoint",
     version: 1,
@@ -118,9 +137,10 @@ export async function saveCheckpoint(
     slots,
     data: `${base}.bin`,
   };
-  await store.put(`${base}.json`, JSON.stringify(manifest), { contentType: "application/json" });
+  await store.put(`${base}.json`, JSON.stringify(manifest), { contentType: "application/json", tags });
   await store.put(`${prefix}latest.json`, JSON.stringify({ manifest: `${base}.json` }), {
     contentType: "application/json",
+    tags,
   });
   return `${base}.json`;
 }
@@ -144,13 +164,7 @@ export async function loadLatestCheckpoint(
   const manifest = await readLatestManifest(store, prefix);
   if (!manifest) return undefined;
   const bin = await store.get(manifest.data);
-  const tensors = new Map<string, tf.Tensor>();
-  for (const w of manifest.weights) tensors.set(w.name, tf.tensor(floats(bin, w.offset, w.length), w.shape));
-  try {
-    model.loadWeights(tensors);
-  } finally {
-    tf.dispose([...tensors.values()]);
-  }
+  loadManifestWeights(model, manifest, bin);
   const params: OptimizerState["params"] = {};
   for (const s of manifest.slots) {
     const p = params[s.name] ?? { step: s.step ?? 0, slots: {} };
@@ -159,6 +173,43 @@ export async function loadLatestCheckpoint(
   }
   optimizer.setState({ kind: manifest.optimizer, params }, weightShapes(model));
   return { seed: manifest.seed, phase: manifest.phase, state: manifest.state };
+}
+
+function loadManifestWeights(model: ResNet, manifest: Manifest, bin: Buffer): void {
+  const tensors = new Map<string, tf.Tensor>();
+  for (const w of manifest.weights) tensors.set(w.name, tf.tensor(floats(bin, w.offset, w.length), w.shape));
+  try {
+    model.loadWeights(tensors);
+  } finally {
+    tf.dispose([...tensors.values()]);
+  }
+}
+
+/**
+ * Load only the weights (running statistics included) of the checkpoint `name` (see {@link checkpointName}) into
+ * `model`; false when that checkpoint is not in the store. The optimizer and loop state are left alone.
+ *
+ * @example
+ * await loadCheckpointWeights(store, "jobs/abc/checkpoints/", checkpointName(best + 1, 0), model);
+ */
+export async function loadCheckpointWeights(
+  store: ObjectStore,
+  prefix: string,
+  name: string,
+  model: ResNet,
+): Promise<boolean> {
+  const key = `${prefix}${name}.json`;
+  if (!(await store.head(key))) return false;
+  let manifest: Manifest;
+  try {
+    manifest = manifestSchema.parse(JSON.parse((await store.get(key)).toString()));
+  } catch (err) {
+    throw new InvalidInputError("invalid_checkpoint", `checkpoint ${key} is unreadable: ${String(err)}`, {
+      cause: err,
+    });
+  }
+  loadManifestWeights(model, manifest, await store.get(manifest.data));
+  return true;
 }
 
 /** The manifest `latest.json` points at (parsed), or undefined. */

@@ -51,7 +51,7 @@ export function modelCard(c: ModelCardInput): string {
     "|---|---|---|---|---|",
     ...rows,
     "",
-    "Curves: `curves.svg`; confusion matrix: `confusion.svg`.",
+    "Curves: `curves.svg` (`curves.png`); confusion matrix: `confusion.svg` (`confusion.png`).",
     "",
     "## Limits",
     `- Measured on ${c.valCount} validation images only; small classes have wide error bars.`,

@@ -2,7 +2,7 @@
  * One training job end to end: parse the spec (before any compute), build the starting model, train with
  * checkpoints under `jobs/<id>/checkpoints/` (resuming when they exist), evaluate, and publish the version:
  * `model.json` + `weights.bin`, `model.onnx`, `labels.json`, `preprocess.json`, `metrics.json`, `calibration.json`,
- * `centroids.json`, `curves.svg`, `confusion.svg`, `model-card.md`, `job.json`, then `latest`.
+ * `centroids.json`, `curves.svg` / `.png`, `confusion.svg` / `.png`, `model-card.md`, `job.json`, then `latest`.
  */
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -18,6 +18,7 @@ import type { TrainingData } from "./examples.js";
 import { type FinalMetrics, finalMetrics } from "./final-metrics.js";
 import { type JobSpec, parseJobSpec } from "./job-spec.js";
 import { modelCard } from "./model-card.js";
+import { chartPngs } from "./png-charts.js";
 import { runTraining, type TrainingProgress, type TrainingResult } from "./run-training.js";
 import { confusionMatrixSvg, trainingCurvesSvg } from "./svg-charts.js";
 
@@ -41,6 +42,8 @@ export interface TrainingJobOptions {
   /** Images to train on instead of the dataset's files (tests, benchmarks); the dataset still names classes. */
   data?: TrainingData;
   checkpointEveryMs?: number;
+  /** Operational messages (prefix-engine fallback, pruning or chart-rendering failures). @default console.warn */
+  log?: (line: string) => void;
 }
 
 export interface TrainingJobResult {
@@ -80,8 +83,14 @@ function metricsJson(training: TrainingResult, m: FinalMetrics): string {
     confusion: val.confusion,
     history: training.history,
   };
+  const best = training.restoredBestEpoch;
   return JSON.stringify(
-    { ...body, epochsRun: training.epochsRun, stoppedEarly: training.stoppedEarly },
+    {
+      ...body,
+      epochsRun: training.epochsRun,
+      stoppedEarly: training.stoppedEarly,
+      ...(best !== undefined ? { restoredBestEpoch: best } : {}),
+    },
     null,
     2,
   );
@@ -119,6 +128,10 @@ async function modelFiles(a: Artefacts): Promise<Record<string, Buffer | string>
     metrics,
     stoppedEarly: training.stoppedEarly,
   });
+  const charts = {
+    "curves.svg": trainingCurvesSvg(training.history),
+    "confusion.svg": confusionMatrixSvg(metrics.val.confusion, data.classNames),
+  };
   const job = {
     jobId: o.jobId,
     spec,
@@ -133,8 +146,8 @@ async function modelFiles(a: Artefacts): Promise<Record<string, Buffer | string>
     "metrics.json": metricsJson(training, metrics),
     "calibration.json": JSON.stringify(metrics.calibration),
     "centroids.json": JSON.stringify(metrics.centroids),
-    "curves.svg": trainingCurvesSvg(training.history),
-    "confusion.svg": confusionMatrixSvg(metrics.val.confusion, data.classNames),
+    ...charts,
+    ...(await chartPngs(charts, o.log ?? console.warn)),
     "model-card.md": card,
     "job.json": JSON.stringify(job, null, 2),
   };
@@ -167,6 +180,7 @@ export async function runTrainingJob(o: TrainingJobOptions): Promise<TrainingJob
       ...(o.checkpointEveryMs !== undefined ? { checkpointEveryMs: o.checkpointEveryMs } : {}),
       ...(o.signal ? { signal: o.signal } : {}),
       ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+      ...(o.log ? { log: o.log } : {}),
     });
     const metrics = await finalMetrics(model, data, spec.batchSize);
     const version = o.version ?? newVersionId();

@@ -7,7 +7,9 @@ import type { ResNet } from "@residual/resnet";
 import * as tf from "@tensorflow/tfjs-core";
 import { TransientError } from "../errors.js";
 import type { ObjectStore } from "../store/object-store.js";
+import { BestWeights, bestCheckpointName } from "./best-weights.js";
 import { type EpochRecord, type LoopState, loadLatestCheckpoint, saveCheckpoint } from "./checkpoint.js";
+import { pruneCheckpoints } from "./checkpoint-prune.js";
 import { earlyStopping, epochBatches } from "./epoch-plan.js";
 import { evaluateExamples } from "./evaluate.js";
 import type { TrainingData } from "./examples.js";
@@ -67,6 +69,8 @@ export interface TrainingResult {
   cachePrecision?: "float32" | "float16";
   /** Engine that computed the cached prefix activations. */
   cacheEngine?: "onnx" | "tfjs";
+  /** With early stopping: the epoch whose weights the model holds now (the best by the monitored metric). */
+  restoredBestEpoch?: number;
 }
 
 interface Session {
@@ -75,6 +79,7 @@ interface Session {
   optimizer: GroupOptimizer;
   phase?: ResolvedPhase;
   caches?: PhaseCaches;
+  best: BestWeights;
   state: LoopState;
   lastCheckpoint: number;
   seenImages: number;
@@ -153,6 +158,17 @@ async function checkpoint(s: Session, steps: number): Promise<void> {
   });
   s.lastCheckpoint = Date.now();
   progress(s, "checkpoint", steps, Number.NaN, Number.NaN);
+  const { bestEpoch } = s.state.early;
+  try {
+    // Keep the latest two (and the early-stopping best, which the end of training may restore).
+    await pruneCheckpoints(store, checkpointPrefix, {
+      keep: 2,
+      protect: s.o.spec.earlyStopping && bestEpoch >= 0 ? [bestCheckpointName(bestEpoch)] : [],
+    });
+  } catch (err) {
+    // Old checkpoints only cost storage (and the lifecycle rule expires them); never fail training over them.
+    (s.o.log ?? console.warn)(`checkpoint pruning under ${checkpointPrefix} failed: ${String(err)}`);
+  }
 }
 
 async function trainEpoch(s: Session, epoch: number): Promise<number> {
@@ -225,6 +241,7 @@ async function finishEpoch(s: Session, epoch: number, lr: number, began: number)
   s.state.history.push(rec);
   const { early, stop } = earlyStopping(spec.earlyStopping, s.state.early, rec);
   s.state.early = early;
+  if (spec.earlyStopping && early.bestEpoch === epoch) s.best.snapshot(model, epoch);
   s.state = {
     ...s.state,
     epoch: epoch + 1,
@@ -249,6 +266,18 @@ async function finishEpoch(s: Session, epoch: number, lr: number, began: number)
   return stop;
 }
 
+/** With early stopping, put the best epoch's weights back (unless the last epoch was the best). */
+async function restoreBest(s: Session): Promise<number | undefined> {
+  const { bestEpoch } = s.state.early;
+  if (!s.o.spec.earlyStopping || bestEpoch < 0) return undefined;
+  if (bestEpoch === s.state.history.at(-1)?.epoch) return bestEpoch;
+  const { store, checkpointPrefix: prefix } = s.o;
+  const source = store && prefix !== undefined ? { store, prefix } : undefined;
+  if (await s.best.restore(s.o.model, bestEpoch, source)) return bestEpoch;
+  (s.o.log ?? console.warn)(`early stopping: weights of best epoch ${bestEpoch} not found; keeping the last`);
+  return undefined;
+}
+
 /**
  * Train `model` in place by `spec` on `data`. Resumes from the latest checkpoint under `checkpointPrefix` when
  * there is one (same epochs, same history). Aborting (`signal`) throws TransientError `training_aborted` between
@@ -268,6 +297,7 @@ export async function runTraining(o: RunTrainingOptions): Promise<TrainingResult
     lastCheckpoint: Date.now(),
     seenImages: 0,
     started: Date.now(),
+    best: new BestWeights(),
   };
   try {
     const ckpt =
@@ -283,11 +313,13 @@ export async function runTraining(o: RunTrainingOptions): Promise<TrainingResult
       const lr = await trainEpoch(s, epoch);
       if (await finishEpoch(s, epoch, lr, began)) break;
     }
+    const restoredBestEpoch = await restoreBest(s);
     return {
       history: s.state.history,
       epochsRun: s.state.history.length,
       stoppedEarly: s.state.stopped,
       ...(resumedFrom ? { resumedFrom } : {}),
+      ...(restoredBestEpoch !== undefined ? { restoredBestEpoch } : {}),
       ...(s.caches
         ? {
             cachedStage: s.caches.stage,
@@ -298,6 +330,7 @@ export async function runTraining(o: RunTrainingOptions): Promise<TrainingResult
     };
   } finally {
     optimizer.dispose();
+    s.best.clear();
     await s.caches?.dispose();
   }
 }
