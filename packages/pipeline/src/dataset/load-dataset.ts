@@ -14,11 +14,11 @@ import { checkCounts, checkStructure, missingImages } from "./dataset-checks.js"
 import { findNearDuplicates } from "./dhash.js";
 import { sortClasses } from "./labels.js";
 import { isManifestKey } from "./manifest.js";
-import { type DatasetOptionsInput, resolveDatasetOptions } from "./options.js";
+import { type DatasetOptions, type DatasetOptionsInput, resolveDatasetOptions } from "./options.js";
 import { type Discovered, discoverArchive, discoverFolder, discoverManifest } from "./sources.js";
 import { stratifiedSplit } from "./split.js";
-import type { Dataset, DatasetWarning, Sample } from "./types.js";
-import { readRef, type ValidatedFile, validateCandidates } from "./validate.js";
+import type { Dataset, DatasetReport, DatasetWarning, Sample } from "./types.js";
+import { readRef, type ValidatedFile, type ValidationResult, validateCandidates } from "./validate.js";
 
 async function readSpec(store: ObjectStore, d: Discovered): Promise<unknown> {
   if (!d.spec) return undefined;
@@ -68,15 +68,67 @@ function countBy(files: ValidatedFile[], classes: string[]): Record<string, numb
   return out;
 }
 
-async function discover(
-  store: ObjectStore,
-  key: string,
-  o: ReturnType<typeof resolveDatasetOptions>,
-  workDir: string,
-) {
+async function discover(store: ObjectStore, key: string, o: DatasetOptions, workDir: string) {
   if (isArchiveKey(key)) return discoverArchive(store, key, workDir, o);
   if (isManifestKey(key)) return discoverManifest(store, key, o.concurrency);
   return discoverFolder(store, key);
+}
+
+/** The train classes (folders and labels outside val/) and whether the upload brought its own val split. */
+function structure(d: Discovered): { trainClasses: Set<string>; givenVal: boolean } {
+  const trainClasses = new Set([
+    ...d.classDirs.train,
+    ...d.candidates.filter((c) => c.split !== "val").map((c) => c.label),
+  ]);
+  const givenVal = d.candidates.some((c) => c.split === "val");
+  checkStructure(d.candidates, trainClasses, givenVal);
+  return { trainClasses, givenVal };
+}
+
+/** Enforces per-class minimums, then splits: the given val/ split, or the seeded stratified one. */
+function splitFiles(valid: ValidatedFile[], classes: string[], givenVal: boolean, o: DatasetOptions) {
+  const perClass = new Map(classes.map((c) => [c, 0]));
+  for (const f of valid)
+    if (f.candidate.split !== "val")
+      perClass.set(f.candidate.label, (perClass.get(f.candidate.label) ?? 0) + 1);
+  checkCounts(perClass, o.minImagesPerClass);
+  const isVal = givenVal
+    ? valid.map((f) => f.candidate.split === "val")
+    : stratifiedSplit(
+        valid.map((f) => f.candidate.label),
+        o.valFraction,
+        o.seed,
+      );
+  return { trainFiles: valid.filter((_, i) => !isVal[i]), valFiles: valid.filter((_, i) => isVal[i]) };
+}
+
+interface Found {
+  source: string;
+  d: Discovered;
+  v: ValidationResult;
+  classes: string[];
+  givenVal: boolean;
+  timingsMs: Record<string, number>;
+}
+
+/** Splits validated files into samples and writes the report and the content hash. */
+function assemble(f: Found, o: DatasetOptions): Omit<Dataset, "spec" | "workDir"> {
+  const { trainFiles, valFiles } = splitFiles(f.v.valid, f.classes, f.givenVal, o);
+  const train = trainFiles.map((t) => toSample(t, f.classes));
+  const val = valFiles.map((t) => toSample(t, f.classes));
+  const skipped = [...f.d.skipped, ...f.v.skipped];
+  const report: DatasetReport = {
+    source: f.source,
+    format: f.d.format,
+    classes: f.classes,
+    counts: { train: countBy(trainFiles, f.classes), val: countBy(valFiles, f.classes) },
+    totals: { train: train.length, val: val.length, skipped: skipped.length },
+    valSource: f.givenVal ? "given" : "split",
+    skipped,
+    warnings: [...f.d.warnings, ...leakage(trainFiles, valFiles, o.duplicateDistance)],
+    timingsMs: f.timingsMs,
+  };
+  return { classes: f.classes, train, val, report, hash: datasetHash(f.classes, train, val) };
 }
 
 /**
@@ -98,52 +150,19 @@ export async function loadDataset(
   try {
     const d = await discover(store, key, o, workDir);
     const tDiscover = performance.now();
-    const trainClasses = new Set([
-      ...d.classDirs.train,
-      ...d.candidates.filter((c) => c.split !== "val").map((c) => c.label),
-    ]);
-    const givenVal = d.candidates.some((c) => c.split === "val");
-    checkStructure(d.candidates, trainClasses, givenVal);
+    const { trainClasses, givenVal } = structure(d);
     const spec = await readSpec(store, d);
     const v = await validateCandidates(store, d.candidates, o, o.concurrency);
     if (v.missing.length > 0) throw missingImages(v.missing);
     const tValidate = performance.now();
-    const classes = sortClasses(trainClasses);
-    const perClass = new Map(classes.map((c) => [c, 0]));
-    for (const f of v.valid)
-      if (f.candidate.split !== "val")
-        perClass.set(f.candidate.label, (perClass.get(f.candidate.label) ?? 0) + 1);
-    checkCounts(perClass, o.minImagesPerClass);
-    const isVal = givenVal
-      ? v.valid.map((f) => f.candidate.split === "val")
-      : stratifiedSplit(
-          v.valid.map((f) => f.candidate.label),
-          o.valFraction,
-          o.seed,
-        );
-    const trainFiles = v.valid.filter((_, i) => !isVal[i]);
-    const valFiles = v.valid.filter((_, i) => isVal[i]);
-    const warnings = [...d.warnings, ...leakage(trainFiles, valFiles, o.duplicateDistance)];
-    const train = trainFiles.map((f) => toSample(f, classes));
-    const val = valFiles.map((f) => toSample(f, classes));
-    const skipped = [...d.skipped, ...v.skipped];
-    const report = {
-      source: `${store.url}/${key}`,
-      format: d.format,
-      classes,
-      counts: { train: countBy(trainFiles, classes), val: countBy(valFiles, classes) },
-      totals: { train: train.length, val: val.length, skipped: skipped.length },
-      valSource: givenVal ? ("given" as const) : ("split" as const),
-      skipped,
-      warnings,
-      timingsMs: {
-        discover: Math.round(tDiscover - t0),
-        validate: Math.round(tValidate - tDiscover),
-        total: Math.round(performance.now() - t0),
-      },
+    const timingsMs: Record<string, number> = {
+      discover: Math.round(tDiscover - t0),
+      validate: Math.round(tValidate - tDiscover),
     };
-    const hash = datasetHash(classes, train, val);
-    return { classes, train, val, report, spec, hash, ...(o.workDir ? {} : { workDir }) };
+    const classes = sortClasses(trainClasses);
+    const ds = assemble({ source: `${store.url}/${key}`, d, v, classes, givenVal, timingsMs }, o);
+    timingsMs.total = Math.round(performance.now() - t0);
+    return { ...ds, spec, ...(o.workDir ? {} : { workDir }) };
   } catch (err) {
     if (!o.workDir) await rm(workDir, { recursive: true, force: true });
     throw err;

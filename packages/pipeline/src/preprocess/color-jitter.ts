@@ -65,6 +65,7 @@ const IDENTITY: Stage = { f: 1, b: 0 };
 const W = [0.2989, 0.587, 0.114] as const;
 
 function clamp01(v: number): number {
+  // biome-ignore lint/complexity/useMathMinMax: the plain ternary stays cheaper in the per-pixel loop
   return v < 0 ? 0 : v > 1 ? 1 : v;
 }
 
