@@ -1,77 +1,25 @@
 /**
- * The training loop: the freeze plan's phases, per-epoch train/val metrics, frozen-prefix caching, checkpoints
- * (every epoch and every `checkpointEveryMs`), resume from the latest checkpoint, early stopping and abort.
+ * The training loop: the freeze plan's phases, per-epoch train/val metrics, frozen-prefix caching (filled by ONNX
+ * Runtime, see phase-caches.ts), checkpoints (every epoch and every `checkpointEveryMs`, the latest two kept),
+ * resume from the latest checkpoint, early stopping with the best weights restored, and abort.
  */
 
-import type { ResNet } from "@residual/resnet";
 import * as tf from "@tensorflow/tfjs-core";
 import { TransientError } from "../errors.js";
-import type { ObjectStore } from "../store/object-store.js";
 import { BestWeights, bestCheckpointName } from "./best-weights.js";
 import { type EpochRecord, type LoopState, loadLatestCheckpoint, saveCheckpoint } from "./checkpoint.js";
 import { pruneCheckpoints } from "./checkpoint-prune.js";
 import { earlyStopping, epochBatches } from "./epoch-plan.js";
 import { evaluateExamples } from "./evaluate.js";
-import type { TrainingData } from "./examples.js";
 import { frozenPrefixEnd, phaseAt, type ResolvedPhase, resolveFreezePlan } from "./freeze-plan.js";
-import type { JobSpec } from "./job-spec.js";
 import { GroupOptimizer } from "./optimizer.js";
 import { paramGroups } from "./param-groups.js";
 import { createPhaseCaches, type PhaseCaches } from "./phase-caches.js";
-import type { PrefixEngine } from "./prefix-runner.js";
 import { stepLearningRate } from "./schedule.js";
 import { trainStep } from "./train-step.js";
+import type { RunTrainingOptions, TrainingProgress, TrainingResult } from "./training-types.js";
 
-export interface TrainingProgress {
-  type: "step" | "epoch" | "checkpoint";
-  epoch: number;
-  epochs: number;
-  step: number;
-  steps: number;
-  phase: number;
-  loss: number;
-  lr: number;
-  imagesPerSec: number;
-  etaSeconds: number;
-  /** The finished epoch's record (type `epoch`). */
-  record?: EpochRecord;
-}
-
-export interface RunTrainingOptions {
-  model: ResNet;
-  spec: JobSpec;
-  data: TrainingData;
-  /** Where checkpoints go (with `checkpointPrefix`, e.g. `jobs/<id>/checkpoints/`); none without. */
-  store?: ObjectStore;
-  checkpointPrefix?: string;
-  /** Mid-epoch checkpoint interval. @default 10 minutes */
-  checkpointEveryMs?: number;
-  signal?: AbortSignal;
-  onProgress?: (p: TrainingProgress) => void;
-  /** Frozen-prefix cache. @default true */
-  cache?: boolean;
-  cacheBudgetBytes?: number;
-  /** Augmented views per image kept in the cache (epoch e uses view e mod views). @default 4 */
-  augmentViews?: number;
-  /** What fills the cache: ONNX Runtime with a logged tfjs fallback (`auto`), or one of them. @default "auto" */
-  prefixEngine?: PrefixEngine;
-  /** Operational messages (the prefix engine fallback). @default console.warn */
-  log?: (line: string) => void;
-}
-
-export interface TrainingResult {
-  history: EpochRecord[];
-  epochsRun: number;
-  stoppedEarly: boolean;
-  resumedFrom?: { epoch: number; step: number };
-  /** Stage the last phase cached activations after (undefined: no cache). */
-  cachedStage?: string;
-  cachePrecision?: "float32" | "float16";
-  /** Engine that computed the cached prefix activations. */
-  cacheEngine?: "onnx" | "tfjs";
-  /** With early stopping: the epoch whose weights the model holds now (the best by the monitored metric). */
-  restoredBestEpoch?: number;
-}
+export type { RunTrainingOptions, TrainingProgress, TrainingResult } from "./training-types.js";
 
 interface Session {
   o: RunTrainingOptions;
@@ -281,7 +229,8 @@ async function restoreBest(s: Session): Promise<number | undefined> {
 /**
  * Train `model` in place by `spec` on `data`. Resumes from the latest checkpoint under `checkpointPrefix` when
  * there is one (same epochs, same history). Aborting (`signal`) throws TransientError `training_aborted` between
- * steps; the job can resume from its last checkpoint.
+ * steps; the job can resume from its last checkpoint. With early stopping configured, the model ends holding the
+ * weights of the best epoch by the monitored metric (`restoredBestEpoch`), whether or not patience ran out.
  *
  * @example
  * const result = await runTraining({ model, spec, data, store, checkpointPrefix: "jobs/j1/checkpoints/" });
