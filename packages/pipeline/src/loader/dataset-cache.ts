@@ -4,7 +4,6 @@
  * or corrupt shard, unreadable index) is a warning, never an error: the affected samples are read from their
  * original files, so a damaged cache costs speed, not the job.
  */
-import { createHash } from "node:crypto";
 import type { Dataset, Sample } from "../dataset/types.js";
 import { NotFoundError } from "../errors.js";
 import type { RawImage } from "../preprocess/decode.js";
@@ -12,13 +11,9 @@ import type { PreprocessSpec } from "../preprocess/spec.js";
 import type { ObjectStore } from "../store/object-store.js";
 import { type CacheIndex, CacheIndexSchema, cacheDir, cacheVariant } from "./cache-index.js";
 import { type CompileCacheOptions, compileDatasetCache } from "./compile-cache.js";
+import { type CacheStats, type CacheWarning, ShardLru } from "./shard-lru.js";
 
-/** Why the cache could not serve something (the loader falls back to the files). */
-export interface CacheWarning {
-  code: "cache_index_invalid" | "cache_shard_missing" | "cache_shard_corrupt" | "cache_shard_unreadable";
-  message: string;
-  key: string;
-}
+export type { CacheStats, CacheWarning } from "./shard-lru.js";
 
 /** Options of {@link openDatasetCache}. */
 export interface OpenCacheOptions {
@@ -28,13 +23,6 @@ export interface OpenCacheOptions {
   maxBytes?: number;
   /** Where warnings go (default `console.warn`). */
   onWarning?: (w: CacheWarning) => void;
-}
-
-/** Counters for tests and progress lines. */
-export interface CacheStats {
-  shardGets: number;
-  hits: number;
-  misses: number;
 }
 
 /** An opened cache. `read` resolves undefined when the sample must come from its file. */
@@ -49,66 +37,8 @@ function warnDefault(w: CacheWarning): void {
   console.warn(`[residual] dataset cache: ${w.message} (reading original files instead)`);
 }
 
-function shardReader(store: ObjectStore, index: CacheIndex, o: OpenCacheOptions) {
-  const warn = o.onWarning ?? warnDefault;
-  const budget = o.maxBytes ?? 1024 ** 3;
-  const loaded = new Map<number, Buffer>(); // insertion order = LRU order
-  const loading = new Map<number, Promise<Buffer | undefined>>();
-  const bad = new Set<number>();
-  const stats: CacheStats = { shardGets: 0, hits: 0, misses: 0 };
-  let bytes = 0;
-
-  const fetchShard = async (n: number): Promise<Buffer | undefined> => {
-    const shard = index.shards[n]!;
-    stats.shardGets++;
-    try {
-      const body = await store.get(shard.key);
-      const sha = createHash("sha256").update(body).digest("hex");
-      if (body.length === shard.bytes && sha === shard.sha256) return body;
-      warn({ code: "cache_shard_corrupt", key: shard.key, message: `shard ${shard.key} fails its checksum` });
-    } catch (err) {
-      const missing = err instanceof NotFoundError;
-      const code = missing ? "cache_shard_missing" : "cache_shard_unreadable";
-      warn({ code, key: shard.key, message: `shard ${shard.key}: ${(err as Error).message}` });
-    }
-    bad.add(n);
-    return undefined;
-  };
-
-  const keep = (n: number, body: Buffer): void => {
-    loaded.set(n, body);
-    bytes += body.length;
-    for (const [k, b] of loaded) {
-      if (bytes <= budget || k === n) break;
-      loaded.delete(k);
-      bytes -= b.length;
-    }
-  };
-
-  const get = async (n: number): Promise<Buffer | undefined> => {
-    if (bad.has(n)) return undefined;
-    const hit = loaded.get(n);
-    if (hit) {
-      loaded.delete(n); // refresh its LRU position
-      loaded.set(n, hit);
-      return hit;
-    }
-    let p = loading.get(n);
-    if (!p) {
-      p = fetchShard(n).then((b) => {
-        loading.delete(n);
-        if (b) keep(n, b);
-        return b;
-      });
-      loading.set(n, p);
-    }
-    return p;
-  };
-  return { get, stats };
-}
-
 function fromIndex(store: ObjectStore, dir: string, index: CacheIndex, o: OpenCacheOptions): DatasetCache {
-  const shards = shardReader(store, index, o);
+  const shards = new ShardLru(store, index, o.maxBytes ?? 1024 ** 3, o.onWarning ?? warnDefault);
   const channels = index.variant.channels;
   return {
     dir,
