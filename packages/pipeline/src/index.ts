@@ -66,3 +66,4 @@ export { type ColorJitterOptions, drawJitter, type JitterDraw, jitterNormalizeIn
 export * from "./engine/index.js";
 export * from "./serving/index.js";
 export * from "./server/index.js";
+export * from "./local/index.js";

@@ -79,6 +79,7 @@ async function ensurePipeline(api: ApiClient, o: DemoOptions, log: (l: string) =
     port: Number(u.port || 80),
     host: u.hostname.replace(/^\[|\]$/g, ""),
     log,
+    tty: process.stderr.isTTY === true,
   });
 }
 
