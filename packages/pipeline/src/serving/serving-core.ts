@@ -3,7 +3,8 @@
  * One instance per process (module scope in Lambda), so the model cache stays warm across invocations.
  */
 import type { EngineKind } from "../engine/inference-engine.js";
-import { InvalidInputError, NotFoundError, UnsupportedMediaTypeError } from "../errors.js";
+import { InvalidInputError, NotFoundError } from "../errors.js";
+import { ImageDecodeError } from "../preprocess/errors.js";
 import { preprocessEval } from "../preprocess/eval.js";
 import {
   describeModel,
@@ -60,6 +61,9 @@ export class ServingCore {
     this.backbone = options.backbone ?? defaultBackbone();
   }
 
+  /** Embed/classify requests seen so far. */
+  private requests = 0;
+
   private async withModel<T>(ref: string | undefined, use: (b: ModelBundle) => Promise<T>): Promise<T> {
     const resolved = ref
       ? await resolveModel(this.store, ref)
@@ -82,9 +86,9 @@ export class ServingCore {
         try {
           await preprocessEval(buf, b.preprocess, { out, offset: i * per, fast: true });
         } catch (err) {
-          // "Not an image" is a malformed request here (400), not an unsupported Content-Type (415).
-          if (!(err instanceof UnsupportedMediaTypeError)) throw err;
-          throw new InvalidInputError(err.code, `images[${i}]: ${err.message}`, {
+          // Name the image; `errorResponse` maps ImageDecodeError to 400 (bad request), not 415.
+          if (!(err instanceof ImageDecodeError)) throw err;
+          throw new ImageDecodeError(err.code, `images[${i}]: ${err.message}`, {
             cause: err,
             issues: [{ path: ["images", i], code: err.code, message: err.message }],
           });
@@ -95,10 +99,26 @@ export class ServingCore {
   }
 
   /**
+   * Load a model (default: the backbone) into the cache and run one blank image through it, so the first request
+   * finds the session built and ORT's memory arena sized. `residual serve` calls it while the server starts.
+   * @example
+   * await core.preload("flowers");
+   */
+  async preload(ref?: string): Promise<void> {
+    await this.withModel(ref, async (b) => {
+      // A request that already came in warms the model itself; a blank run now would only make it wait.
+      if (this.requests > 0) return;
+      const { size, inChannels } = b.preprocess;
+      await b.engine.run(new Float32Array(size * size * inChannels), 1, size);
+    });
+  }
+
+  /**
    * @example
    * const { embeddings } = await core.embed(parseApiRequest("embeddings", req));
    */
   async embed(req: ParsedRequest): Promise<EmbeddingsResponse> {
+    this.requests += 1;
     return this.withModel(req.model, async (b) => {
       const n = req.images.length;
       const out = await b.engine.run(await this.batch(req, b), n, b.preprocess.size);
@@ -116,6 +136,7 @@ export class ServingCore {
    * const { results } = await core.classify(parseApiRequest("classify", req));
    */
   async classify(req: ParsedRequest): Promise<ClassifyResponse> {
+    this.requests += 1;
     return this.withModel(req.model, async (b) => {
       const n = req.images.length;
       const out = await b.engine.run(await this.batch(req, b), n, b.preprocess.size);
