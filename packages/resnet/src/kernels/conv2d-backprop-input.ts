@@ -1,8 +1,8 @@
 /**
  * `Conv2DBackpropInput` for the wasm backend. tfjs-backend-wasm's own is a scalar loop (~60% of a ResNet training
  * step); this one is a fast wasm conv of `dy` with the spatially flipped, in/out-swapped filter: at stride 1
- * directly, at equal strides above 1 by stride phases (`polyphase-input-grad.ts`), otherwise on the
- * zero-stuffed `dy`; for 1×1 convs one matMul followed by the zero-stuffing (4× less work at stride 2).
+ * directly, at larger strides by stride phases (`polyphase-input-grad.ts`) rather than on a zero-stuffed `dy`;
+ * for 1×1 convs one matMul followed by the zero-stuffing (4× less work at stride 2).
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { adoptTensor } from "./adopt-tensor.js";
@@ -90,8 +90,8 @@ export function inputGradByConv(dy: tf.Tensor4D, filter: tf.Tensor4D, g: ConvGeo
 }
 
 /**
- * Picks the formulation: one matMul for 1×1, stride phases for equal strides above 1 (no zero-stuffing),
- * the conv of the zero-stuffed `dy` otherwise.
+ * Picks the formulation: one matMul for 1×1, a direct conv at stride 1, stride phases otherwise (no
+ * zero-stuffing; {@link inputGradByConv} stays as the reference formulation the tests compare against).
  *
  * @example
  * ```ts
@@ -100,8 +100,8 @@ export function inputGradByConv(dy: tf.Tensor4D, filter: tf.Tensor4D, g: ConvGeo
  */
 export function conv2dInputGrad(dy: tf.Tensor4D, filter: tf.Tensor4D, g: ConvGeometry): tf.Tensor4D {
   if (g.kH === 1 && g.kW === 1) return inputGradPointwise(dy, filter, g);
-  if (g.strideH === g.strideW && g.strideH > 1) return inputGradPolyphase(dy, filter, g);
-  return inputGradByConv(dy, filter, g);
+  if (g.strideH === 1 && g.strideW === 1) return inputGradByConv(dy, filter, g);
+  return inputGradPolyphase(dy, filter, g);
 }
 
 /**

@@ -7,12 +7,15 @@ import * as tf from "@tensorflow/tfjs-core";
 import { conv2DBackpropFilterWasm } from "./conv2d-backprop-filter.js";
 import { conv2DBackpropInputWasm } from "./conv2d-backprop-input.js";
 import { maxPoolGradWasm } from "./max-pool-grad.js";
+import { meanWasm, sumWasm } from "./reduce-sum-mean.js";
 
 /** Our kernels by kernel name. */
 const KERNELS: ReadonlyArray<readonly [string, tf.KernelFunc]> = [
   [tf.Conv2DBackpropFilter, conv2DBackpropFilterWasm],
   [tf.Conv2DBackpropInput, conv2DBackpropInputWasm],
   [tf.MaxPoolGrad, maxPoolGradWasm],
+  [tf.Sum, sumWasm],
+  [tf.Mean, meanWasm],
 ];
 
 /** Stock wasm kernels we replaced, to restore on unregister. */
@@ -70,7 +73,7 @@ export function unregisterWasmTrainingKernels(): void {
  *
  * @example
  * ```ts
- * wasmTrainingKernelsRegistered(); // ["Conv2DBackpropFilter", "Conv2DBackpropInput", "MaxPoolGrad"]
+ * wasmTrainingKernelsRegistered(); // ["Conv2DBackpropFilter", "Conv2DBackpropInput", "MaxPoolGrad", "Sum", "Mean"]
  * ```
  */
 export function wasmTrainingKernelsRegistered(): string[] {

@@ -31,6 +31,8 @@ describe("initBackend", () => {
       "Conv2DBackpropFilter",
       "Conv2DBackpropInput",
       "MaxPoolGrad",
+      "Sum",
+      "Mean",
     ]);
     expect(tf.getGradient(tf.Conv2D)).toBeDefined();
 
@@ -106,6 +108,8 @@ describe("initBackend", () => {
       "Conv2DBackpropFilter",
       "Conv2DBackpropInput",
       "MaxPoolGrad",
+      "Sum",
+      "Mean",
     ]);
     tf.dispose([dy, w, ours, stock]);
   });
