@@ -88,7 +88,7 @@ describe("progress", () => {
   it("draws a bar from a job's progress report", () => {
     const line = progressLine(
       "j-1",
-      { epoch: 1, epochs: 4, step: 5, steps: 10, etaSeconds: 75, metrics: { loss: 0.5 } },
+      { epoch: 2, epochs: 4, step: 5, steps: 10, etaSeconds: 75, metrics: { loss: 0.5 } },
       10,
     );
     expect(line).toBe("j-1 epoch 2/4 [#####-----] 5/10 loss 0.5000 ETA 1m15s");
@@ -99,7 +99,7 @@ describe("progress", () => {
     let drawn = "";
     const inner: JobRunner = async (ctx) => {
       await ctx.reportProgress({
-        epoch: 0,
+        epoch: 1,
         epochs: 1,
         step: 1,
         steps: 2,
@@ -119,8 +119,8 @@ describe("progress", () => {
     await withTerminalProgress(inner, { write: (s: string) => (drawn += s) }, true)(ctx);
     expect(drawn).toContain("j epoch 1/1 [");
     expect(reports).toEqual([
-      { epoch: 0, epochs: 1, step: 1, steps: 2, metrics: { lr: 0.1 } },
-      { epoch: 0, epochs: 1, step: 1, steps: 2, metrics: { lr: 0.1 } },
+      { epoch: 1, epochs: 1, step: 1, steps: 2, metrics: { lr: 0.1 } },
+      { epoch: 1, epochs: 1, step: 1, steps: 2, metrics: { lr: 0.1 } },
     ]);
   });
 });

@@ -59,29 +59,38 @@ function versionFor(ctx: JobContext): string {
   return `${stamp}-${ctx.id.slice(-4)}`;
 }
 
+/**
+ * Trainer progress → status.json, throttled. `progress.epoch` there is 1-based (the epoch running, or just
+ * finished when `metrics` carries its validation results); checkpoint reports carry no metrics and are skipped.
+ */
 function progressReporter(ctx: JobContext, everyMs: number): (p: TrainingProgress) => void {
   let last = 0;
   let pending: Promise<void> = Promise.resolve();
   return (p) => {
     const now = Date.now();
-    if (p.type === "step" && now - last < everyMs) return;
+    if (p.type === "checkpoint" || (p.type === "step" && now - last < everyMs)) return;
     last = now;
-    const metrics: Record<string, number> = { loss: p.loss, lr: p.lr };
-    if (p.record) Object.assign(metrics, p.record);
-    const numeric = Object.fromEntries(Object.entries(metrics).filter(([, v]) => typeof v === "number"));
+    const metrics: Record<string, unknown> = { loss: p.loss, lr: p.lr, ...p.record };
+    const numeric: Record<string, number> = {};
+    for (const [k, v] of Object.entries(metrics))
+      if (typeof v === "number" && Number.isFinite(v)) numeric[k] = v;
     if (p.type === "epoch")
-      ctx.log(`epoch ${p.epoch}/${p.epochs} loss ${p.loss.toFixed(4)} ${JSON.stringify(numeric)}`);
+      ctx.log(
+        `epoch ${p.epoch + 1}/${p.epochs} ${Object.entries(numeric)
+          .map(([k, v]) => `${k} ${+v.toFixed(4)}`)
+          .join(" ")}`,
+      );
     pending = pending
       .then(() =>
         ctx.reportProgress({
           phase: String(p.phase),
-          epoch: p.epoch,
+          epoch: p.epoch + 1,
           epochs: p.epochs,
           step: p.step,
           steps: p.steps,
           imagesPerSecond: p.imagesPerSec,
           etaSeconds: p.etaSeconds,
-          metrics: numeric as Record<string, number>,
+          metrics: numeric,
         }),
       )
       .catch((err: unknown) => ctx.log(`progress update failed: ${(err as Error).message}`));

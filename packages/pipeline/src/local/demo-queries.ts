@@ -45,7 +45,7 @@ export async function queryModel(
       if (what === "state") log(`job ${j.id}: ${j.state}`);
       else if (j.progress)
         log(
-          `job ${j.id}: epoch ${j.progress.epoch + 1}/${j.progress.epochs} val top1 ${pct(j.progress.metrics?.valTop1)}`,
+          `job ${j.id}: epoch ${j.progress.epoch}/${j.progress.epochs} val top1 ${pct(j.progress.metrics?.valTop1)}`,
         );
     },
   });

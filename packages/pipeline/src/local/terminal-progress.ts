@@ -21,7 +21,7 @@ function seconds(s: number | undefined): string {
  * One progress-bar line for a job (no newline).
  *
  * @example
- * progressLine("shapes-1a2b", { epoch: 0, epochs: 4, step: 3, steps: 8 }); // "shapes-1a2b epoch 1/4 [#########---…"
+ * progressLine("shapes-1a2b", { epoch: 1, epochs: 4, step: 3, steps: 8 }); // "shapes-1a2b epoch 1/4 [#########---…"
  */
 export function progressLine(id: string, p: JobProgress, width = 24): string {
   const steps = p.steps ?? 0;
@@ -29,7 +29,7 @@ export function progressLine(id: string, p: JobProgress, width = 24): string {
   const filled = Math.round(frac * width);
   const speed = p.imagesPerSecond !== undefined ? ` ${p.imagesPerSecond.toFixed(1)} img/s` : "";
   const loss = p.metrics?.loss !== undefined ? ` loss ${p.metrics.loss.toFixed(4)}` : "";
-  return `${id} epoch ${Math.min(p.epoch + 1, p.epochs)}/${p.epochs} [${"#".repeat(filled)}${"-".repeat(width - filled)}] ${p.step ?? 0}/${steps}${loss}${speed} ETA ${seconds(p.etaSeconds)}`;
+  return `${id} epoch ${Math.min(p.epoch, p.epochs)}/${p.epochs} [${"#".repeat(filled)}${"-".repeat(width - filled)}] ${p.step ?? 0}/${steps}${loss}${speed} ETA ${seconds(p.etaSeconds)}`;
 }
 
 /**

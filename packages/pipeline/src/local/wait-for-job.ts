@@ -28,7 +28,7 @@ export async function waitForJob(api: ApiClient, id: string, o: WaitOptions = {}
   while (Date.now() < deadline) {
     const job = await api.job(id);
     if (job) {
-      // Epoch reports (the ones with val metrics) carry the index of the epoch just finished; show each once.
+      // Epoch reports (the ones with val metrics) carry the 1-based number of the epoch just finished; show each once.
       const done = job.progress?.metrics?.valTop1 !== undefined ? job.progress.epoch : -1;
       if (done > epoch) {
         epoch = done;
