@@ -1,5 +1,9 @@
 /** Stable codes of {@link BackendError}; callers branch on these, never on messages. */
-export type BackendErrorCode = "invalid_backend_override" | "backend_unavailable" | "cpu_not_allowed";
+export type BackendErrorCode =
+  | "invalid_backend_override"
+  | "invalid_threads"
+  | "backend_unavailable"
+  | "cpu_not_allowed";
 
 /**
  * A tfjs backend could not be chosen: a bad `RESIDUAL_BACKEND`, a requested backend that does not load, or only

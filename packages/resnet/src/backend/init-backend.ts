@@ -10,6 +10,7 @@ import { z } from "zod";
 import { registerWasmTrainingKernels } from "../kernels/register-wasm-kernels.js";
 import { BackendError } from "./backend-error.js";
 import { ensureGradients } from "./register-gradients.js";
+import { initWasmThreads, MAX_WASM_THREADS, type WasmThreadsModule } from "./wasm-threads.js";
 
 export const BACKEND_NAMES = ["tensorflow", "wasm", "cpu"] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -25,6 +26,12 @@ export interface InitBackendOptions {
   fresh?: boolean;
   /** Loads a backend package; injectable so tests can simulate missing packages. @default dynamic `import()` */
   importModule?: (specifier: string) => Promise<unknown>;
+  /**
+   * wasm threads (1–8), fixed once the wasm backend has initialised in this process. Above 1 this uses
+   * Residual's Node workarounds for tfjs's threaded wasm build (`wasm-threads.ts`).
+   * @default `RESIDUAL_WASM_THREADS`, else 1
+   */
+  threads?: number;
 }
 
 /** The backend in use and why. */
@@ -36,6 +43,7 @@ export interface BackendChoice {
 }
 
 const overrideSchema = z.enum(BACKEND_NAMES).optional();
+const threadsSchema = z.coerce.number().int().min(1).max(MAX_WASM_THREADS);
 const TFJS_NODE_PACKAGES = ["@tensorflow/tfjs-node-gpu", "@tensorflow/tfjs-node"] as const;
 const WASM_PACKAGE = "@tensorflow/tfjs-backend-wasm";
 
@@ -67,12 +75,15 @@ async function loadTensorflow(importModule: (s: string) => Promise<unknown>): Pr
   throw new Error(failures.join("; "));
 }
 
-async function loadWasm(importModule: (s: string) => Promise<unknown>): Promise<number> {
-  const wasm = (await importModule(WASM_PACKAGE)) as { getThreadsCount?: () => number };
+async function loadWasm(importModule: (s: string) => Promise<unknown>, threads: number): Promise<number> {
+  const wasm = (await importModule(WASM_PACKAGE)) as Partial<WasmThreadsModule>;
   // After the import (which registers the stock kernels), so ours replace them rather than the reverse.
   registerWasmTrainingKernels();
-  await activate("wasm");
-  return typeof wasm.getThreadsCount === "function" ? wasm.getThreadsCount() : 1;
+  if (typeof wasm.setThreadsCount !== "function" || typeof wasm.getThreadsCount !== "function") {
+    await activate("wasm");
+    return 1;
+  }
+  return initWasmThreads(wasm as WasmThreadsModule, threads, () => activate("wasm"));
 }
 
 async function loadCpu(importModule: (s: string) => Promise<unknown>): Promise<void> {
@@ -81,18 +92,33 @@ async function loadCpu(importModule: (s: string) => Promise<unknown>): Promise<v
 }
 
 /** Loads one named backend; the result's reason is filled in by the caller. */
-async function load(name: BackendName, importModule: (s: string) => Promise<unknown>) {
+async function load(name: BackendName, importModule: (s: string) => Promise<unknown>, wasmThreads: number) {
   if (name === "tensorflow") {
     const pkg = await loadTensorflow(importModule);
     return { detail: pkg, threads: availableParallelism() };
   }
   if (name === "wasm") {
-    const threads = await loadWasm(importModule);
+    const threads = await loadWasm(importModule, wasmThreads);
     const simd = tf.env().getBool("WASM_HAS_SIMD_SUPPORT") ? "SIMD" : "no SIMD";
     return { detail: `${simd}, training kernels registered`, threads };
   }
   await loadCpu(importModule);
   return { detail: "pure JS", threads: 1 };
+}
+
+/** wasm threads: the option, else `RESIDUAL_WASM_THREADS`, else 1. */
+function parseThreads(option: number | undefined, env: Readonly<Record<string, string | undefined>>): number {
+  const raw = option ?? (env.RESIDUAL_WASM_THREADS?.trim() || undefined);
+  if (raw === undefined) return 1;
+  const parsed = threadsSchema.safeParse(raw);
+  if (!parsed.success) {
+    const source = option !== undefined ? "threads" : "RESIDUAL_WASM_THREADS";
+    throw new BackendError(
+      "invalid_threads",
+      `${source}=${JSON.stringify(raw)} is not an integer from 1 to ${MAX_WASM_THREADS}`,
+    );
+  }
+  return parsed.data;
 }
 
 function parseOverride(env: Readonly<Record<string, string | undefined>>): BackendName | undefined {
@@ -107,9 +133,13 @@ function parseOverride(env: Readonly<Record<string, string | undefined>>): Backe
   return parsed.data;
 }
 
-async function chooseForced(name: BackendName, importModule: (s: string) => Promise<unknown>) {
+async function chooseForced(
+  name: BackendName,
+  importModule: (s: string) => Promise<unknown>,
+  wasmThreads: number,
+) {
   try {
-    const { detail, threads } = await load(name, importModule);
+    const { detail, threads } = await load(name, importModule, wasmThreads);
     return { backend: name, reason: `RESIDUAL_BACKEND=${name} (${detail})`, threads };
   } catch (error) {
     throw new BackendError(
@@ -122,11 +152,15 @@ async function chooseForced(name: BackendName, importModule: (s: string) => Prom
   }
 }
 
-async function chooseAuto(allowCpu: boolean, importModule: (s: string) => Promise<unknown>) {
+async function chooseAuto(
+  allowCpu: boolean,
+  importModule: (s: string) => Promise<unknown>,
+  wasmThreads: number,
+) {
   const skipped: string[] = [];
   for (const name of ["tensorflow", "wasm"] as const) {
     try {
-      const { detail, threads } = await load(name, importModule);
+      const { detail, threads } = await load(name, importModule, wasmThreads);
       const before = skipped.length > 0 ? `; ${skipped.join("; ")}` : "";
       return { backend: name, reason: `fastest available (${detail})${before}`, threads };
     } catch (error) {
@@ -140,7 +174,7 @@ async function chooseAuto(allowCpu: boolean, importModule: (s: string) => Promis
         "pass allowCpu: true or set RESIDUAL_BACKEND=cpu to use it anyway",
     );
   }
-  const { threads } = await load("cpu", importModule);
+  const { threads } = await load("cpu", importModule, 1);
   return { backend: "cpu" as const, reason: `allowCpu and nothing faster (${skipped.join("; ")})`, threads };
 }
 
@@ -167,13 +201,14 @@ export async function initBackend(opts: InitBackendOptions = {}): Promise<Backen
   const importModule = opts.importModule ?? ((specifier: string) => import(specifier));
   const logger = opts.logger ?? ((line: string) => process.stderr.write(`${line}\n`));
   const forced = parseOverride(env);
+  const wasmThreads = parseThreads(opts.threads, env);
   await ensureGradients();
   const current = chosen;
   if (current !== undefined && !opts.fresh && reusable(current, forced, opts.allowCpu ?? false))
     return { ...current };
   const choice = forced
-    ? await chooseForced(forced, importModule)
-    : await chooseAuto(opts.allowCpu ?? false, importModule);
+    ? await chooseForced(forced, importModule, wasmThreads)
+    : await chooseAuto(opts.allowCpu ?? false, importModule, wasmThreads);
   chosen = choice;
   logger(`[residual] tfjs backend: ${choice.backend} (${choice.reason}) threads=${choice.threads}`);
   return { ...choice };
