@@ -9,6 +9,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type NpyArray, readNpy } from "@residual/resnet";
+import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const ROOT = join(import.meta.dirname, "../..");
@@ -159,6 +160,30 @@ describe("residual weights + infer", () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/downloading .*resnet18\.tv_in1k.*\(100%\)/);
     expect(existsSync(join(out, "model.json")) && existsSync(join(out, "labels.json"))).toBe(true);
+  });
+
+  it("puts fetched weights in the bucket as the backbone the embedding API uses by default", async () => {
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const store = join(dir, "bucket");
+    const png = await sharp({ create: { width: 40, height: 30, channels: 3, background: "#36c" } })
+      .png()
+      .toBuffer();
+    writeFileSync(join(dir, "img.png"), png);
+    const missing = await residual(["embed", join(dir, "img.png"), "--store", store]);
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toContain(`residual weights fetch resnet50.tv2_in1k --store`);
+    const r = await residual(["weights", "fetch", "resnet18.tv_in1k", "--store", store], {
+      RESIDUAL_WEIGHTS_BASE_URL: base,
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(existsSync(join(store, "backbones/resnet18.tv_in1k/model.json"))).toBe(true);
+    const e = await residual(["embed", join(dir, "img.png"), "--store", store], {
+      RESIDUAL_DEFAULT_BACKBONE: "resnet18.tv_in1k",
+    });
+    expect(e.code, e.stderr).toBe(0);
+    const out = JSON.parse(e.stdout) as { model: string; dim: number; embeddings: number[][] };
+    expect(out).toMatchObject({ model: "resnet18.tv_in1k", dim: 512 });
+    expect(out.embeddings[0]).toHaveLength(512);
   });
 
   it("fails with one clear line and no stack trace on bad files", async () => {

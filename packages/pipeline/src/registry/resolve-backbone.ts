@@ -37,7 +37,8 @@ export async function resolveBackbone(store: ObjectStore, tag: string): Promise<
     throw new NotFoundError(
       "backbone_not_found",
       `no backbone "${tag}" at ${store.url}/${prefix} (no model.json or model.onnx); put one there with ` +
-        `"residual weights fetch ${tag} --out ${store.url}" or "residual weights import <file> --out ${store.url}"`,
+        `"residual weights fetch ${tag} --store ${store.url}" or ` +
+        `"residual weights import <file.safetensors> --arch <arch> --tag ${tag} --store ${store.url}"`,
     );
   }
   return { name: tag, version: tag, prefix, hasOnnx: !!onnx, hasTfjs: !!tfjs };

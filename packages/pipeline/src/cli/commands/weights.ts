@@ -2,8 +2,12 @@
  * `residual weights import <file> --arch <arch> [--num-classes N] [--reset-head] --out <dir>` and
  * `residual weights fetch <arch.tag> --out <dir> [--num-classes N] [--reset-head] [--base-url URL]`:
  * torchvision/timm safetensors → a saved model directory loadable by `loadResNet`.
+ * With `--store <url>` (and `--tag` for import) the model also lands in the bucket as the backbone
+ * `backbones/<arch.tag>/`, which the embedding API uses when a request names no model.
  */
-import { readFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import {
   ARCH_NAMES,
   createResNet,
@@ -19,14 +23,43 @@ import {
 import type { Command } from "commander";
 import { z } from "zod";
 import { InvalidInputError, TransientError } from "../../errors.js";
+import { backbonePrefix } from "../../registry/keys.js";
+import { validateModelName } from "../../registry/model-ref.js";
+import { openCliStore } from "../store-option.js";
 
 const common = {
-  out: z.string().min(1),
+  out: z.string().min(1).optional(),
+  store: z.string().min(1).optional(),
   numClasses: z.coerce.number().int().positive().optional(),
   resetHead: z.boolean().default(false),
 };
-const ImportOptionsSchema = z.object({ ...common, arch: z.string().min(1) });
+const ImportOptionsSchema = z.object({
+  ...common,
+  arch: z.string().min(1),
+  tag: z.string().min(1).optional(),
+});
 const FetchOptionsSchema = z.object({ ...common, baseUrl: z.url().optional() });
+
+/** Where the model directory is written: `--out`, or a temp dir when only `--store` is given. */
+async function outputDir(o: { out?: string; store?: string }): Promise<{ dir: string; temp: boolean }> {
+  if (o.out) return { dir: o.out, temp: false };
+  if (!o.store)
+    throw new InvalidInputError(
+      "missing_option",
+      "give --out <dir>, or --store <url> to put the model in the bucket",
+    );
+  return { dir: await mkdtemp(join(tmpdir(), "residual-weights-")), temp: true };
+}
+
+/** Copy a saved model directory into the bucket as backbone `tag` (model.json last, so readers see it whole). */
+async function putBackbone(storeUrl: string, tag: string, dir: string): Promise<string> {
+  validateModelName(tag);
+  const store = openCliStore(storeUrl);
+  const prefix = backbonePrefix(tag);
+  const files = (await readdir(dir)).sort((a, b) => Number(a === "model.json") - Number(b === "model.json"));
+  for (const f of files) await store.put(`${prefix}${f}`, await readFile(join(dir, f)));
+  return `${store.url}/${prefix}`;
+}
 
 /** Our package's file/weights errors become the pipeline's: bad input is permanent, downloads are transient. */
 function asCliError(err: unknown): unknown {
@@ -69,10 +102,16 @@ async function importFile(file: string, raw: unknown): Promise<void> {
     const model = createResNet(o.arch, { numClasses: o.numClasses ?? checkpointClasses(bytes) });
     try {
       const report = await importTorchWeights(model, bytes, { resetHead: o.resetHead, what: file });
-      await model.save(o.out);
-      process.stdout.write(
-        `residual: saved ${o.out} (${o.arch}, ${report.loaded.length} tensors, ${model.config.numClasses} classes${report.headReset ? ", new head" : ""})\n`,
-      );
+      const out = await outputDir(o);
+      try {
+        await model.save(out.dir);
+        const where = o.store ? await putBackbone(o.store, o.tag ?? `${o.arch}.custom`, out.dir) : out.dir;
+        process.stdout.write(
+          `residual: saved ${where} (${o.arch}, ${report.loaded.length} tensors, ${model.config.numClasses} classes${report.headReset ? ", new head" : ""})\n`,
+        );
+      } finally {
+        if (out.temp) await rm(out.dir, { recursive: true, force: true });
+      }
     } finally {
       model.dispose();
     }
@@ -97,18 +136,22 @@ function progressPrinter(): (p: DownloadProgress) => void {
 async function fetchTag(archTag: string, raw: unknown): Promise<void> {
   const o = parse(FetchOptionsSchema, raw, "weights fetch");
   await initBackend({ logger: () => undefined });
+  const out = await outputDir(o);
   try {
-    const r = await fetchWeights(archTag, o.out, {
+    const r = await fetchWeights(archTag, out.dir, {
       baseUrl: o.baseUrl,
       numClasses: o.numClasses,
       resetHead: o.resetHead,
       onProgress: progressPrinter(),
     });
+    const where = o.store ? await putBackbone(o.store, r.entry.archTag, out.dir) : r.dir;
     process.stdout.write(
-      `residual: saved ${r.dir} (${r.entry.archTag}, ${r.bytes} bytes, sha256 ${r.sha256})\n`,
+      `residual: saved ${where} (${r.entry.archTag}, ${r.bytes} bytes, sha256 ${r.sha256})\n`,
     );
   } catch (err) {
     throw asCliError(err);
+  } finally {
+    if (out.temp) await rm(out.dir, { recursive: true, force: true });
   }
 }
 
@@ -124,14 +167,23 @@ export function register(program: Command): void {
     .command("import <file>")
     .description("convert a torchvision/timm .safetensors state dict into a saved model directory")
     .requiredOption("--arch <arch>", `architecture (${ARCH_NAMES.join(", ")})`)
-    .requiredOption("--out <dir>", "output model directory")
+    .option("--out <dir>", "output model directory")
+    .option(
+      "--store <url>",
+      "also put it in this bucket as backbone backbones/<--tag>/ (s3://… or a directory)",
+    )
+    .option("--tag <arch.tag>", "backbone name with --store (default <arch>.custom)")
     .option("--num-classes <n>", "classes of the head (default: the checkpoint's)")
     .option("--reset-head", "start a fresh head instead of the checkpoint's")
     .action((file: string, opts: unknown) => importFile(file, opts));
   weights
     .command("fetch <archTag>")
     .description("download pretrained weights (e.g. resnet50.tv2_in1k) into a saved model directory")
-    .requiredOption("--out <dir>", "output model directory")
+    .option("--out <dir>", "output model directory")
+    .option(
+      "--store <url>",
+      "also put it in this bucket as backbone backbones/<archTag>/ (s3://… or a directory)",
+    )
     .option("--num-classes <n>", "classes of the head (default: the weights')")
     .option("--reset-head", "start a fresh head instead of the pretrained one")
     .option("--base-url <url>", "mirror instead of $RESIDUAL_WEIGHTS_BASE_URL / Hugging Face")
