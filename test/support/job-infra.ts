@@ -4,6 +4,8 @@
  */
 import { CreateBucketCommand, PutBucketNotificationConfigurationCommand, S3Client } from "@aws-sdk/client-s3";
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { SqsQueue } from "../../packages/pipeline/src/queue/sqs-queue.js";
+import { S3ObjectStore } from "../../packages/pipeline/src/store/s3-object-store.js";
 import { awsTestConfig, uniqueName } from "./aws.js";
 import { filesToZip, makeShapesDataset } from "./images.js";
 
@@ -69,4 +71,19 @@ export async function shapesZip(spec: Record<string, unknown>, perClass = 10): P
   });
   files.set("residual.json", Buffer.from(JSON.stringify(spec)));
   return filesToZip(files);
+}
+
+/** Bucket + queue (with DLQ and notification) on moto, and the pipeline's store and queue over them. */
+export async function createJobStack(opts: { maxReceiveCount?: number } = {}) {
+  const infra = await createJobInfra(opts);
+  const { endpoint, region, credentials } = awsTestConfig();
+  const store = new S3ObjectStore({
+    bucket: infra.bucket,
+    endpoint,
+    region,
+    credentials,
+    forcePathStyle: true,
+  });
+  const queue = new SqsQueue({ url: infra.queueUrl, endpoint, region, credentials });
+  return { infra, store, queue };
 }

@@ -8,29 +8,12 @@ import { describe, expect, it } from "vitest";
 import { listJobs } from "../../../packages/pipeline/src/jobs/job-status.js";
 import { trainingJobRunner } from "../../../packages/pipeline/src/jobs/training-runner.js";
 import { runQueueWorker } from "../../../packages/pipeline/src/jobs/worker.js";
-import { SqsQueue } from "../../../packages/pipeline/src/queue/sqs-queue.js";
-import { S3ObjectStore } from "../../../packages/pipeline/src/store/s3-object-store.js";
-import { awsTestConfig, TEST_CREDENTIALS } from "../../support/aws.js";
-import { createJobInfra, shapesZip } from "../../support/job-infra.js";
+import { createJobStack, shapesZip } from "../../support/job-infra.js";
 
 describe("training job from an S3 upload", () => {
   it("trains, publishes the model and marks the job succeeded", async () => {
     await initBackend({ logger: () => undefined });
-    const infra = await createJobInfra();
-    const cfg = awsTestConfig();
-    const store = new S3ObjectStore({
-      bucket: infra.bucket,
-      endpoint: cfg.endpoint,
-      region: cfg.region,
-      credentials: TEST_CREDENTIALS,
-      forcePathStyle: true,
-    });
-    const queue = new SqsQueue({
-      url: infra.queueUrl,
-      endpoint: cfg.endpoint,
-      region: cfg.region,
-      credentials: TEST_CREDENTIALS,
-    });
+    const { infra, store, queue } = await createJobStack();
     const spec = { arch: "cifar_resnet20", imageSize: 32, epochs: 2, batchSize: 8, seed: 3, valSplit: 0.4 };
     await infra.s3.send(
       new PutObjectCommand({ Bucket: infra.bucket, Key: "datasets/shapes.zip", Body: await shapesZip(spec) }),

@@ -7,9 +7,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { describe, expect, it } from "vitest";
 import { type JobStatus, listJobs } from "../../../packages/pipeline/src/jobs/job-status.js";
-import { S3ObjectStore } from "../../../packages/pipeline/src/store/s3-object-store.js";
 import { awsTestConfig, TEST_CREDENTIALS } from "../../support/aws.js";
-import { createJobInfra, shapesZip } from "../../support/job-infra.js";
+import { createJobStack, shapesZip } from "../../support/job-infra.js";
 
 const BIN = "packages/pipeline/bin/residual.js";
 
@@ -62,15 +61,7 @@ async function waitFor<T>(
 
 describe("worker killed mid-epoch", () => {
   it("resumes from the checkpoint in a new process and finishes the planned epochs", async () => {
-    const infra = await createJobInfra({ maxReceiveCount: 5 });
-    const cfg = awsTestConfig();
-    const store = new S3ObjectStore({
-      bucket: infra.bucket,
-      endpoint: cfg.endpoint,
-      region: cfg.region,
-      credentials: TEST_CREDENTIALS,
-      forcePathStyle: true,
-    });
+    const { infra, store } = await createJobStack({ maxReceiveCount: 5 });
     const epochs = 4;
     const spec = { arch: "cifar_resnet20", imageSize: 32, epochs, batchSize: 8, seed: 5 };
     await infra.s3.send(

@@ -10,29 +10,9 @@ import { DatasetError } from "../../../packages/pipeline/src/errors.js";
 import type { JobRunner } from "../../../packages/pipeline/src/jobs/job-runner.js";
 import { listJobs, readJobStatus } from "../../../packages/pipeline/src/jobs/job-status.js";
 import { handleMessage, runQueueWorker } from "../../../packages/pipeline/src/jobs/worker.js";
-import { SqsQueue } from "../../../packages/pipeline/src/queue/sqs-queue.js";
-import { S3ObjectStore } from "../../../packages/pipeline/src/store/s3-object-store.js";
-import { awsTestConfig, TEST_CREDENTIALS } from "../../support/aws.js";
-import { createJobInfra } from "../../support/job-infra.js";
+import { createJobStack } from "../../support/job-infra.js";
 
-async function setup(maxReceiveCount = 2) {
-  const infra = await createJobInfra({ maxReceiveCount });
-  const cfg = awsTestConfig();
-  const store = new S3ObjectStore({
-    bucket: infra.bucket,
-    endpoint: cfg.endpoint,
-    region: cfg.region,
-    credentials: TEST_CREDENTIALS,
-    forcePathStyle: true,
-  });
-  const queue = new SqsQueue({
-    url: infra.queueUrl,
-    endpoint: cfg.endpoint,
-    region: cfg.region,
-    credentials: TEST_CREDENTIALS,
-  });
-  return { infra, store, queue };
-}
+const setup = (maxReceiveCount = 2) => createJobStack({ maxReceiveCount });
 
 const quiet = () => undefined;
 
