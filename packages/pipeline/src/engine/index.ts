@@ -8,7 +8,12 @@ export type {
   InferenceEngine,
 } from "./inference-engine.js";
 export { ENGINE_KINDS } from "./inference-engine.js";
+export type { BatchRunner, MicroBatchOptions } from "./micro-batcher.js";
+export { MicroBatcher } from "./micro-batcher.js";
+export type { OnnxEngineOptions } from "./onnx-engine.js";
 export { createOnnxEngine, onnxLoader, onnxSessionOptions } from "./onnx-engine.js";
+export type { LoadedSession } from "./ort-session.js";
+export { loadOrt, openSession, optimizedModelKey } from "./ort-session.js";
 export { SerialQueue } from "./serial-queue.js";
 export { storeIoHandler } from "./store-io-handler.js";
 export { createTfjsEngine, tfjsLoader } from "./tfjs-engine.js";

@@ -32,6 +32,8 @@ export interface InferenceEngine {
    * The caller owns the returned arrays.
    */
   run(batch: Float32Array, n: number, size: number): Promise<EngineOutput>;
+  /** Model runs so far and the images they carried (micro-batching groups requests; tests read the ratio). */
+  readonly stats?: { readonly runs: number; readonly images: number };
   /** Estimated resident bytes (weights plus working memory), for the model cache's budget. */
   memoryBytes(): number;
   dispose(): Promise<void>;

@@ -12,9 +12,15 @@ export type BatchRunner = (batch: Float32Array, n: number, size: number) => Prom
 export interface MicroBatchOptions {
   /** Most images in one grouped run; a single larger request still runs alone. @default 8 */
   maxBatch?: number;
-  /** How long an idle engine waits for company before running a lone request. @default 1 */
+  /**
+   * How long an idle engine waits for company before running a lone request; only while requests have recently
+   * overlapped (at concurrency 1 nothing is worth waiting for). @default 2
+   */
   maxWaitMs?: number;
 }
+
+/** How long one overlap keeps the batcher in waiting mode. */
+const OVERLAP_MEMORY_MS = 1000;
 
 interface Pending {
   batch: Float32Array;
@@ -48,11 +54,15 @@ export class MicroBatcher {
     options: MicroBatchOptions = {},
   ) {
     this.maxBatch = Math.max(1, options.maxBatch ?? 8);
-    this.maxWaitMs = Math.max(0, options.maxWaitMs ?? 1);
+    this.maxWaitMs = Math.max(0, options.maxWaitMs ?? 2);
   }
+
+  /** When a request last arrived while a run was in flight: evidence that waiting will fill a batch. */
+  private lastOverlapAt = Number.NEGATIVE_INFINITY;
 
   /** Queue `n` images; resolves with this request's rows only. The caller owns the returned views. */
   run(batch: Float32Array, n: number, size: number): Promise<EngineOutput> {
+    if (this.running) this.lastOverlapAt = performance.now();
     return new Promise((resolve, reject) => {
       this.queue.push({ batch, n, size, resolve, reject });
       this.schedule();
@@ -62,7 +72,8 @@ export class MicroBatcher {
   private schedule(): void {
     if (this.running || this.queue.length === 0) return;
     const queued = this.queue.reduce((a, p) => a + p.n, 0);
-    if (queued >= this.maxBatch || this.maxWaitMs === 0) {
+    const concurrent = performance.now() - this.lastOverlapAt < OVERLAP_MEMORY_MS;
+    if (queued >= this.maxBatch || this.maxWaitMs === 0 || !concurrent) {
       void this.drain();
       return;
     }

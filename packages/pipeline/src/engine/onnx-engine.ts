@@ -30,7 +30,7 @@ export function onnxSessionOptions(threads = availableParallelism()): InferenceS
 export interface OnnxEngineOptions {
   /** @default onnxSessionOptions() */
   session?: InferenceSession.SessionOptions;
-  /** @default { maxBatch: 8, maxWaitMs: 1 } */
+  /** @default { maxBatch: 8, maxWaitMs: 2 } */
   batching?: MicroBatchOptions;
 }
 
@@ -38,7 +38,7 @@ type Ort = Awaited<ReturnType<typeof loadOrt>>;
 
 class OnnxEngine implements InferenceEngine {
   readonly kind = "onnx" as const;
-  readonly batcher: MicroBatcher;
+  private readonly batcher: MicroBatcher;
 
   constructor(
     private readonly ort: Ort,
@@ -49,6 +49,10 @@ class OnnxEngine implements InferenceEngine {
     batching: MicroBatchOptions = {},
   ) {
     this.batcher = new MicroBatcher((x, n, size) => this.runBatch(x, n, size), batching);
+  }
+
+  get stats(): { runs: number; images: number } {
+    return { ...this.batcher.stats };
   }
 
   run(batch: Float32Array, n: number, size: number): Promise<EngineOutput> {

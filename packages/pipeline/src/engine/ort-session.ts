@@ -94,10 +94,15 @@ async function create(
 }
 
 /** Copy the ORT-format file ORT just wrote into the store, best effort (a read-only bucket still serves). */
-async function publishOptimized(location: ArtifactsLocation, key: string, file: string): Promise<void> {
+async function publishOptimized(
+  location: ArtifactsLocation,
+  key: string,
+  file: string,
+  replace: boolean,
+): Promise<void> {
   try {
     await location.store.put(key, await readFile(file), {
-      ifAbsent: true,
+      ifAbsent: !replace,
       contentType: "application/octet-stream",
     });
   } catch {
@@ -122,7 +127,8 @@ export async function openSession(
   const info = await location.store.head(modelKey);
   if (!info) throw new InvalidInputError("invalid_model_file", `no model.onnx under ${location.prefix}`);
   const key = optimizedModelKey(location.prefix, info, ort.env.versions.common ?? "ort");
-  if (await location.store.head(key)) {
+  const cached = await location.store.head(key);
+  if (cached) {
     const bytes = await location.store.get(key);
     try {
       const session = await create(bytes, {
@@ -145,5 +151,7 @@ export async function openSession(
     logSeverityLevel: 3,
     extra: { session: { save_model_format: "ORT" } },
   });
-  return { session, bytes, source: "onnx", saved: publishOptimized(location, key, file) };
+  // An unreadable cache file is replaced; otherwise the first writer wins.
+  const saved = publishOptimized(location, key, file, cached !== undefined);
+  return { session, bytes, source: "onnx", saved };
 }

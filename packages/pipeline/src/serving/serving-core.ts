@@ -44,6 +44,9 @@ export interface ClassifyResponse {
   results: ClassifyResult[];
 }
 
+/** Quiet time after a preload before the warm-up run. */
+const WARM_UP_IDLE_MS = 100;
+
 const JOB_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 type CachedBundle = ModelBundle & { bytes(): number; dispose(): Promise<void> };
@@ -106,7 +109,9 @@ export class ServingCore {
    */
   async preload(ref?: string): Promise<void> {
     await this.withModel(ref, async (b) => {
-      // A request that already came in warms the model itself; a blank run now would only make it wait.
+      // Warm up only while idle: a request that comes in warms the model itself, and one arriving just after
+      // `serve` starts listening must not queue behind a blank run.
+      await new Promise((ok) => setTimeout(ok, WARM_UP_IDLE_MS));
       if (this.requests > 0) return;
       const { size, inChannels } = b.preprocess;
       await b.engine.run(new Float32Array(size * size * inChannels), 1, size);

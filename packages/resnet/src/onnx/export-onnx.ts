@@ -3,8 +3,10 @@
  * - input `input`: float32 NHWC `[batch, height, width, C]`, already normalised (the tfjs layout, so callers
  *   hand over their preprocessing buffer untouched); a Transpose node makes it NCHW inside the graph.
  * - outputs `features` `[batch, featureDim]` (pooled, pre-head) and `logits` `[batch, numClasses]`.
- * - BatchNorm is folded into conv weights and biases; GroupNorm is decomposed into Reshape/InstanceNormalization/
- *   Reshape + per-channel affine (valid at every opset); grouped convs use Conv's `group`; pads are torch's.
+ * - BatchNorm is folded into conv weights and biases; grouped convs use Conv's `group`; pads are torch's.
+ * - GroupNorm: opset ≥ 21 uses native GroupNormalization (per-channel γ/β, torch's definition); opsets 18–20 use
+ *   native GroupNormalization with unit scale (its scale/bias are per *group* there, a spec bug fixed in 21) followed
+ *   by the per-channel affine; below 18, Reshape/InstanceNormalization/Reshape + affine. ORT 1.30 runs all three.
  */
 
 import { type ConvSpec, type NetworkPlan, type NormSpec, networkPlan } from "../model/plan.js";
@@ -34,6 +36,8 @@ export class ResNetGraph {
   constructor(
     private readonly model: ExportableModel,
     private readonly plan: NetworkPlan,
+    /** Decides how GroupNorm is written; the default writes the form every opset accepts. */
+    private readonly opset = 17,
   ) {
     this.weights = new Map();
     for (const [name, v] of model.namedWeights()) this.weights.set(name, v.dataSync() as Float32Array);
@@ -75,8 +79,34 @@ export class ResNetGraph {
     return relu ? this.g.op("Relu", [y]) : y;
   }
 
-  /** GroupNorm as [N,G,-1] InstanceNormalization (unit scale), reshaped back, then γ/β per channel. */
+  /** GroupNorm in the best form the opset has (see the file comment); output named `<norm>_out`. */
   private groupNorm(x: string, n: NormSpec): string {
+    const G = this.model.config.normGroups;
+    const eps = { float: this.model.config.bnEps };
+    if (this.opset >= 21) {
+      const gamma = this.g.floatTensor(`${n.name}.weight`, [n.channels], this.w(`${n.name}.weight`));
+      const beta = this.g.floatTensor(`${n.name}.bias`, [n.channels], this.w(`${n.name}.bias`));
+      const attrs = { num_groups: G, epsilon: eps };
+      return this.g.op("GroupNormalization", [x, gamma, beta], attrs, `${n.name}_out`);
+    }
+    if (this.opset >= 18) {
+      const ones = this.g.floatTensor(`${n.name}.unit_scale`, [G], new Float32Array(G).fill(1));
+      const zeros = this.g.floatTensor(`${n.name}.zero_shift`, [G], new Float32Array(G));
+      const normed = this.g.op("GroupNormalization", [x, ones, zeros], { num_groups: G, epsilon: eps });
+      return this.affine(normed, n);
+    }
+    return this.affine(this.groupNormDecomposed(x, n), n);
+  }
+
+  /** γ·x + β per channel, as `[C,1,1]` initialisers broadcast over NCHW. */
+  private affine(x: string, n: NormSpec): string {
+    const gamma = this.g.floatTensor(`${n.name}.weight`, [n.channels, 1, 1], this.w(`${n.name}.weight`));
+    const beta = this.g.floatTensor(`${n.name}.bias`, [n.channels, 1, 1], this.w(`${n.name}.bias`));
+    return this.g.op("Add", [this.g.op("Mul", [x, gamma]), beta], {}, `${n.name}_out`);
+  }
+
+  /** Normalisation of GroupNorm as [N,G,-1] InstanceNormalization (unit scale), reshaped back. */
+  private groupNormDecomposed(x: string, n: NormSpec): string {
     const G = this.model.config.normGroups;
     const shape = this.g.op("Shape", [x]);
     const grouped = this.g.op("Reshape", [x, this.g.int64Tensor(`${n.name}.group_shape`, [0, G, -1])]);
@@ -85,10 +115,7 @@ export class ResNetGraph {
     const normed = this.g.op("InstanceNormalization", [grouped, ones, zeros], {
       epsilon: { float: this.model.config.bnEps },
     });
-    const back = this.g.op("Reshape", [normed, shape]);
-    const gamma = this.g.floatTensor(`${n.name}.weight`, [n.channels, 1, 1], this.w(`${n.name}.weight`));
-    const beta = this.g.floatTensor(`${n.name}.bias`, [n.channels, 1, 1], this.w(`${n.name}.bias`));
-    return this.g.op("Add", [this.g.op("Mul", [back, gamma]), beta], {}, `${n.name}_out`);
+    return this.g.op("Reshape", [normed, shape]);
   }
 
   body(x: string): string {
@@ -133,7 +160,7 @@ export function exportOnnx(model: ExportableModel, options: ExportOnnxOptions = 
   }
   const config = model.config;
   const plan = networkPlan(config);
-  const graph = new ResNetGraph(model, plan);
+  const graph = new ResNetGraph(model, plan, opset);
   graph.build();
   const proto = ox.ModelProto.create({
     irVersion: 8,

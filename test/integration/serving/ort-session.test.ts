@@ -1,0 +1,93 @@
+import { createResNet, exportOnnx, initBackend } from "@residual/resnet";
+import { beforeAll, describe, expect, it } from "vitest";
+import { onnxLoader, onnxSessionOptions } from "../../../packages/pipeline/src/engine/onnx-engine.js";
+import {
+  loadOrt,
+  openSession,
+  optimizedModelKey,
+} from "../../../packages/pipeline/src/engine/ort-session.js";
+import { MemoryStore } from "./support/memory-store.js";
+
+const PREFIX = "models/tiny/v1/";
+let model: Uint8Array;
+
+async function cacheKey(store: MemoryStore): Promise<string> {
+  const ort = await loadOrt();
+  return optimizedModelKey(PREFIX, (await store.head(`${PREFIX}model.onnx`))!, ort.env.versions.common!);
+}
+
+async function features(store: MemoryStore): Promise<Float32Array> {
+  const engine = await onnxLoader.load({ store, prefix: PREFIX });
+  try {
+    const x = new Float32Array(32 * 32 * 3).map((_, i) => Math.cos(i * 0.05));
+    return (await engine.run(x, 1, 32)).features;
+  } finally {
+    await engine.dispose();
+  }
+}
+
+describe("ORT-format session cache", () => {
+  beforeAll(async () => {
+    await initBackend({ logger: () => undefined });
+    const m = createResNet("cifar_resnet20", { seed: 8, numClasses: 2 });
+    model = exportOnnx(m);
+    m.dispose();
+  });
+
+  it("optimises once, saves next to the model, and later loads from the cache with the same outputs", async () => {
+    const store = new MemoryStore();
+    await store.put(`${PREFIX}model.onnx`, model);
+    const first = await openSession({ store, prefix: PREFIX }, onnxSessionOptions(1));
+    expect(first.source).toBe("onnx");
+    await first.saved;
+    await first.session.release();
+    const key = await cacheKey(store);
+    expect(key).toMatch(/^models\/tiny\/v1\/ort-cache\/.+\.ort$/);
+    expect((await store.head(key))?.size).toBeGreaterThan(1000);
+    const second = await openSession({ store, prefix: PREFIX }, onnxSessionOptions(1));
+    expect(second.source).toBe("cache");
+    await second.session.release();
+    const fromCache = await features(store);
+    await store.delete(key);
+    const fromOnnx = await features(store);
+    expect(Math.max(...Array.from(fromCache, (v, i) => Math.abs(v - fromOnnx[i]!)))).toBeLessThan(1e-5);
+  });
+
+  it("replaces an unreadable cache file and keys the cache by the model's ETag", async () => {
+    const store = new MemoryStore();
+    await store.put(`${PREFIX}model.onnx`, model);
+    const key = await cacheKey(store);
+    await store.put(key, Buffer.from("not an ort file"));
+    const s = await openSession({ store, prefix: PREFIX }, onnxSessionOptions(1));
+    expect(s.source).toBe("onnx");
+    await s.saved;
+    await s.session.release();
+    expect((await store.get(key)).length).toBeGreaterThan(1000);
+    await store.put(`${PREFIX}model.onnx`, model); // the same bytes again: same ETag, same cache
+    expect(await cacheKey(store)).toBe(key);
+    const other = { ...(await store.head(`${PREFIX}model.onnx`))!, etag: "changed" };
+    const ort = await loadOrt();
+    expect(optimizedModelKey(PREFIX, other, ort.env.versions.common!)).not.toBe(key);
+  });
+
+  it("serves from a store it cannot write to", async () => {
+    const store = new MemoryStore();
+    await store.put(`${PREFIX}model.onnx`, model);
+    store.put = async () => {
+      throw new Error("AccessDenied");
+    };
+    const s = await openSession({ store, prefix: PREFIX }, onnxSessionOptions(1));
+    await expect(s.saved).resolves.toBeUndefined();
+    expect(s.session.outputNames).toEqual(["features", "logits"]);
+    await s.session.release();
+  });
+
+  it("reports a model ORT cannot read as invalid_model_file", async () => {
+    const store = new MemoryStore();
+    await store.put(`${PREFIX}model.onnx`, Buffer.from("garbage"));
+    await expect(onnxLoader.load({ store, prefix: PREFIX })).rejects.toMatchObject({
+      code: "invalid_model_file",
+      status: 400,
+    });
+  });
+});
