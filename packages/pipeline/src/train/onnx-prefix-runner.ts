@@ -1,6 +1,8 @@
 /**
  * The frozen prefix on onnxruntime-node: the prefix exported once (`exportOnnxPrefix`, BatchNorm folded), one
  * session with intra-op threads = cores, batches run one at a time (concurrent runs would only fight for cores).
+ * On an oversubscribed machine one thread can beat two (each op ends in a barrier that waits for a descheduled
+ * thread), hence the `threads` knob.
  */
 import { exportOnnxPrefix, type ResNet } from "@residual/resnet";
 import ort from "onnxruntime-node";
@@ -14,6 +16,8 @@ export interface OnnxPrefixOptions {
   channels: number;
   /** Average-pool the output to `[1, 1, C]` (the prefix ends at the last body stage). */
   pooled: boolean;
+  /** Intra-op threads. @default the machine's cores */
+  threads?: number;
 }
 
 /**
@@ -41,7 +45,7 @@ export async function createOnnxPrefixRunner(
   try {
     session = await ort.InferenceSession.create(
       exportOnnxPrefix(model, stage, { pool: o.pooled }),
-      onnxSessionOptions(),
+      onnxSessionOptions(o.threads),
     );
     // One probe image checks the session end to end and gives the activation shape.
     const probe = await run(new Float32Array(o.imageSize * o.imageSize * o.channels), 1);

@@ -14,6 +14,8 @@ export interface PhaseCachesOptions {
   budgetBytes?: number;
   engine?: PrefixEngine;
   log?: (line: string) => void;
+  /** ONNX Runtime intra-op threads. @default the machine's cores */
+  threads?: number;
 }
 
 export interface PhaseCaches {
@@ -47,6 +49,7 @@ export async function createPhaseCaches(
     channels,
     ...(o.engine ? { engine: o.engine } : {}),
     ...(o.log ? { log: o.log } : {}),
+    ...(o.threads ? { threads: o.threads } : {}),
   });
   const train = await PrefixCache.create(model, stage, data.train, {
     views: o.views,

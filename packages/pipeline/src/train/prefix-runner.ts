@@ -36,6 +36,8 @@ export interface PrefixRunnerOptions {
   engine?: PrefixEngine;
   /** Where the fallback is reported. @default console.warn */
   log?: (line: string) => void;
+  /** ONNX Runtime intra-op threads. @default the machine's cores */
+  threads?: number;
 }
 
 /**

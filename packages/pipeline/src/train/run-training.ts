@@ -64,6 +64,7 @@ async function enterPhase(s: Session, epoch: number): Promise<void> {
           ...(s.o.cacheBudgetBytes !== undefined ? { budgetBytes: s.o.cacheBudgetBytes } : {}),
           ...(s.o.prefixEngine ? { engine: s.o.prefixEngine } : {}),
           ...(s.o.log ? { log: s.o.log } : {}),
+          ...(s.o.prefixThreads ? { threads: s.o.prefixThreads } : {}),
         })
       : undefined;
   }

@@ -41,6 +41,8 @@ export interface RunTrainingOptions {
   augmentViews?: number;
   /** What fills the cache: ONNX Runtime with a logged tfjs fallback (`auto`), or one of them. @default "auto" */
   prefixEngine?: PrefixEngine;
+  /** ONNX Runtime intra-op threads for the prefix. @default the machine's cores */
+  prefixThreads?: number;
   /** Operational messages (prefix-engine fallback, failed checkpoint pruning). @default console.warn */
   log?: (line: string) => void;
 }
