@@ -32,7 +32,10 @@ export interface PrefixRunner {
 export interface PrefixRunnerOptions {
   imageSize: number;
   channels: number;
-  /** `auto`: ONNX Runtime, falling back to tfjs (logged) when it cannot start. @default "auto" */
+  /**
+   * `auto`: ONNX Runtime, falling back to tfjs (logged) when it cannot start; tfjs outright on the native
+   * `tensorflow` backend (the GPU training image, where onnxruntime-node is CPU-only and slower). @default "auto"
+   */
   engine?: PrefixEngine;
   /** Where the fallback is reported. @default console.warn */
   log?: (line: string) => void;
@@ -96,7 +99,8 @@ export async function createPrefixRunner(
   o: PrefixRunnerOptions,
 ): Promise<PrefixRunner> {
   const engine = o.engine ?? "auto";
-  if (engine !== "tfjs") {
+  const native = tf.getBackend() === "tensorflow";
+  if (engine === "onnx" || (engine === "auto" && !native)) {
     try {
       return await createOnnxPrefixRunner(model, stage, {
         ...o,
