@@ -120,6 +120,12 @@ describe("residual serve (HTTP, real port)", () => {
       [postJson("/v1/embeddings", { images: Array(33).fill({ base64: b64 }) }), 413, "too_many_images"],
       [post("/v1/embeddings", new Uint8Array(7 * 1024 * 1024), "image/jpeg"), 413, "body_too_large"],
       [post("/v1/embeddings", "hello", "text/plain"), 415, "unsupported_media_type"],
+      [post("/v1/embeddings", "hello, not a jpeg", "image/jpeg"), 400, "image_not_an_image"],
+      [
+        post("/v1/classify?model=pets", new Uint8Array(img.subarray(0, 40)), "image/jpeg"),
+        400,
+        "image_truncated",
+      ],
       [get("/v1/nothing"), 404, "route_not_found"],
     ];
     for (const [res, status, c] of cases) {

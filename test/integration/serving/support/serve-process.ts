@@ -10,8 +10,9 @@ export interface ServeProcess {
 
 const BIN = resolve(import.meta.dirname, "../../../../packages/pipeline/bin/residual.js");
 
-export function spawnServe(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [BIN, "serve", "--port", "0", ...args], {
+/** `entry`: the CLI to run (the tsx bin by default, or a prebuilt bundle). */
+export function spawnServe(args: string[], env: NodeJS.ProcessEnv = {}, entry = BIN): Promise<ServeProcess> {
+  const child = spawn(process.execPath, [entry, "serve", "--port", "0", ...args], {
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -1,0 +1,42 @@
+import { describe, expect, it } from "vitest";
+import {
+  InvalidInputError,
+  PayloadTooLargeError,
+  UnsupportedMediaTypeError,
+} from "../../../packages/pipeline/src/errors.js";
+import { ImageDecodeError, ImageTooLargeError } from "../../../packages/pipeline/src/preprocess/errors.js";
+import { errorResponse } from "../../../packages/pipeline/src/serving/error-response.js";
+
+describe("errorResponse: the one error → HTTP mapping", () => {
+  it("bytes that are not an image are a bad request (400) with the decoder's code and reason", () => {
+    const err = new ImageDecodeError("image_not_an_image", "images[0]: not an image (unrecognised format)", {
+      issues: [{ path: ["images", 0], code: "image_not_an_image", message: "not an image" }],
+    });
+    expect(err).toBeInstanceOf(UnsupportedMediaTypeError); // the preprocessing package's choice stays intact
+    expect(errorResponse(err)).toEqual({
+      status: 400,
+      body: {
+        error: {
+          code: "image_not_an_image",
+          message: "images[0]: not an image (unrecognised format)",
+          issues: [{ path: ["images", 0], code: "image_not_an_image", message: "not an image" }],
+        },
+      },
+    });
+  });
+
+  it("an unsupported Content-Type stays 415; other classes keep their status; unknown errors are opaque 500s", () => {
+    const cases: Array<[Error, number, string]> = [
+      [new UnsupportedMediaTypeError("unsupported_media_type", "text/plain"), 415, "unsupported_media_type"],
+      [new ImageTooLargeError("image_too_many_pixels", "too many pixels"), 413, "image_too_many_pixels"],
+      [new PayloadTooLargeError("body_too_large", "big"), 413, "body_too_large"],
+      [new InvalidInputError("invalid_request", "bad"), 400, "invalid_request"],
+      [new Error("secret path /etc/x"), 500, "internal_error"],
+    ];
+    for (const [err, status, code] of cases) {
+      const res = errorResponse(err);
+      expect([res.status, res.body.error.code]).toEqual([status, code]);
+    }
+    expect(JSON.stringify(errorResponse(new Error("secret path /etc/x")))).not.toContain("secret");
+  });
+});
