@@ -1,8 +1,8 @@
 /**
  * One ResNet-18 training step (SGD, cross-entropy, BatchNorm in training mode, all layers trainable) on wasm:
- * - ours: Residual's wasm gradient kernels (Conv2DBackpropFilter + Conv2DBackpropInput);
- * - stock input grad: our filter kernel (stock wasm has none, so a step cannot run at all without it) with
- *   tfjs-backend-wasm's own scalar-loop Conv2DBackpropInput;
+ * - ours: all of Residual's wasm kernels (Conv2DBackpropFilter, Conv2DBackpropInput, MaxPoolGrad, Sum, Mean);
+ * - stock: tfjs-backend-wasm's own kernels, except our Conv2DBackpropFilter (stock wasm has none, so a step
+ *   cannot run at all without it);
  * - peer: PyTorch 1.13 (/usr/bin/python3), same shapes, same thread count as wasm.
  * Prints median ms per step and the ratios. Run: node --import tsx bench/train-step.ts [batch] [size] [steps]
  */
@@ -90,13 +90,13 @@ function peerMs(threads: number): number | undefined {
   return Number(r.stdout.trim());
 }
 
-const { backend, threads } = await initBackend({ env: { RESIDUAL_BACKEND: "wasm" } });
+const { backend, threads } = await initBackend({ env: { ...process.env, RESIDUAL_BACKEND: "wasm" } });
 console.log(
   `resnet18 training step, batch ${BATCH}, ${SIZE}x${SIZE}, ${backend} threads=${threads}, ${STEPS} steps`,
 );
 registerWasmTrainingKernels();
 const ours = await timeSteps();
-console.log(`ours (wasm + Residual kernels)        ${ours.toFixed(0)} ms/step`);
+console.log(`ours (wasm + Residual kernels)         ${ours.toFixed(0)} ms/step`);
 
 unregisterWasmTrainingKernels();
 tf.registerKernel({
@@ -108,13 +108,13 @@ const stock = await timeSteps();
 tf.unregisterKernel(tf.Conv2DBackpropFilter, "wasm");
 registerWasmTrainingKernels();
 console.log(
-  `wasm with stock Conv2DBackpropInput   ${stock.toFixed(0)} ms/step  (ours is ${(stock / ours).toFixed(2)}x faster)`,
+  `stock wasm kernels (+ our filter grad) ${stock.toFixed(0)} ms/step  (ours is ${(stock / ours).toFixed(2)}x faster)`,
 );
-console.log("wasm fully stock                      n/a (tfjs-backend-wasm has no Conv2DBackpropFilter)");
+console.log("wasm fully stock                       n/a (tfjs-backend-wasm has no Conv2DBackpropFilter)");
 
 const torch = peerMs(threads);
 if (torch !== undefined) {
   console.log(
-    `PyTorch 1.13 CPU, ${threads} thread(s)     ${torch.toFixed(0)} ms/step  (ours/torch = ${(ours / torch).toFixed(2)})`,
+    `PyTorch 1.13 CPU, ${threads} thread(s)      ${torch.toFixed(0)} ms/step  (ours/torch = ${(ours / torch).toFixed(2)})`,
   );
 }
