@@ -5,11 +5,12 @@
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { handleApiEvent, toProxyResult } from "./http/api-gateway.js";
-import { apiLogger, servingCore } from "./http/serving-core.js";
+import { apiLogger, preloadModels, servingCore } from "./http/serving-core.js";
 
 const logger = apiLogger("residual-embed");
 // Module scope: created on cold start, reused (with its warm model cache) by every later invocation.
 const core = servingCore();
+await preloadModels(core, logger);
 
 export async function handler(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
   const started = Date.now();
