@@ -14,9 +14,19 @@ export interface ModelCardInput {
   history: EpochRecord[];
   metrics: FinalMetrics;
   stoppedEarly: boolean;
+  /** The epoch whose weights were published (early stopping's best), when not simply the last. */
+  restoredBestEpoch?: number;
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+
+/** Which epoch's weights these are, when early stopping restored an earlier one than the last. */
+function bestNote(c: ModelCardInput): string {
+  const best = c.restoredBestEpoch;
+  const last = c.history.at(-1)?.epoch;
+  if (best === undefined || best === last || !c.spec.earlyStopping) return "";
+  return `; weights of epoch ${best + 1}, the best by ${c.spec.earlyStopping.monitor}`;
+}
 
 /**
  * Render the model card.
@@ -38,7 +48,7 @@ export function modelCard(c: ModelCardInput): string {
     `${c.classNames.length} classes; ${c.trainCount} training and ${c.valCount} validation images at ${c.spec.imageSize}px.`,
     "",
     "## Training",
-    `${c.history.length} of ${c.spec.epochs} epochs${c.stoppedEarly ? " (stopped early)" : ""}, ${c.spec.optimizer} lr ${c.spec.lr}, batch ${c.spec.batchSize}, weight decay ${c.spec.weightDecay}, label smoothing ${c.spec.labelSmoothing}, seed ${c.spec.seed}.`,
+    `${c.history.length} of ${c.spec.epochs} epochs${c.stoppedEarly ? " (stopped early)" : ""}${bestNote(c)}, ${c.spec.optimizer} lr ${c.spec.lr}, batch ${c.spec.batchSize}, weight decay ${c.spec.weightDecay}, label smoothing ${c.spec.labelSmoothing}, seed ${c.spec.seed}.`,
     "",
     "```json",
     JSON.stringify(c.spec, null, 2),

@@ -127,6 +127,7 @@ async function modelFiles(a: Artefacts): Promise<Record<string, Buffer | string>
     history: training.history,
     metrics,
     stoppedEarly: training.stoppedEarly,
+    ...(training.restoredBestEpoch !== undefined ? { restoredBestEpoch: training.restoredBestEpoch } : {}),
   });
   const charts = {
     "curves.svg": trainingCurvesSvg(training.history),
