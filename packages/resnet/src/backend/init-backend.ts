@@ -100,7 +100,8 @@ async function load(name: BackendName, importModule: (s: string) => Promise<unkn
   if (name === "wasm") {
     const threads = await loadWasm(importModule, wasmThreads);
     const simd = tf.env().getBool("WASM_HAS_SIMD_SUPPORT") ? "SIMD" : "no SIMD";
-    return { detail: `${simd}, training kernels registered`, threads };
+    const asked = threads === wasmThreads ? "" : `, ${wasmThreads} threads requested`;
+    return { detail: `${simd}, training kernels registered${asked}`, threads };
   }
   await loadCpu(importModule);
   return { detail: "pure JS", threads: 1 };

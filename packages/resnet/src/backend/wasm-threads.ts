@@ -11,7 +11,10 @@
  * All patches are undone as soon as initialisation ends; emscripten preallocates 8 workers, so no worker is
  * created later and at most {@link MAX_WASM_THREADS} threads are supported.
  */
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
 import os from "node:os";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs-core";
 
@@ -30,6 +33,28 @@ interface PThreadPool {
 }
 
 const WORKER_SCRIPT = fileURLToPath(new URL("./wasm-pthread-worker.cjs", import.meta.url));
+
+/**
+ * Whether the files the worker entry relies on are where it expects them (a tfjs upgrade could move them). A
+ * worker that fails to start would throw in an emscripten event handler and end the process, so threads are
+ * only attempted when this holds; otherwise the backend starts single-threaded.
+ */
+export function threadedBuildAvailable(): boolean {
+  try {
+    const require = createRequire(import.meta.url);
+    const wasmOut = join(dirname(require.resolve("@tensorflow/tfjs-backend-wasm/package.json")), "wasm-out");
+    const worker = require(join(wasmOut, "tfjs-backend-wasm-threaded-simd.worker.js")) as {
+      wasmWorkerContents?: unknown;
+    };
+    return (
+      typeof worker.wasmWorkerContents === "string" &&
+      existsSync(join(wasmOut, "tfjs-backend-wasm-threaded-simd.js")) &&
+      existsSync(WORKER_SCRIPT)
+    );
+  } catch {
+    return false;
+  }
+}
 
 /** True once the wasm backend has been initialised in this process (its thread count is then fixed). */
 export function wasmInitialised(): boolean {
@@ -83,7 +108,8 @@ export async function initWasmThreads(
     await activate();
     return wasm.getThreadsCount();
   }
-  const n = Math.min(Math.max(1, Math.floor(threads)), MAX_WASM_THREADS);
+  const wanted = Math.min(Math.max(1, Math.floor(threads)), MAX_WASM_THREADS);
+  const n = wanted > 1 && threadedBuildAvailable() ? wanted : 1;
   tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", n > 1);
   wasm.setThreadsCount(n);
   if (n === 1) {

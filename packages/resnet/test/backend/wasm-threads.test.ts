@@ -5,6 +5,7 @@
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { threadedBuildAvailable } from "../../src/backend/wasm-threads.js";
 import { BackendError, initBackend } from "../../src/index.js";
 
 const FIXTURE = fileURLToPath(new URL("./fixtures/threaded-run.ts", import.meta.url));
@@ -44,6 +45,16 @@ describe("wasm threads", () => {
     threaded.values.forEach((v, i) => {
       expect(maxRelDiff(v, single.values[i]!)).toBeLessThan(1e-5);
     });
+  });
+
+  it("finds the threaded build's files, and keeps the count fixed once wasm has started", async () => {
+    expect(threadedBuildAvailable()).toBe(true);
+    const env = { RESIDUAL_BACKEND: "wasm" };
+    const first = await initBackend({ env, threads: 1, fresh: true, logger: () => {} });
+    expect(first.threads).toBe(1);
+    const again = await initBackend({ env, threads: 2, fresh: true, logger: () => {} });
+    expect(again.threads).toBe(1);
+    expect(again.reason).toContain("2 threads requested");
   });
 
   it("rejects thread counts outside 1..8, from the option and from RESIDUAL_WASM_THREADS", async () => {
