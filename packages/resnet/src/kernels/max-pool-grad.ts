@@ -1,6 +1,6 @@
 /**
  * `MaxPoolGrad` for the wasm backend. The stock kernel is slow (~0.55 s per ResNet-18 step at batch 8, 224²) and
- * routes gradients differently from tfjs's cpu backend and torch when the pool is padded. Composing it from wasm
+ * routes gradients differently from tfjs's cpu backend when the pool is padded (measured). Composing it from wasm
  * ops does not pay: every formulation needs ~50 full passes (window extraction, compare, first-max bookkeeping,
  * scatter) where one loop needs one, and wasm's `MaxPoolWithArgmax` is unusable (its running max starts at
  * FLT_MIN, so all-negative windows are wrong, and it keeps the last maximum). So this kernel is one JS loop over
