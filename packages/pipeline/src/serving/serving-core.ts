@@ -19,6 +19,7 @@ import { MAX_BODY_BYTES, type ParsedRequest } from "./api-request.js";
 import { imageBytes } from "./image-bytes.js";
 import { loadModelBundle, type ModelBundle } from "./model-bundle.js";
 import { ModelCache } from "./model-cache.js";
+import { ResolveCache } from "./resolve-cache.js";
 import { type ClassifyResult, classifyRows, embeddingRows } from "./shape-results.js";
 
 export interface ServingCoreOptions {
@@ -29,6 +30,8 @@ export interface ServingCoreOptions {
   engine?: EngineKind;
   /** Backbone tag used when a request names no model. @default defaultBackbone() */
   backbone?: string;
+  /** How long a `latest` lookup is reused; a newly published version is served after at most this. @default 5000 */
+  resolveTtlMs?: number;
 }
 
 export interface EmbeddingsResponse {
@@ -56,21 +59,23 @@ export class ServingCore {
   private readonly cache: ModelCache<CachedBundle>;
   private readonly engine: EngineKind | undefined;
   private readonly backbone: string;
+  private readonly resolved: ResolveCache;
 
   constructor(options: ServingCoreOptions) {
     this.store = options.store;
     this.cache = new ModelCache(options.cacheBytes ?? 1024 ** 3);
     this.engine = options.engine;
     this.backbone = options.backbone ?? defaultBackbone();
+    this.resolved = new ResolveCache(options.resolveTtlMs ?? 5000);
   }
 
   /** Embed/classify requests seen so far. */
   private requests = 0;
 
   private async withModel<T>(ref: string | undefined, use: (b: ModelBundle) => Promise<T>): Promise<T> {
-    const resolved = ref
-      ? await resolveModel(this.store, ref)
-      : await resolveBackbone(this.store, this.backbone);
+    const resolved = await this.resolved.get(ref ?? "", ref?.includes("@") ?? false, () =>
+      ref ? resolveModel(this.store, ref) : resolveBackbone(this.store, this.backbone),
+    );
     const load = async (): Promise<CachedBundle> => {
       const b = await loadModelBundle(this.store, resolved, this.engine);
       return { ...b, bytes: () => b.engine.memoryBytes(), dispose: () => b.engine.dispose() };
