@@ -8,6 +8,7 @@ import { conv2DBackpropFilterWasm } from "./conv2d-backprop-filter.js";
 import { conv2DBackpropInputWasm } from "./conv2d-backprop-input.js";
 import { maxPoolGradWasm } from "./max-pool-grad.js";
 import { meanWasm, sumWasm } from "./reduce-sum-mean.js";
+import { rememberStockKernel, takeStockKernel } from "./stock-kernels.js";
 
 /** Our kernels by kernel name. */
 const KERNELS: ReadonlyArray<readonly [string, tf.KernelFunc]> = [
@@ -17,9 +18,6 @@ const KERNELS: ReadonlyArray<readonly [string, tf.KernelFunc]> = [
   [tf.Sum, sumWasm],
   [tf.Mean, meanWasm],
 ];
-
-/** Stock wasm kernels we replaced, to restore on unregister. */
-const replaced = new Map<string, tf.KernelConfig>();
 
 /**
  * Registers every wasm training kernel; safe to call repeatedly. Returns the kernel names now served by Residual.
@@ -35,7 +33,7 @@ export function registerWasmTrainingKernels(): string[] {
     const current = tf.getKernel(kernelName, "wasm");
     if (current?.kernelFunc === kernelFunc) continue;
     if (current !== undefined) {
-      replaced.set(kernelName, current);
+      rememberStockKernel(current);
       tf.unregisterKernel(kernelName, "wasm");
     }
     tf.registerKernel({ kernelName, backendName: "wasm", kernelFunc });
@@ -56,7 +54,7 @@ export function unregisterWasmTrainingKernels(): void {
   for (const [kernelName, kernelFunc] of KERNELS) {
     if (tf.getKernel(kernelName, "wasm")?.kernelFunc !== kernelFunc) continue;
     tf.unregisterKernel(kernelName, "wasm");
-    const stock = replaced.get(kernelName);
+    const stock = takeStockKernel(kernelName);
     if (stock !== undefined) {
       tf.registerKernel(stock);
       // Stock kernels bind their wasm functions in setupFunc, which tfjs runs only at backend initialisation:
@@ -64,7 +62,6 @@ export function unregisterWasmTrainingKernels(): void {
       const backend = tf.findBackend("wasm");
       if (backend !== null && stock.setupFunc !== undefined) stock.setupFunc(backend);
     }
-    replaced.delete(kernelName);
   }
 }
 

@@ -1,11 +1,13 @@
 /**
- * Residual's wasm Sum and Mean against tfjs's cpu backend: leading (BatchNorm), trailing and mixed axes, all
- * axes, negative axes, keepDims, int32 and bool inputs, empty tensors; and no leaks.
+ * Residual's wasm Sum and Mean against tfjs's cpu backend: leading (BatchNorm), trailing (handed to the stock
+ * kernel) and mixed axes, all axes, negative axes, keepDims, int32 and bool inputs, empty tensors; the reduction
+ * loop itself on both layouts; and no leaks.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend, wasmTrainingKernelsRegistered } from "../../src/index.js";
+import { reduceInto } from "../../src/kernels/reduce-sum-mean.js";
 
 /** [shape, axis, keepDims] */
 type Case = [number[], number | number[] | null, boolean];
@@ -75,6 +77,31 @@ describe("wasm Sum and Mean match the cpu backend", () => {
   });
 });
 
+describe("reduceInto", () => {
+  it("sums leading and trailing layouts, with row counts that are not a multiple of the unroll", () => {
+    for (const [reduce, keep] of [
+      [7, 3],
+      [9, 5],
+      [1, 4],
+      [4, 1],
+    ] as const) {
+      const x = Float32Array.from({ length: reduce * keep }, (_, i) => ((i * 37) % 11) - 5);
+      const leading = Array.from({ length: keep }, (_, k) => {
+        let s = 0;
+        for (let r = 0; r < reduce; r++) s += x[r * keep + k]!;
+        return s;
+      });
+      const trailing = Array.from({ length: keep }, (_, k) => {
+        let s = 0;
+        for (let r = 0; r < reduce; r++) s += x[k * reduce + r]!;
+        return s;
+      });
+      expect(Array.from(reduceInto(x, reduce, keep, true))).toEqual(leading);
+      expect(Array.from(reduceInto(x, reduce, keep, false))).toEqual(trailing);
+    }
+  });
+});
+
 describe("Sum and Mean do not leak", () => {
   it("leaves tensors and backend buffers as they were (incl. the transposed mixed-axes path)", async () => {
     await tf.setBackend("wasm");
@@ -85,9 +112,10 @@ describe("Sum and Mean do not leak", () => {
       tf.engine().runKernel(tf.Sum, { x }, { axis: [0, 1, 2], keepDims: false }),
       tf.engine().runKernel(tf.Sum, { x }, { axis: [1, 3], keepDims: false }),
       tf.engine().runKernel(tf.Mean, { x }, { axis: [0, 2], keepDims: true }),
+      tf.engine().runKernel(tf.Mean, { x }, { axis: [2, 3], keepDims: false }),
     ] as tf.Tensor[];
-    expect(outs.map((t) => t.shape)).toEqual([[6], [3, 5], [1, 4, 1, 6]]);
-    expect(tf.memory().numTensors).toBe(tensorsBefore + 3);
+    expect(outs.map((t) => t.shape)).toEqual([[6], [3, 5], [1, 4, 1, 6], [3, 4]]);
+    expect(tf.memory().numTensors).toBe(tensorsBefore + 4);
     tf.dispose(outs);
     expect(tf.memory().numTensors).toBe(tensorsBefore);
     expect(tf.engine().backend.numDataIds()).toBe(buffersBefore);
