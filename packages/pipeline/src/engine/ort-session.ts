@@ -33,8 +33,9 @@ export function loadOrt(): Promise<Ort> {
   return ortModule;
 }
 
-/** `avx512` | `avx2` | `base` on x64 Linux (what decides the NCHWc block size), else the CPU model's name. */
 let cpuClassCache: string | undefined;
+
+/** `avx512` | `avx2` | `base` on x64 Linux (what decides the NCHWc block size), else a hash of the CPU model. */
 function cpuClass(): string {
   cpuClassCache ??= readCpuClass();
   return cpuClassCache;
