@@ -1,23 +1,60 @@
 /**
- * The frozen prefix on onnxruntime-node: the prefix exported once (`exportOnnxPrefix`, BatchNorm folded), one
- * session with intra-op threads = cores, batches run one at a time (concurrent runs would only fight for cores).
- * On an oversubscribed machine one thread can beat two (each op ends in a barrier that waits for a descheduled
- * thread), hence the `threads` knob.
+ * The frozen prefix on onnxruntime-node: the prefix exported once (`exportOnnxPrefix`, BatchNorm folded), batches
+ * run one at a time (concurrent runs would only fight for cores). By default one session per thread count in
+ * {cores, 1}, the faster picked batch by batch ({@link ThreadChooser}: cores wins on an idle machine, one thread
+ * on an oversubscribed one); a fixed `threads` makes a single session.
  */
+import { availableParallelism } from "node:os";
 import { exportOnnxPrefix, type ResNet } from "@residual/resnet";
 import ort from "onnxruntime-node";
 import { onnxSessionOptions } from "../engine/onnx-engine.js";
 import { TransientError } from "../errors.js";
 import type { BodyStage } from "./prefix-cache.js";
 import type { PrefixRunner } from "./prefix-runner.js";
+import { ThreadChooser } from "./thread-chooser.js";
 
 export interface OnnxPrefixOptions {
   imageSize: number;
   channels: number;
   /** Average-pool the output to `[1, 1, C]` (the prefix ends at the last body stage). */
   pooled: boolean;
-  /** Intra-op threads. @default the machine's cores */
+  /** Intra-op threads; unset: choose between the machine's cores and 1 by measured speed. */
   threads?: number;
+}
+
+type Output = { data: Float32Array; dims: readonly number[] };
+
+/** Sessions over the same bytes, one per thread count, created when first chosen. */
+class SessionPool {
+  private readonly sessions = new Map<number, ort.InferenceSession>();
+  private released = false;
+
+  constructor(private readonly bytes: Uint8Array) {}
+
+  async get(threads: number): Promise<ort.InferenceSession> {
+    if (this.released)
+      throw new TransientError("prefix_engine_unavailable", "prefix runner used after dispose");
+    let s = this.sessions.get(threads);
+    if (!s) {
+      s = await ort.InferenceSession.create(this.bytes, onnxSessionOptions(threads));
+      this.sessions.set(threads, s);
+    }
+    return s;
+  }
+
+  async release(): Promise<void> {
+    this.released = true;
+    const all = [...this.sessions.values()];
+    this.sessions.clear();
+    await Promise.all(all.map((s) => s.release()));
+  }
+}
+
+async function runSession(s: ort.InferenceSession, pixels: Float32Array, dims: number[]): Promise<Output> {
+  const out = await s.run({ input: new ort.Tensor("float32", pixels, dims) });
+  const act = out.activation;
+  if (!act) throw new TransientError("prefix_engine_unavailable", "prefix ONNX graph has no `activation`");
+  return { data: act.data as Float32Array, dims: act.dims };
 }
 
 /**
@@ -32,43 +69,42 @@ export async function createOnnxPrefixRunner(
   stage: BodyStage,
   o: OnnxPrefixOptions,
 ): Promise<PrefixRunner> {
-  let session: ort.InferenceSession | undefined;
   const dims = (n: number) => [n, o.imageSize, o.imageSize, o.channels];
-  const run = async (pixels: Float32Array, n: number) => {
-    if (!session) throw new TransientError("prefix_engine_unavailable", "prefix runner used after dispose");
-    const out = await session.run({ input: new ort.Tensor("float32", pixels, dims(n)) });
-    const act = out.activation;
-    if (!act) throw new TransientError("prefix_engine_unavailable", "prefix ONNX graph has no `activation`");
-    return { data: act.data as Float32Array, dims: act.dims };
-  };
+  const chooser = new ThreadChooser(o.threads ? [o.threads] : [...new Set([availableParallelism(), 1])]);
+  let pool: SessionPool | undefined;
   let shape: [number, number, number];
   try {
-    session = await ort.InferenceSession.create(
-      exportOnnxPrefix(model, stage, { pool: o.pooled }),
-      onnxSessionOptions(o.threads),
-    );
+    pool = new SessionPool(exportOnnxPrefix(model, stage, { pool: o.pooled }));
     // One probe image checks the session end to end and gives the activation shape.
-    const probe = await run(new Float32Array(o.imageSize * o.imageSize * o.channels), 1);
+    const probe = await runSession(
+      await pool.get(chooser.options[0]!),
+      new Float32Array(dims(1).reduce((a, b) => a * b)),
+      dims(1),
+    );
     shape = [probe.dims[1]!, probe.dims[2]!, probe.dims[3]!];
   } catch (err) {
-    await session?.release().catch(() => {});
+    await pool?.release().catch(() => {});
     throw new TransientError(
       "prefix_engine_unavailable",
       `cannot run the frozen prefix (${stage}) on onnxruntime: ${(err as Error).message}`,
       { cause: err },
     );
   }
+  const sessions = pool;
   return {
     engine: "onnx",
     pooled: o.pooled,
     shape,
     async run(pixels, n) {
-      return (await run(pixels, n)).data;
+      const i = chooser.next();
+      const session = await sessions.get(chooser.options[i]!);
+      const t0 = performance.now();
+      const out = await runSession(session, pixels, dims(n));
+      chooser.record(i, performance.now() - t0, n);
+      return out.data;
     },
     async dispose() {
-      const s = session;
-      session = undefined;
-      await s?.release();
+      await sessions.release();
     },
   };
 }

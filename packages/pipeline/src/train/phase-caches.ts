@@ -14,7 +14,7 @@ export interface PhaseCachesOptions {
   budgetBytes?: number;
   engine?: PrefixEngine;
   log?: (line: string) => void;
-  /** ONNX Runtime intra-op threads. @default the machine's cores */
+  /** ONNX Runtime intra-op threads; unset: the faster of the machine's cores and 1, measured per batch. */
   threads?: number;
 }
 

@@ -39,7 +39,7 @@ export interface PrefixRunnerOptions {
   engine?: PrefixEngine;
   /** Where the fallback is reported. @default console.warn */
   log?: (line: string) => void;
-  /** ONNX Runtime intra-op threads. @default the machine's cores */
+  /** ONNX Runtime intra-op threads; unset: the faster of the machine's cores and 1, measured per batch. */
   threads?: number;
 }
 

@@ -41,7 +41,7 @@ export interface RunTrainingOptions {
   augmentViews?: number;
   /** What fills the cache: ONNX Runtime with a logged tfjs fallback (`auto`), or one of them. @default "auto" */
   prefixEngine?: PrefixEngine;
-  /** ONNX Runtime intra-op threads for the prefix. @default the machine's cores */
+  /** ONNX Runtime intra-op threads for the prefix; unset: the faster of cores and 1, measured per batch. */
   prefixThreads?: number;
   /** Operational messages (prefix-engine fallback, failed checkpoint pruning). @default console.warn */
   log?: (line: string) => void;
