@@ -54,3 +54,5 @@ export type { LrScheduleOptions } from "./schedule.js";
 export { learningRate, stepLearningRate } from "./schedule.js";
 export { confusionMatrixSvg, trainingCurvesSvg } from "./svg-charts.js";
 export { fitTemperature, temperatureNll } from "./temperature.js";
+export type { ThreadChooserOptions } from "./thread-chooser.js";
+export { ThreadChooser } from "./thread-chooser.js";
