@@ -33,7 +33,10 @@ const ms = async (fn: () => Promise<unknown>) => {
   return performance.now() - s;
 };
 
-/** Alternate `a` and `b` `iters` times (after one warm-up each); medians in ms. */
+/**
+ * Alternate `a` and `b` `iters` times (after one warm-up each): medians in ms, and the median of the per-pair
+ * ratios a/b (robust to load that drifts during the run, which a ratio of medians is not).
+ */
 async function interleaved(iters: number, a: () => Promise<unknown>, b: () => Promise<unknown>) {
   await a();
   await b();
@@ -43,7 +46,7 @@ async function interleaved(iters: number, a: () => Promise<unknown>, b: () => Pr
     ta.push(await ms(a));
     tb.push(await ms(b));
   }
-  return [median(ta), median(tb)] as const;
+  return [median(ta), median(tb), median(ta.map((t, i) => t / tb[i]!))] as const;
 }
 
 function onnxBytes(arch: "resnet18" | "resnet50"): Uint8Array {
@@ -65,15 +68,13 @@ async function computeBench(store: LocalObjectStore, bytes: Map<string, Uint8Arr
     const ours = await onnxLoader.load({ store, prefix });
     for (const n of [1, 8]) {
       const x = new Float32Array(n * 224 * 224 * 3).map(() => Math.random());
-      const [to, tb] = await interleaved(
-        n === 1 ? 12 : 5,
+      const [to, tb, ratio] = await interleaved(
+        n === 1 ? 15 : 6,
         () => ours.run(x, n, 224),
         () => bare.run({ input: new ort.Tensor("float32", x, [n, 224, 224, 3]) }),
       );
       bareMs.set(`${arch}/b${n}`, tb);
-      console.log(
-        `${arch} b${n}: ours ${fmt(to)} ms | bare ORT ${fmt(tb)} ms | ratio ${(to / tb).toFixed(3)}x`,
-      );
+      console.log(`${arch} b${n}: ours ${fmt(to)} ms | bare ORT ${fmt(tb)} ms | ratio ${ratio.toFixed(3)}x`);
     }
     await bare.release();
     await ours.dispose();
@@ -99,9 +100,9 @@ async function e2eBench(dir: string, img: Buffer, bytes: Uint8Array): Promise<vo
     if (res.status !== 200) throw new Error(`status ${res.status}: ${await res.text()}`);
     await res.arrayBuffer();
   };
-  const [p50, b1] = await interleaved(15, post, bare1);
+  const [p50, b1, ratio] = await interleaved(21, post, bare1);
   console.log(
-    `concurrency 1: p50 ours ${fmt(p50)} ms | bare ORT b1 ${fmt(b1)} ms | ratio ${(p50 / b1).toFixed(3)}x (target ≤ 1.25x)`,
+    `concurrency 1: p50 ours ${fmt(p50)} ms | bare ORT b1 ${fmt(b1)} ms | ratio ${ratio.toFixed(3)}x (target ≤ 1.25x)`,
   );
   const burst = async (total: number) => {
     let next = 0;
@@ -114,23 +115,21 @@ async function e2eBench(dir: string, img: Buffer, bytes: Uint8Array): Promise<vo
     );
     return total / (t / 1000);
   };
-  const rps: number[] = [];
-  const ips1: number[] = [];
-  const ips8: number[] = [];
-  for (let round = 0; round < 3; round++) {
-    rps.push(await burst(24));
-    ips1.push(
-      8 /
-        ((await ms(async () => {
-          for (let i = 0; i < 8; i++) await bare1();
-        })) /
-          1000),
-    );
-    ips8.push(8 / ((await ms(bare8)) / 1000));
+  // Short rounds (ours, then both peers) so each ratio compares measurements taken seconds apart.
+  const bare1x8 = async () => {
+    for (let i = 0; i < 8; i++) await bare1();
+  };
+  const rounds: Array<[number, number, number]> = [];
+  const before = Object.values(core.engineStats())[0]!;
+  for (let round = 0; round < 6; round++) {
+    rounds.push([await burst(16), 8 / ((await ms(bare1x8)) / 1000), 8 / ((await ms(bare8)) / 1000)]);
   }
-  const [r, i1, i8] = [median(rps), median(ips1), median(ips8)];
+  const after = Object.values(core.engineStats())[0]!;
+  const col = (k: number) => median(rounds.map((x) => x[k]!));
+  const ratioTo = (k: number) => median(rounds.map((x) => x[0] / x[k]!)).toFixed(2);
+  const perRun = (after.images - before.images) / (after.runs - before.runs);
   console.log(
-    `concurrency 8: ours ${r.toFixed(2)} req/s | bare ORT b1 ${i1.toFixed(2)} img/s (ratio ${(r / i1).toFixed(2)}x) | bare ORT b8 ${i8.toFixed(2)} img/s (ratio ${(r / i8).toFixed(2)}x)`,
+    `concurrency 8: ours ${col(0).toFixed(2)} req/s | bare ORT b1 ${col(1).toFixed(2)} img/s (ratio ${ratioTo(1)}x) | bare ORT b8 ${col(2).toFixed(2)} img/s (ratio ${ratioTo(2)}x) | ${perRun.toFixed(1)} images per ORT run`,
   );
   await bare.release();
   await server.close();
@@ -138,7 +137,9 @@ async function e2eBench(dir: string, img: Buffer, bytes: Uint8Array): Promise<vo
 }
 
 function torchBench(bareMs: Map<string, number>): void {
-  console.log(`\n== PyTorch eager (torch ${availableParallelism()} threads) vs bare ORT, ms per batch ==`);
+  console.log(
+    `\n== PyTorch eager (torch ${availableParallelism()} threads, separate process: not interleaved) vs bare ORT, ms per batch ==`,
+  );
   const raw = execFileSync("/usr/bin/python3", [
     resolve("bench/serving-torch.py"),
     String(availableParallelism()),

@@ -44,6 +44,9 @@ describe("ServingCore resolves `latest` once per TTL, pinned versions once", () 
     for (let i = 0; i < 2; i++)
       expect((await core.embed(req(`pets@${v1.version}`))).version).toBe(v1.version);
     expect(store.latestReads).toBe(pinned);
+    const stats = Object.values(core.engineStats());
+    expect(stats).toHaveLength(2); // v1 and v2 are both loaded
+    expect(stats.reduce((a, s) => a + s.images, 0)).toBe(7); // every successful embed ran one image
     await core.close();
   });
 });

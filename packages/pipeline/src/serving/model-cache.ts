@@ -81,6 +81,11 @@ export class ModelCache<V extends CacheEntryValue> {
     return [...this.entries.keys()];
   }
 
+  /** Loaded values by key, least recently used first (read-only look: no LRU update). */
+  entriesView(): Array<[string, V]> {
+    return [...this.entries].map(([k, e]) => [k, e.value]);
+  }
+
   async clear(): Promise<void> {
     const all = [...this.entries.values()];
     this.entries.clear();

@@ -187,6 +187,18 @@ export class ServingCore {
     }
   }
 
+  /**
+   * Model runs and the images they carried, per loaded model (engines that report them): images/runs is the
+   * micro-batching factor.
+   * @example
+   * core.engineStats() // { "models/flowers/v1/": { runs: 10, images: 52 } }
+   */
+  engineStats(): Record<string, { runs: number; images: number }> {
+    const out: Record<string, { runs: number; images: number }> = {};
+    for (const [key, b] of this.cache.entriesView()) if (b.engine.stats) out[key] = { ...b.engine.stats };
+    return out;
+  }
+
   /** Loaded models, most recently used last. */
   loadedModels(): string[] {
     return this.cache.keys();
