@@ -1,7 +1,9 @@
 import { createResNet, initBackend, type ResNet } from "@residual/resnet";
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
+import { withFallback } from "../../../packages/pipeline/src/train/fallback-runner.js";
 import { parseJobSpec } from "../../../packages/pipeline/src/train/job-spec.js";
+import { createOnnxPrefixRunner } from "../../../packages/pipeline/src/train/onnx-prefix-runner.js";
 import { createPrefixRunner } from "../../../packages/pipeline/src/train/prefix-runner.js";
 import { runTraining } from "../../../packages/pipeline/src/train/run-training.js";
 import { syntheticData } from "./synthetic-data.js";
@@ -80,6 +82,34 @@ describe("prefix runners (the frozen prefix for the activation cache)", () => {
     await expect(createPrefixRunner(broken, "layer3", { ...o, engine: "onnx" })).rejects.toMatchObject({
       code: "prefix_engine_unavailable",
     });
+    m.dispose();
+  });
+});
+
+describe("withFallback (onnxruntime failing mid-fill)", () => {
+  it("computes the failed batch and every later one with tfjs, logging once", async () => {
+    const m = model();
+    const o = { imageSize: 16, channels: 3 };
+    const onnx = await createOnnxPrefixRunner(m, "layer3", { ...o, pooled: true });
+    const tfjs = await createPrefixRunner(m, "layer3", { ...o, engine: "tfjs" });
+    const lines: string[] = [];
+    const runner = withFallback(
+      onnx,
+      () => tfjs,
+      (l) => lines.push(l),
+    );
+    const pixels = await data.train.load([0, 1, 2]);
+    const before = await runner.run(pixels, 3);
+    expect(runner.engine).toBe("onnx");
+    await onnx.dispose(); // the session is gone: the next ORT batch fails for real
+    const after = await runner.run(pixels, 3);
+    expect(runner.engine).toBe("tfjs");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/onnx failed on a batch .*continuing with tfjs/);
+    expect(maxRelDiff(before, after)).toBeLessThanOrEqual(1e-4);
+    await runner.run(pixels, 3);
+    expect(lines).toHaveLength(1);
+    await runner.dispose();
     m.dispose();
   });
 });

@@ -20,6 +20,7 @@ export type { EvalOptions, EvalResult } from "./evaluate.js";
 export { evaluateExamples } from "./evaluate.js";
 export type { TrainingData, TrainingExamples } from "./examples.js";
 export { inMemoryExamples } from "./examples.js";
+export { withFallback } from "./fallback-runner.js";
 export type { FinalMetrics } from "./final-metrics.js";
 export { finalMetrics } from "./final-metrics.js";
 export type { ResolvedPhase } from "./freeze-plan.js";

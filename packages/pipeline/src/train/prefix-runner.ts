@@ -11,6 +11,7 @@
 
 import type { ResNet } from "@residual/resnet";
 import * as tf from "@tensorflow/tfjs-core";
+import { withFallback } from "./fallback-runner.js";
 import { createOnnxPrefixRunner } from "./onnx-prefix-runner.js";
 
 import type { BodyStage } from "./prefix-cache.js";
@@ -85,7 +86,7 @@ function tfjsRunner(model: ResNet, stage: BodyStage, o: PrefixRunnerOptions): Pr
 
 /**
  * The runner for `model`'s prefix up to `stage`: ONNX Runtime by default, tfjs when asked or when ORT fails to
- * start (the failure is logged, training goes on). The runner snapshots the weights when made (ORT), so make a new
+ * start or fails on a batch later (`auto`: the failure is logged, training goes on). The runner snapshots the weights when made (ORT), so make a new
  * one when prefix weights change.
  *
  * @example
@@ -100,15 +101,17 @@ export async function createPrefixRunner(
 ): Promise<PrefixRunner> {
   const engine = o.engine ?? "auto";
   const native = tf.getBackend() === "tensorflow";
+  const log = o.log ?? console.warn;
   if (engine === "onnx" || (engine === "auto" && !native)) {
     try {
-      return await createOnnxPrefixRunner(model, stage, {
+      const onnx = await createOnnxPrefixRunner(model, stage, {
         ...o,
         pooled: isLastBodyStage(model, stage),
       });
+      return engine === "onnx" ? onnx : withFallback(onnx, () => tfjsRunner(model, stage, o), log);
     } catch (err) {
       if (engine === "onnx") throw err;
-      (o.log ?? console.warn)(
+      log(
         `prefix cache: onnxruntime unavailable (${(err as Error).message}); computing the frozen prefix with tfjs`,
       );
     }
