@@ -8,7 +8,7 @@ import { BUCKET_PREFIXES } from "./residual-bucket.js";
  * on the bucket without an `s3:prefix` condition so that missing keys are 404s, not 403s.
  */
 
-const { datasets, jobs, models, backbones } = BUCKET_PREFIXES;
+const { datasets, jobs, models, backbones, cache } = BUCKET_PREFIXES;
 
 /**
  * Serving (embed, classify, jobs Lambdas): read models, backbones and job status; list those prefixes.
@@ -39,16 +39,17 @@ export function grantDispatcherStatusWrite(grantee: iam.IGrantable, bucket: s3.I
 }
 
 /**
- * Training container: read datasets and backbones; read and write jobs (status, reports, checkpoints) and models.
+ * Training container: read datasets and backbones; read and write jobs (status, reports, checkpoints), models and
+ * the compiled dataset caches.
  *
  * @example
  * grantTrainingAccess(training.jobRole, data.bucket);
  */
 export function grantTrainingAccess(grantee: iam.IGrantable, bucket: s3.IBucket): void {
   addStatements(grantee, bucket, {
-    read: [`${datasets}*`, `${backbones}*`, `${jobs}*`, `${models}*`],
-    write: [`${jobs}*`, `${models}*`],
-    list: [datasets, backbones, jobs, models],
+    read: [`${datasets}*`, `${backbones}*`, `${jobs}*`, `${models}*`, `${cache}*`],
+    write: [`${jobs}*`, `${models}*`, `${cache}*`],
+    list: [datasets, backbones, jobs, models, cache],
   });
   bucket.encryptionKey?.grantEncryptDecrypt(grantee);
 }

@@ -10,6 +10,8 @@ export const BUCKET_PREFIXES = {
   jobs: "jobs/",
   models: "models/",
   backbones: "backbones/",
+  /** Compiled dataset caches (decoded, resized uint8 shards), shared by the jobs that train on the same data. */
+  cache: "cache/",
 } as const;
 
 /** How the data bucket is encrypted at rest. */

@@ -62,5 +62,10 @@ describe("training job from an S3 upload", () => {
     // The archive's residual.json asked for a 40% validation share (default 20%): 4 of 10 per class.
     expect(report.totals).toMatchObject({ train: 18, val: 12 });
     expect(await store.head(`jobs/${job!.id}/checkpoints/latest.json`)).toBeDefined();
+    // The first job on this data compiled it into the dataset cache, which training then read.
+    const cached: string[] = [];
+    for await (const o of store.list("cache/")) cached.push(o.key);
+    expect(cached.some((k) => k.endsWith("/index.json"))).toBe(true);
+    expect(cached.some((k) => /\/shard-\d+-[0-9a-f]+\.bin$/.test(k))).toBe(true);
   });
 });

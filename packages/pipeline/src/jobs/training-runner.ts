@@ -17,6 +17,11 @@ export interface TrainingRunnerOptions {
   progressEveryMs?: number;
   /** Mid-epoch checkpoint interval. @default the trainer's (10 minutes) */
   checkpointEveryMs?: number;
+  /**
+   * Train from the compiled dataset cache (`cache/<hash>/`, built by the first job on the data).
+   * @default true unless RESIDUAL_DATASET_CACHE=off
+   */
+  datasetCache?: boolean;
 }
 
 /** The spec as the user wrote it, with the dataset's name as the model name unless the spec names one. */
@@ -154,6 +159,8 @@ export function trainingJobRunner(opts: TrainingRunnerOptions = {}): JobRunner {
         version: versionFor(ctx),
         signal: ctx.signal,
         onProgress: progressReporter(ctx, opts.progressEveryMs ?? 2000),
+        datasetCache: opts.datasetCache ?? process.env.RESIDUAL_DATASET_CACHE !== "off",
+        log: ctx.log,
         ...(opts.checkpointEveryMs !== undefined ? { checkpointEveryMs: opts.checkpointEveryMs } : {}),
       });
       const last = result.training.history.at(-1);

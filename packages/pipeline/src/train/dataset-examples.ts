@@ -6,6 +6,8 @@
  */
 import type { Dataset, Sample } from "../dataset/types.js";
 import { readRef } from "../dataset/validate.js";
+import type { DatasetCache } from "../loader/dataset-cache.js";
+import type { ImageInput, ImageSize } from "../preprocess/decode.js";
 import { preprocessEval } from "../preprocess/eval.js";
 import { createRng } from "../preprocess/random.js";
 import type { PreprocessSpec } from "../preprocess/spec.js";
@@ -18,6 +20,15 @@ export interface DatasetExamplesOptions {
   /** Apply train augmentation to train views. @default true */
   augment?: boolean;
   seed: number;
+  /** Compiled dataset cache: decoded pixels instead of the original files, when it holds the sample. */
+  cache?: DatasetCache;
+}
+
+/** The sample's pixels from the compiled cache, else its bytes, with the size validation recorded. */
+async function input(store: ObjectStore, s: Sample, cache?: DatasetCache): Promise<[ImageInput, ImageSize]> {
+  const raw = await cache?.read(s);
+  if (raw) return [raw, { width: raw.width, height: raw.height }];
+  return [await readRef(store, s.ref), { width: s.width, height: s.height }];
 }
 
 function examples(
@@ -37,11 +48,19 @@ function examples(
       const out = new Float32Array(indices.length * per);
       await Promise.all(
         indices.map(async (i, j) => {
-          const bytes = await readRef(store, samples[i]!.ref);
+          const [img, header] = await input(store, samples[i]!, opts.cache);
           if (augment && view !== undefined) {
-            await preprocessTrain(bytes, spec, createRng(seed, "view", i, view), undefined, out, j * per);
+            await preprocessTrain(
+              img,
+              spec,
+              createRng(seed, "view", i, view),
+              undefined,
+              out,
+              j * per,
+              header,
+            );
           } else {
-            await preprocessEval(bytes, spec, { out, offset: j * per });
+            await preprocessEval(img, spec, { out, offset: j * per, header });
           }
         }),
       );

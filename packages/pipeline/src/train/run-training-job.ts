@@ -9,7 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { exportOnnx, type ResNet } from "@residual/resnet";
 import type { Dataset } from "../dataset/types.js";
-import { resolvePreprocessSpec } from "../preprocess/spec.js";
+import { type DatasetCache, ensureDatasetCache } from "../loader/dataset-cache.js";
+import { type PreprocessSpec, resolvePreprocessSpec } from "../preprocess/spec.js";
 import { newVersionId, type PublishedModel, publishModel } from "../registry/index.js";
 import type { ObjectStore } from "../store/object-store.js";
 import { trainingModel } from "./backbone.js";
@@ -42,6 +43,11 @@ export interface TrainingJobOptions {
   /** Images to train on instead of the dataset's files (tests, benchmarks); the dataset still names classes. */
   data?: TrainingData;
   checkpointEveryMs?: number;
+  /**
+   * Decode the dataset once into the compiled cache (uint8 shards under `cache/<hash>/`) and train from it, so later
+   * epochs and later jobs on the same data skip the image files. @default false
+   */
+  datasetCache?: boolean;
   /** Operational messages (prefix-engine fallback, pruning or chart-rendering failures). @default console.warn */
   log?: (line: string) => void;
 }
@@ -155,6 +161,28 @@ async function modelFiles(a: Artefacts): Promise<Record<string, Buffer | string>
 }
 
 /**
+ * The dataset's compiled cache (`cache/<hash>/…` in the store the data comes from), built on first use. A cache
+ * that cannot be built or read (e.g. no write access to `cache/`) is not worth failing a job for: train from the
+ * files and say why.
+ */
+async function compiledCache(
+  o: TrainingJobOptions,
+  preprocess: PreprocessSpec,
+): Promise<DatasetCache | undefined> {
+  const log = o.log ?? console.warn;
+  try {
+    const cache = await ensureDatasetCache(o.datasetStore ?? o.store, o.dataset, preprocess, {
+      onWarning: (w) => log(`dataset cache: ${w.message}`),
+    });
+    log(`dataset cache: ${cache.dir} (${Object.keys(cache.index.entries).length} images)`);
+    return cache;
+  } catch (err) {
+    log(`dataset cache unavailable, reading the original files: ${(err as Error).message}`);
+    return undefined;
+  }
+}
+
+/**
  * Run a training job and publish its model. Throws InvalidInputError `invalid_job_spec` (every issue listed)
  * before any compute, TransientError `training_aborted` when `signal` fires (resume by calling again).
  *
@@ -163,12 +191,15 @@ async function modelFiles(a: Artefacts): Promise<Record<string, Buffer | string>
  */
 export async function runTrainingJob(o: TrainingJobOptions): Promise<TrainingJobResult> {
   const spec = parseJobSpec(o.spec ?? o.dataset.spec ?? {});
+  const preprocess = resolvePreprocessSpec({ size: spec.imageSize });
+  const cache = o.data || !o.datasetCache ? undefined : await compiledCache(o, preprocess);
   const data =
     o.data ??
     datasetTrainingData(o.datasetStore ?? o.store, o.dataset, {
-      preprocess: resolvePreprocessSpec({ size: spec.imageSize }),
+      preprocess,
       augment: o.augment ?? true,
       seed: spec.seed,
+      ...(cache ? { cache } : {}),
     });
   const model = await trainingModel(o.store, spec, data.classNames.length);
   try {
