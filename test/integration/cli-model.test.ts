@@ -2,7 +2,7 @@
  * The model commands of the `residual` CLI, each run as a real process: summary, weights import/fetch, infer.
  * Reference numbers come from torchvision (test/python/torch_reference.py, /usr/bin/python3).
  */
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -11,34 +11,14 @@ import { join } from "node:path";
 import { type NpyArray, readNpy } from "@residual/resnet";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runResidual } from "../support/cli.js";
 
 const ROOT = join(import.meta.dirname, "../..");
-const BIN = join(ROOT, "packages/pipeline/bin/residual.js");
 const dir = mkdtempSync(join(tmpdir(), "cli-model-"));
 let server: Server;
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Spawn the CLI asynchronously (a sync spawn would block the HTTP server this test runs). */
-function residual(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, ...env } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on("data", (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+/** The CLI as a real process (async: a sync spawn would block the HTTP server this test runs). */
+const residual = (args: string[], env: NodeJS.ProcessEnv = {}) => runResidual(args, env, ROOT);
 
 function maxRelDiff(ours: NpyArray, ref: NpyArray): number {
   expect(ours.shape).toEqual(ref.shape);

@@ -6,7 +6,9 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { join } from "node:path";
 
-export const BIN = join(import.meta.dirname, "../../../packages/pipeline/bin/residual.js");
+import { BIN } from "../../support/cli.js";
+
+export { BIN, type RunResult, runResidual } from "../../support/cli.js";
 
 /** Short timings so a restarted process takes an interrupted job over within seconds. */
 export const FAST_ENV = {
@@ -16,32 +18,6 @@ export const FAST_ENV = {
   RESIDUAL_WATCH_INTERVAL_MS: "200",
   RESIDUAL_QUEUE_WAIT_SECONDS: "1",
 } as const;
-
-export interface RunResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Run a command to its end. */
-export function runResidual(args: string[], env: NodeJS.ProcessEnv = {}, cwd?: string): Promise<RunResult> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, ...env },
-      ...(cwd ? { cwd } : {}),
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on("data", (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
 
 /** A long-running `residual` process (start, serve) with its output so far. */
 export class ResidualProcess {
