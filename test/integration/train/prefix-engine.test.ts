@@ -6,6 +6,7 @@ import { parseJobSpec } from "../../../packages/pipeline/src/train/job-spec.js";
 import { createOnnxPrefixRunner } from "../../../packages/pipeline/src/train/onnx-prefix-runner.js";
 import { createPrefixRunner } from "../../../packages/pipeline/src/train/prefix-runner.js";
 import { runTraining } from "../../../packages/pipeline/src/train/run-training.js";
+import { maxRelDiff } from "../../../packages/resnet/test/support/numeric.js";
 import { syntheticData } from "./synthetic-data.js";
 
 const data = syntheticData(4, 16, 8, 16);
@@ -27,16 +28,6 @@ function withoutStemWeight(m: ResNet): ResNet {
   const view = Object.create(m) as ResNet;
   const namedWeights = () => new Map([...m.namedWeights()].filter(([k]) => k !== "conv1.weight"));
   return Object.assign(view, { namedWeights });
-}
-
-function maxRelDiff(ref: Float32Array, got: Float32Array): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < ref.length; i++) {
-    diff = Math.max(diff, Math.abs(ref[i]! - got[i]!));
-    scale = Math.max(scale, Math.abs(ref[i]!));
-  }
-  return diff / scale;
 }
 
 beforeAll(async () => {

@@ -2,35 +2,9 @@ import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-wasm";
 import ort from "onnxruntime-node";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createResNet, exportOnnx, type ResNet, type ResNetOptions } from "../../src/index.js";
+import { createResNet, exportOnnx, type ResNetOptions } from "../../src/index.js";
 import type { ArchName } from "../../src/types.js";
-
-/** Random BN statistics and affine params, so folding is exercised (fresh BNs are identity-ish). */
-function randomiseNorms(model: ResNet, seed: number): void {
-  let s = seed;
-  tf.tidy(() => {
-    for (const [name, v] of model.namedWeights()) {
-      s += 1;
-      const shape = v.shape;
-      if (name.endsWith("running_var")) v.assign(tf.randomUniform(shape, 0.5, 1.5, "float32", s));
-      else if (name.endsWith("running_mean")) v.assign(tf.randomUniform(shape, -0.2, 0.2, "float32", s));
-      else if (/bn\d\.weight$|downsample\.1\.weight$/.test(name))
-        v.assign(tf.randomUniform(shape, 0.5, 1.5, "float32", s));
-      else if (/bn\d\.bias$|downsample\.1\.bias$/.test(name))
-        v.assign(tf.randomUniform(shape, -0.2, 0.2, "float32", s));
-    }
-  });
-}
-
-function maxRelDiff(ref: Float32Array, got: Float32Array): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < ref.length; i++) {
-    diff = Math.max(diff, Math.abs(ref[i]! - got[i]!));
-    scale = Math.max(scale, Math.abs(ref[i]!));
-  }
-  return diff / scale;
-}
+import { maxRelDiff, randomiseNorms } from "../support/numeric.js";
 
 async function parity(arch: ArchName, size: number, opts: ResNetOptions = {}) {
   const model = createResNet(arch, { seed: 7, numClasses: 11, ...opts });

@@ -2,35 +2,9 @@ import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-wasm";
 import ort from "onnxruntime-node";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createResNet, exportOnnxPrefix, type PrefixStage, type ResNet } from "../../src/index.js";
+import { createResNet, exportOnnxPrefix, type PrefixStage, } from "../../src/index.js";
 import type { ArchName, ResNetOptions } from "../../src/types.js";
-
-/** Random BN statistics and affine params, so folding is exercised (fresh BNs are identity-ish). */
-function randomiseNorms(model: ResNet, seed: number): void {
-  let s = seed;
-  tf.tidy(() => {
-    for (const [name, v] of model.namedWeights()) {
-      s += 1;
-      if (name.endsWith("running_var")) v.assign(tf.randomUniform(v.shape, 0.5, 1.5, "float32", s));
-      else if (name.endsWith("running_mean")) v.assign(tf.randomUniform(v.shape, -0.2, 0.2, "float32", s));
-      else if (/bn\d\.weight$|downsample\.1\.weight$/.test(name))
-        v.assign(tf.randomUniform(v.shape, 0.5, 1.5, "float32", s));
-      else if (/bn\d\.bias$|downsample\.1\.bias$/.test(name))
-        v.assign(tf.randomUniform(v.shape, -0.2, 0.2, "float32", s));
-    }
-  });
-}
-
-/** max |ref − got| / max |ref|: relative to the activation's scale, so ReLU zeros do not blow it up. */
-function maxRelDiff(ref: Float32Array, got: Float32Array): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < ref.length; i++) {
-    diff = Math.max(diff, Math.abs(ref[i]! - got[i]!));
-    scale = Math.max(scale, Math.abs(ref[i]!));
-  }
-  return diff / scale;
-}
+import { maxRelDiff, randomiseNorms } from "../support/numeric.js";
 
 async function prefixParity(arch: ArchName, size: number, stages: PrefixStage[], opts: ResNetOptions = {}) {
   const model = createResNet(arch, { seed: 5, numClasses: 3, ...opts });
