@@ -32,6 +32,7 @@ import { pathToFileURL } from "node:url";
 import { ConflictError, InvalidInputError, NotFoundError } from "../errors.js";
 import { bodyBytes, isReadable, md5Hex, type PutBody } from "./body.js";
 import { assertValidKey, assertValidPrefix, compareKeys } from "./keys.js";
+import { listAll } from "./list-all.js";
 import { LocalMetadata } from "./local-metadata.js";
 import type { ListPage, ObjectInfo, ObjectStore, PutOptions } from "./object-store.js";
 import { decodePageToken, encodePageToken, pageLimit } from "./page-token.js";
@@ -224,13 +225,8 @@ export class LocalObjectStore implements ObjectStore {
     return out;
   }
 
-  async *list(prefix: string): AsyncIterable<ObjectInfo> {
-    let token: string | undefined;
-    do {
-      const page = await this.listPage(prefix, { token });
-      yield* page.objects;
-      token = page.nextToken;
-    } while (token !== undefined);
+  list(prefix: string): AsyncIterable<ObjectInfo> {
+    return listAll((p, o) => this.listPage(p, o), prefix);
   }
 
   async delete(key: string): Promise<void> {

@@ -24,6 +24,7 @@ import { TransientError } from "../errors.js";
 import { mapAwsError } from "./aws-errors.js";
 import { bodyBytes, isReadable, normalizeEtag, type PutBody } from "./body.js";
 import { assertValidKey, assertValidPrefix } from "./keys.js";
+import { listAll } from "./list-all.js";
 import type { ListPage, ObjectInfo, ObjectStore, PutOptions } from "./object-store.js";
 import { pageLimit } from "./page-token.js";
 import {
@@ -212,13 +213,8 @@ export class S3ObjectStore implements ObjectStore {
     }
   }
 
-  async *list(prefix: string): AsyncIterable<ObjectInfo> {
-    let token: string | undefined;
-    do {
-      const page = await this.listPage(prefix, { token });
-      yield* page.objects;
-      token = page.nextToken;
-    } while (token !== undefined);
+  list(prefix: string): AsyncIterable<ObjectInfo> {
+    return listAll((p, o) => this.listPage(p, o), prefix);
   }
 
   async delete(key: string): Promise<void> {
