@@ -99,5 +99,9 @@ describe("ONNX engine with micro-batching", () => {
     });
     await expect(engine.run(new Float32Array(5), 1, 32)).rejects.toMatchObject({ code: "invalid_batch" });
     await engine.dispose();
+    await expect(engine.run(inputs[0]!, 1, 32)).rejects.toMatchObject({
+      code: "engine_released",
+      status: 503,
+    });
   });
 });

@@ -2,9 +2,9 @@ import { createResNet, exportOnnx, initBackend } from "@residual/resnet";
 import { beforeAll, describe, expect, it } from "vitest";
 import { onnxLoader, onnxSessionOptions } from "../../../packages/pipeline/src/engine/onnx-engine.js";
 import {
-  loadOrt,
   openSession,
   optimizedModelKey,
+  ortVersion,
 } from "../../../packages/pipeline/src/engine/ort-session.js";
 import { MemoryStore } from "./support/memory-store.js";
 
@@ -12,8 +12,7 @@ const PREFIX = "models/tiny/v1/";
 let model: Uint8Array;
 
 async function cacheKey(store: MemoryStore): Promise<string> {
-  const ort = await loadOrt();
-  return optimizedModelKey(PREFIX, (await store.head(`${PREFIX}model.onnx`))!, ort.env.versions.common!);
+  return optimizedModelKey(PREFIX, (await store.head(`${PREFIX}model.onnx`))!, ortVersion());
 }
 
 async function features(store: MemoryStore): Promise<Float32Array> {
@@ -40,13 +39,13 @@ describe("ORT-format session cache", () => {
     const first = await openSession({ store, prefix: PREFIX }, onnxSessionOptions(1));
     expect(first.source).toBe("onnx");
     await first.saved;
-    await first.session.release();
+    await first.worker.release();
     const key = await cacheKey(store);
     expect(key).toMatch(/^models\/tiny\/v1\/ort-cache\/.+\.ort$/);
     expect((await store.head(key))?.size).toBeGreaterThan(1000);
     const second = await openSession({ store, prefix: PREFIX }, onnxSessionOptions(1));
     expect(second.source).toBe("cache");
-    await second.session.release();
+    await second.worker.release();
     const fromCache = await features(store);
     await store.delete(key);
     const fromOnnx = await features(store);
@@ -61,13 +60,12 @@ describe("ORT-format session cache", () => {
     const s = await openSession({ store, prefix: PREFIX }, onnxSessionOptions(1));
     expect(s.source).toBe("onnx");
     await s.saved;
-    await s.session.release();
+    await s.worker.release();
     expect((await store.get(key)).length).toBeGreaterThan(1000);
     await store.put(`${PREFIX}model.onnx`, model); // the same bytes again: same ETag, same cache
     expect(await cacheKey(store)).toBe(key);
     const other = { ...(await store.head(`${PREFIX}model.onnx`))!, etag: "changed" };
-    const ort = await loadOrt();
-    expect(optimizedModelKey(PREFIX, other, ort.env.versions.common!)).not.toBe(key);
+    expect(optimizedModelKey(PREFIX, other, ortVersion())).not.toBe(key);
   });
 
   it("serves from a store it cannot write to", async () => {
@@ -78,8 +76,8 @@ describe("ORT-format session cache", () => {
     };
     const s = await openSession({ store, prefix: PREFIX }, onnxSessionOptions(1));
     await expect(s.saved).resolves.toBeUndefined();
-    expect(s.session.outputNames).toEqual(["features", "logits"]);
-    await s.session.release();
+    expect(s.worker.outputs).toEqual(["features", "logits"]);
+    await s.worker.release();
   });
 
   it("reports a model ORT cannot read as invalid_model_file", async () => {

@@ -1,15 +1,16 @@
 /**
- * ONNX Runtime engine (the serving default): one InferenceSession per model behind a micro-batcher. onnxruntime-node
- * runs on the main thread and its intra-op threads already use every core, so runs never overlap; instead, requests
- * that arrive during a run are grouped into the next one (see `micro-batcher.ts`).
+ * ONNX Runtime engine (the serving default): one session per model on its own worker thread (`ort-worker.ts`),
+ * behind a micro-batcher. Runs never overlap (ORT's intra-op threads already use every core); requests that arrive
+ * during a run are grouped into the next one, and because the run happens off the main thread, HTTP and image
+ * decoding carry on meanwhile and fill that next batch.
  */
 import { availableParallelism } from "node:os";
 import type { InferenceSession } from "onnxruntime-node";
-import { InvalidInputError } from "../errors.js";
 import { checkBatch } from "./check-batch.js";
 import type { ArtifactsLocation, EngineLoader, EngineOutput, InferenceEngine } from "./inference-engine.js";
 import { MicroBatcher, type MicroBatchOptions } from "./micro-batcher.js";
-import { loadOrt, openSession } from "./ort-session.js";
+import { openSession } from "./ort-session.js";
+import { OrtWorker } from "./ort-worker.js";
 
 /**
  * Session options for latency: full graph optimisation, all cores, memory arena and pattern reuse.
@@ -34,21 +35,16 @@ export interface OnnxEngineOptions {
   batching?: MicroBatchOptions;
 }
 
-type Ort = Awaited<ReturnType<typeof loadOrt>>;
-
 class OnnxEngine implements InferenceEngine {
   readonly kind = "onnx" as const;
   private readonly batcher: MicroBatcher;
 
   constructor(
-    private readonly ort: Ort,
-    private readonly session: InferenceSession,
-    // Held so the session's weights stay alive: an ORT-format session reads them from this buffer.
-    private readonly bytes: Uint8Array,
-    private readonly channels: number,
+    private readonly worker: OrtWorker,
+    private readonly modelBytes: number,
     batching: MicroBatchOptions = {},
   ) {
-    this.batcher = new MicroBatcher((x, n, size) => this.runBatch(x, n, size), batching);
+    this.batcher = new MicroBatcher((x, n, size) => this.worker.run(x, n, size), batching);
   }
 
   get stats(): { runs: number; images: number } {
@@ -57,55 +53,21 @@ class OnnxEngine implements InferenceEngine {
 
   run(batch: Float32Array, n: number, size: number): Promise<EngineOutput> {
     try {
-      checkBatch(batch, n, size, this.channels);
+      checkBatch(batch, n, size, this.worker.channels);
     } catch (err) {
       return Promise.reject(err);
     }
     return this.batcher.run(batch, n, size);
   }
 
-  /** One ORT run; the input tensor wraps `batch` (no copy), outputs are ORT's own copies, handed over as-is. */
-  private async runBatch(batch: Float32Array, n: number, size: number): Promise<EngineOutput> {
-    const input = new this.ort.Tensor("float32", batch, [n, size, size, this.channels]);
-    const out = await this.session.run({ input });
-    const { features, logits } = out;
-    if (!features || !logits) {
-      throw new InvalidInputError(
-        "invalid_model_file",
-        "ONNX model must have outputs `features` and `logits`",
-      );
-    }
-    return {
-      features: features.data as Float32Array,
-      logits: logits.data as Float32Array,
-      featureDim: features.dims[1] ?? 0,
-      numClasses: logits.dims[1] ?? 0,
-    };
-  }
-
   memoryBytes(): number {
-    // Weights are held once (in `bytes` or ORT's copy); the arena for activations is roughly the same order.
-    return this.bytes.byteLength * 2;
+    // Weights are held once (the model bytes or ORT's copy); the arena for activations is roughly the same order.
+    return this.modelBytes * 2;
   }
 
   async dispose(): Promise<void> {
-    await this.session.release();
+    await this.worker.release();
   }
-}
-
-function inputChannels(session: InferenceSession): number {
-  const meta = session.inputMetadata?.[0];
-  const shape = meta && "shape" in meta ? meta.shape : undefined;
-  const last = shape?.[3];
-  return typeof last === "number" ? last : 3;
-}
-
-async function engineFor(
-  session: InferenceSession,
-  bytes: Uint8Array,
-  batching?: MicroBatchOptions,
-): Promise<InferenceEngine> {
-  return new OnnxEngine(await loadOrt(), session, bytes, inputChannels(session), batching);
 }
 
 /**
@@ -118,16 +80,9 @@ export async function createOnnxEngine(
   bytes: Uint8Array,
   options: OnnxEngineOptions = {},
 ): Promise<InferenceEngine> {
-  const ort = await loadOrt();
-  let session: InferenceSession;
-  try {
-    session = await ort.InferenceSession.create(bytes, options.session ?? onnxSessionOptions());
-  } catch (err) {
-    throw new InvalidInputError("invalid_model_file", `cannot load ONNX model: ${(err as Error).message}`, {
-      cause: err,
-    });
-  }
-  return engineFor(session, bytes, options.batching);
+  const size = bytes.byteLength;
+  const worker = await OrtWorker.open(bytes, options.session ?? onnxSessionOptions());
+  return new OnnxEngine(worker, size, options.batching);
 }
 
 /**
@@ -138,7 +93,7 @@ export async function createOnnxEngine(
 export const onnxLoader: EngineLoader = {
   kind: "onnx",
   async load(location: ArtifactsLocation): Promise<InferenceEngine> {
-    const { session, bytes } = await openSession(location, onnxSessionOptions());
-    return engineFor(session, bytes);
+    const { worker, byteLength } = await openSession(location, onnxSessionOptions());
+    return new OnnxEngine(worker, byteLength);
   },
 };

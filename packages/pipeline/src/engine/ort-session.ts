@@ -11,26 +11,24 @@
 import { createHash, randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { readFile, rm } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { InferenceSession } from "onnxruntime-node";
 import { InvalidInputError } from "../errors.js";
 import type { ObjectInfo } from "../store/object-store.js";
 import type { ArtifactsLocation } from "./inference-engine.js";
-
-type Ort = typeof import("onnxruntime-node");
-let ortModule: Promise<Ort> | undefined;
+import { OrtWorker } from "./ort-worker.js";
 
 /**
- * onnxruntime-node, loaded on first use so commands that never run a model (`models`, `--help`) skip its native
- * libraries.
+ * The installed onnxruntime-node version, read from its package.json: the main thread never loads the native
+ * library (sessions live on worker threads, see `ort-worker.ts`).
  * @example
- * const ort = await loadOrt(); new ort.Tensor("float32", data, dims);
+ * ortVersion() // "1.30.0"
  */
-export function loadOrt(): Promise<Ort> {
-  // CommonJS: Node's ESM loader puts module.exports on `default` (named exports are not guaranteed).
-  ortModule ??= import("onnxruntime-node").then((m) => (m as Ort & { default?: Ort }).default ?? m);
-  return ortModule;
+export function ortVersion(): string {
+  const pkg = createRequire(import.meta.url)("onnxruntime-node/package.json") as { version?: string };
+  return pkg.version ?? "unknown";
 }
 
 let cpuClassCache: string | undefined;
@@ -71,27 +69,14 @@ const USE_BYTES_DIRECTLY = {
 };
 
 export interface LoadedSession {
-  session: InferenceSession;
-  /** Must stay referenced as long as the session lives (ORT reads the weights from it). */
-  bytes: Uint8Array;
+  /** The session, on its own thread. */
+  worker: OrtWorker;
+  /** Size of the model bytes the session holds (they moved to the worker). */
+  byteLength: number;
   /** Where the session came from: `cache` (ORT format), `onnx` (optimised now). */
   source: "cache" | "onnx";
   /** Settles once the ORT-format cache is written (or could not be); only for `source: "onnx"`. */
   saved?: Promise<void>;
-}
-
-async function create(
-  bytes: Uint8Array,
-  options: InferenceSession.SessionOptions,
-): Promise<InferenceSession> {
-  const ort = await loadOrt();
-  try {
-    return await ort.InferenceSession.create(bytes, options);
-  } catch (err) {
-    throw new InvalidInputError("invalid_model_file", `cannot load ONNX model: ${(err as Error).message}`, {
-      cause: err,
-    });
-  }
 }
 
 /** Copy the ORT-format file ORT just wrote into the store, best effort (a read-only bucket still serves). */
@@ -117,42 +102,41 @@ async function publishOptimized(
  * Open `<prefix>model.onnx` as a session: from the ORT-format cache when one matches, else optimise now and save
  * the cache for next time (in the background; the returned session serves immediately).
  * @example
- * const { session } = await openSession({ store, prefix: "models/flowers/v1/" }, onnxSessionOptions());
+ * const { worker } = await openSession({ store, prefix: "models/flowers/v1/" }, onnxSessionOptions());
  */
 export async function openSession(
   location: ArtifactsLocation,
   options: InferenceSession.SessionOptions,
 ): Promise<LoadedSession> {
-  const ort = await loadOrt();
   const modelKey = `${location.prefix}model.onnx`;
   const info = await location.store.head(modelKey);
   if (!info) throw new InvalidInputError("invalid_model_file", `no model.onnx under ${location.prefix}`);
-  const key = optimizedModelKey(location.prefix, info, ort.env.versions.common ?? "ort");
+  const key = optimizedModelKey(location.prefix, info, ortVersion());
   const cached = await location.store.head(key);
   if (cached) {
     const bytes = await location.store.get(key);
     try {
-      const session = await create(bytes, {
-        ...options,
-        graphOptimizationLevel: "disabled",
-        extra: USE_BYTES_DIRECTLY,
-      });
-      return { session, bytes, source: "cache" };
+      const direct = { ...options, graphOptimizationLevel: "disabled" as const, extra: USE_BYTES_DIRECTLY };
+      // Stores return a fresh Buffer per get: nobody else holds it, so it moves to the worker without a copy.
+      return { worker: await OrtWorker.open(bytes, direct, true), byteLength: cached.size, source: "cache" };
     } catch {
       // A cache file ORT cannot read (truncated upload, foreign build): optimise from model.onnx below.
     }
   }
-  const bytes = await location.store.get(modelKey);
   const file = join(tmpdir(), `residual-${randomUUID()}.ort`);
-  const session = await create(bytes, {
-    ...options,
-    graphOptimizationLevel: "all",
-    optimizedModelFilePath: file,
-    // ORT warns that an NCHWc graph is hardware specific: that is why the cache key names the CPU class.
-    logSeverityLevel: 3,
-    extra: { session: { save_model_format: "ORT" } },
-  });
+  const worker = await OrtWorker.open(
+    await location.store.get(modelKey),
+    {
+      ...options,
+      graphOptimizationLevel: "all",
+      optimizedModelFilePath: file,
+      // ORT warns that an NCHWc graph is hardware specific: that is why the cache key names the CPU class.
+      logSeverityLevel: 3,
+      extra: { session: { save_model_format: "ORT" } },
+    },
+    true,
+  );
   // An unreadable cache file is replaced; otherwise the first writer wins.
   const saved = publishOptimized(location, key, file, cached !== undefined);
-  return { session, bytes, source: "onnx", saved };
+  return { worker, byteLength: info.size, source: "onnx", saved };
 }

@@ -36,7 +36,8 @@ export class MemoryStore implements ObjectStore {
     checkKey(key);
     const o = this.objects.get(key);
     if (!o) throw new NotFoundError("object_not_found", key);
-    return o.body;
+    // A copy, like the real stores (each get reads anew): callers own, and may hand off, what they get.
+    return Buffer.from(o.body);
   }
   async getStream(key: string): Promise<Readable> {
     return Readable.from([await this.get(key)]);
