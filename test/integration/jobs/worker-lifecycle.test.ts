@@ -101,6 +101,11 @@ describe("worker lifecycle on S3 + SQS", () => {
     expect(again[0]?.receiveCount).toBe(2);
     expect(await handleMessage(queue, again[0]!, { store, runner, log: quiet })).toBe("deleted");
     expect(await readJobStatus(store, queued!.id)).toMatchObject({ state: "succeeded", attempts: 2 });
+    // Both attempts are in the job's log in the bucket, in order.
+    const log = (await store.get(`jobs/${queued!.id}/log.txt`)).toString();
+    expect(log).toMatch(
+      /attempt 1 on [^\n]*\n[^\n]*will retry \[internal_error\] connection reset\n[^\n]*attempt 2 on [^\n]*\n[^\n]*succeeded → models\/m\/v2\n$/,
+    );
   });
 
   it("moves a poison message to the dead-letter queue after maxReceiveCount", async () => {

@@ -12,6 +12,7 @@ import type { JobQueue, QueueMessage } from "../queue/job-queue.js";
 import type { ObjectStore } from "../store/object-store.js";
 import { parseDatasetMessage } from "./dataset-event.js";
 import { jobIdFor } from "./job-id.js";
+import { JobLog } from "./job-log.js";
 import type { JobRunner } from "./job-runner.js";
 import { claimJob, isLeaseFresh, type JobStatus, readJobStatus, updateJobStatus } from "./job-status.js";
 
@@ -49,8 +50,33 @@ function shouldRun(status: JobStatus, leaseMs: number): boolean {
   return !isLeaseFresh(status, leaseMs);
 }
 
+/** Record how an attempt ended that did not succeed: permanent errors fail the job, others hand it back. */
+async function recordFailure(
+  store: ObjectStore,
+  id: string,
+  err: unknown,
+  log: JobLog,
+): Promise<JobRunResult> {
+  const message = err instanceof Error ? err.message : String(err);
+  const code = isResidualError(err) ? err.code : "internal_error";
+  if (isResidualError(err) && err.permanent) {
+    await updateJobStatus(store, id, () => ({ state: "failed", error: { code, message } }));
+    log.write(`failed [${code}] ${message}`);
+    return "failed";
+  }
+  // Transient: hand the job back (stale heartbeat) so the redelivered message resumes it from its checkpoint.
+  await updateJobStatus(store, id, () => ({
+    state: "queued",
+    heartbeatAt: new Date(0).toISOString(),
+    error: { code, message },
+  })).catch(() => undefined);
+  log.write(`will retry [${code}] ${message}`);
+  return "retry";
+}
+
 /**
- * Run one job by id to the end, keeping its status current. Never throws for the job's own failure.
+ * Run one job by id to the end, keeping its status and `jobs/<id>/log.txt` current. Never throws for the job's
+ * own failure.
  * @param beat called at every heartbeat (the queue path extends the message's visibility there).
  */
 export async function runJob(
@@ -66,15 +92,18 @@ export async function runJob(
     );
     return "skipped";
   }
-  let status = await updateJobStatus(o.store, id, (st) => ({
+  const log = await JobLog.open(o.store, id, s.log);
+  const status = await updateJobStatus(o.store, id, (st) => ({
     state: "running",
     attempts: st.attempts + 1,
     worker: s.workerId,
     heartbeatAt: new Date().toISOString(),
   }));
+  log.write(`attempt ${status.attempts} on ${s.workerId}`);
   const timer = setInterval(() => {
     void Promise.all([
       updateJobStatus(o.store, id, () => ({ heartbeatAt: new Date().toISOString() })),
+      log.flush(),
       beat?.(),
     ]).catch((err: unknown) => s.log(`job ${id}: heartbeat failed: ${(err as Error).message}`));
   }, s.heartbeatSeconds * 1000);
@@ -85,35 +114,21 @@ export async function runJob(
       status,
       store: o.store,
       signal: s.signal,
-      log: (line) => s.log(`job ${id}: ${line}`),
+      log: (line) => log.write(line),
       reportProgress: async (progress) => {
-        status = await updateJobStatus(o.store, id, () => ({
-          progress,
-          heartbeatAt: new Date().toISOString(),
-        }));
+        await updateJobStatus(o.store, id, () => ({ progress, heartbeatAt: new Date().toISOString() }));
       },
     });
     await updateJobStatus(o.store, id, () => ({ state: "succeeded", result: outcome, error: undefined }));
-    s.log(`job ${id}: succeeded → models/${outcome.model}/${outcome.version}`);
+    log.write(`succeeded → models/${outcome.model}/${outcome.version}`);
     return "succeeded";
   } catch (err) {
-    const e = err as Error;
-    const code = isResidualError(err) ? err.code : "internal_error";
-    if (isResidualError(err) && err.permanent) {
-      await updateJobStatus(o.store, id, () => ({ state: "failed", error: { code, message: e.message } }));
-      s.log(`job ${id}: failed [${code}] ${e.message}`);
-      return "failed";
-    }
-    // Transient: hand the job back (stale heartbeat) so the redelivered message resumes it from its checkpoint.
-    await updateJobStatus(o.store, id, () => ({
-      state: "queued",
-      heartbeatAt: new Date(0).toISOString(),
-      error: { code, message: e.message },
-    })).catch(() => undefined);
-    s.log(`job ${id}: will retry [${code}] ${e.message}`);
-    return "retry";
+    return await recordFailure(o.store, id, err, log);
   } finally {
     clearInterval(timer);
+    await log
+      .flush()
+      .catch((err: unknown) => s.log(`job ${id}: could not write its log: ${(err as Error).message}`));
   }
 }
 
