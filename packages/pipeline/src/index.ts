@@ -46,6 +46,10 @@ export type { BatchSubmitterOptions, DispatchResult, JobSubmitter } from "./jobs
 export { batchSubmitter, dispatchMessage } from "./jobs/dispatcher.js";
 export type { JobRunResult, WorkerOptions } from "./jobs/worker.js";
 export { handleMessage, runJob, runQueueWorker } from "./jobs/worker.js";
+export { type TrainingRunnerOptions, trainingJobRunner } from "./jobs/training-runner.js";
+export { type UploadResult, uploadDataset } from "./jobs/upload.js";
+export { scanDatasets, type WatcherOptions, watchDatasets } from "./jobs/dataset-watcher.js";
+export { JobLog, logKey } from "./jobs/job-log.js";
 export { MODEL_JSON_KEY, objectStoreIOHandler, SHARD_BYTES } from "./store/io-handler.js";
 export type { Candidate, Dataset, DatasetReport, DatasetWarning, Sample, SampleRef, SkippedFile, SkipReason } from "./dataset/types.js";
 export { DatasetOptionsSchema, resolveDatasetOptions, type DatasetOptions, type DatasetOptionsInput } from "./dataset/options.js";
