@@ -101,6 +101,9 @@ describe("ModelCache", () => {
     ).rejects.toThrow("boom");
     await cache.with("c", load("c", 10), async () => undefined); // a failed load is not cached
     expect(cache.keys()).toEqual(["b", "c"]);
+    cache.drop("c");
+    expect(cache.keys()).toEqual(["b"]);
+    expect(log).toEqual(["a", "c"]); // dropped and not in use: disposed at once
     await cache.clear();
     expect(log.sort()).toEqual(["a", "b", "c"]);
   });

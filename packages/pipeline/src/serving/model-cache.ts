@@ -71,6 +71,15 @@ export class ModelCache<V extends CacheEntryValue> {
     }
   }
 
+  /** Forget `key` (a broken value); it is disposed once no request uses it. */
+  drop(key: string): void {
+    const entry = this.entries.get(key);
+    if (!entry) return;
+    this.entries.delete(key);
+    entry.evicted = true;
+    if (entry.inUse === 0) void entry.value.dispose();
+  }
+
   totalBytes(): number {
     let n = 0;
     for (const e of this.entries.values()) n += e.value.bytes();

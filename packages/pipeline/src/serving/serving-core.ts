@@ -3,7 +3,7 @@
  * One instance per process (module scope in Lambda), so the model cache stays warm across invocations.
  */
 import type { EngineKind } from "../engine/inference-engine.js";
-import { InvalidInputError, NotFoundError } from "../errors.js";
+import { InvalidInputError, isResidualError, NotFoundError } from "../errors.js";
 import { ImageDecodeError } from "../preprocess/errors.js";
 import { preprocessEval } from "../preprocess/eval.js";
 import {
@@ -80,7 +80,13 @@ export class ServingCore {
       const b = await loadModelBundle(this.store, resolved, this.engine);
       return { ...b, bytes: () => b.engine.memoryBytes(), dispose: () => b.engine.dispose() };
     };
-    return this.cache.with(resolved.prefix, load, use);
+    try {
+      return await this.cache.with(resolved.prefix, load, use);
+    } catch (err) {
+      // A dead engine (its worker thread stopped) would fail every later request: drop it, the next one reloads.
+      if (isResidualError(err) && err.code === "engine_crashed") this.cache.drop(resolved.prefix);
+      throw err;
+    }
   }
 
   /** Preprocess every image into one NHWC batch (decodes run in parallel on libuv's pool). */
