@@ -8,6 +8,7 @@ import type { Sample } from "../dataset/types.js";
 import { readRef } from "../dataset/validate.js";
 import type { ImageInput, ImageSize } from "../preprocess/decode.js";
 import { preprocessEval } from "../preprocess/eval.js";
+import { allocBatch, JitterPool } from "../preprocess/jitter-pool.js";
 import { createRng, permutation } from "../preprocess/random.js";
 import type { PreprocessSpec } from "../preprocess/spec.js";
 import { DEFAULT_TRAIN_AUGMENT, preprocessTrain, type TrainAugment } from "../preprocess/train.js";
@@ -40,6 +41,8 @@ export interface LoaderOptions {
   dropLast?: boolean;
   /** Compiled cache ({@link ensureDatasetCache}): decoded pixels instead of files; misses fall back to files. */
   cache?: DatasetCache;
+  /** Worker threads for the train ColorJitter (default: cores - 1; 0 keeps it on the calling thread). */
+  jitterWorkers?: number;
 }
 
 /** The sample's pixels from the cache, else its bytes (with the size validation recorded, when known). */
@@ -54,11 +57,17 @@ async function readInput(
   return sample.width > 0 && sample.height > 0 ? { input, header: sample } : { input };
 }
 
-function makeBatch(opts: LoaderOptions, order: Int32Array, start: number, limiter: Limiter): Promise<Batch> {
+function makeBatch(
+  opts: LoaderOptions,
+  order: Int32Array,
+  start: number,
+  limiter: Limiter,
+  pool: JitterPool | undefined,
+): Promise<Batch> {
   const { spec, samples } = opts;
   const n = Math.min(opts.batchSize, order.length - start);
   const per = spec.size * spec.size * spec.inChannels;
-  const x = new Float32Array(n * per);
+  const x = pool ? allocBatch(n * per) : new Float32Array(n * per);
   const y = new Int32Array(n);
   const jobs = Array.from({ length: n }, (_, k) => {
     const index = order[start + k]!;
@@ -69,7 +78,8 @@ function makeBatch(opts: LoaderOptions, order: Int32Array, start: number, limite
       if (opts.mode === "eval") await preprocessEval(input, spec, { out: x, offset: k * per, header });
       else {
         const rng = createRng(opts.seed ?? 0, opts.epoch ?? 0, index);
-        await preprocessTrain(input, spec, rng, opts.augment ?? DEFAULT_TRAIN_AUGMENT, x, k * per, header);
+        const augment = opts.augment ?? DEFAULT_TRAIN_AUGMENT;
+        await preprocessTrain(input, spec, rng, augment, x, k * per, header, pool);
       }
     });
   });
@@ -95,19 +105,26 @@ export async function* iterateBatches(opts: LoaderOptions): AsyncGenerator<Batch
   const limiter = new Limiter(opts.concurrency ?? Math.max(4, 2 * availableParallelism()));
   const ahead = Math.max(0, opts.prefetch ?? 2);
   const pending: Array<Promise<Batch>> = [];
+  const workers = opts.jitterWorkers ?? availableParallelism() - 1;
+  const pool = opts.mode === "train" && workers > 0 ? new JitterPool(workers) : undefined;
   let next = 0;
   const fill = (): void => {
     while (pending.length <= ahead && next < usable) {
-      const p = makeBatch(opts, order.subarray(0, usable), next, limiter);
+      const p = makeBatch(opts, order.subarray(0, usable), next, limiter, pool);
       p.catch(() => undefined); // surfaced when awaited below; avoids unhandled rejections of prefetched batches
       pending.push(p);
       next += opts.batchSize;
     }
   };
-  fill();
-  while (pending.length > 0) {
-    const batch = await pending.shift()!;
+  try {
     fill();
-    yield batch;
+    while (pending.length > 0) {
+      const batch = await pending.shift()!;
+      fill();
+      yield batch;
+    }
+  } finally {
+    // Prefetched batches still in flight finish inline once the workers are gone.
+    await pool?.close();
   }
 }

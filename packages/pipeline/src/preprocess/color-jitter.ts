@@ -61,8 +61,10 @@ interface Stage {
   b: number;
 }
 
-const IDENTITY: Stage = { f: 1, b: 0 };
-const W = [0.2989, 0.587, 0.114] as const;
+/** ITU-R 601 grey weights as torchvision rounds them (a function, not a constant: see {@link JITTER_KERNEL_SOURCE}). */
+function greyWeights(): readonly [number, number, number] {
+  return [0.2989, 0.587, 0.114];
+}
 
 function clamp01(v: number): number {
   // biome-ignore lint/complexity/useMathMinMax: the plain ternary stays cheaper in the per-pixel loop
@@ -94,32 +96,59 @@ function table(stages: readonly Stage[]): Float64Array {
 
 /** Grey mean through a per-value table, from per-channel histograms of the uint8 image. */
 function histogramMean(raw: Uint8Array, channels: number, lut: Float64Array): number {
-  const hist = new Float64Array(256 * channels);
+  const hist = new Int32Array(256 * channels);
   for (let i = 0; i < raw.length; i += channels) {
     for (let c = 0; c < channels; c++) hist[c * 256 + raw[i + c]!]!++;
   }
   let sum = 0;
   for (let c = 0; c < channels; c++) {
-    const w = channels === 3 ? W[c]! : 1;
+    const w = channels === 3 ? greyWeights()[c]! : 1;
     for (let v = 0; v < 256; v++) sum += w * hist[c * 256 + v]! * lut[v]!;
   }
   return sum / (raw.length / channels);
 }
 
-/** Grey mean after `pre` table → saturation `fs` → `mid` stage (contrast after saturation; RGB only). */
-function pixelMean(raw: Uint8Array, pre: Float64Array, fs: number, mid: Stage): number {
-  const { f, b: bias } = mid;
-  const [w0, w1, w2] = W;
+/**
+ * `v → clamp(a·v + b, lo, hi)`. Clamped affine maps with `a ≥ 0` are closed under composition (brightness and
+ * contrast factors are never negative), so saturation's clamp, the stages after it and Normalize collapse into
+ * one such map per channel: exact in real arithmetic, so the fused result differs from op-by-op by rounding only.
+ */
+interface ClampAffine {
+  a: number;
+  b: number;
+  lo: number;
+  hi: number;
+}
+
+/** `stage ∘ m`: the stage applied to the map's output (then clamped to [0, 1], as the stage does). */
+function then(m: ClampAffine, s: Stage): ClampAffine {
+  return {
+    a: s.f * m.a,
+    b: s.f * m.b + s.b,
+    lo: clamp01(s.f * m.lo + s.b),
+    hi: clamp01(s.f * m.hi + s.b),
+  };
+}
+
+/** Grey mean after `pre` table → saturation `fs` → `chain` (contrast after saturation; RGB only). */
+function pixelMean(raw: Uint8Array, pre: Float64Array, fs: number, chain: ClampAffine): number {
+  const { a, lo, hi } = chain;
+  const [w0, w1, w2] = greyWeights();
+  const af = a * fs;
+  const bb = chain.b;
   let sum = 0;
   for (let i = 0; i < raw.length; i += 3) {
     const r = pre[raw[i]!]!;
     const g = pre[raw[i + 1]!]!;
     const b = pre[raw[i + 2]!]!;
-    const k = (1 - fs) * (w0 * r + w1 * g + w2 * b);
-    const r2 = clamp01(f * clamp01(fs * r + k) + bias);
-    const g2 = clamp01(f * clamp01(fs * g + k) + bias);
-    const b2 = clamp01(f * clamp01(fs * b + k) + bias);
-    sum += w0 * r2 + w1 * g2 + w2 * b2;
+    const k = a * (1 - fs) * (w0 * r + w1 * g + w2 * b) + bb;
+    const r2 = af * r + k;
+    const g2 = af * g + k;
+    const b2 = af * b + k;
+    sum +=
+      w0 * Math.min(hi, Math.max(lo, r2)) +
+      w1 * Math.min(hi, Math.max(lo, g2)) +
+      w2 * Math.min(hi, Math.max(lo, b2));
   }
   return sum / (raw.length / 3);
 }
@@ -135,14 +164,13 @@ function plan(raw: Uint8Array, channels: number, d: JitterDraw, ops: number[]) {
     else pre.push({ f: d.contrast, b: (1 - d.contrast) * histogramMean(raw, channels, table(pre)) });
   }
   const lut = table(pre);
-  const post: Stage[] = [];
+  let post: ClampAffine = { a: 1, b: 0, lo: 0, hi: 1 }; // saturation's own clamp
   for (const op of postOps) {
-    if (op === 0) post.push({ f: d.brightness, b: 0 });
-    else
-      post.push({
-        f: d.contrast,
-        b: (1 - d.contrast) * pixelMean(raw, lut, d.saturation, post[0] ?? IDENTITY),
-      });
+    if (op === 0) post = then(post, { f: d.brightness, b: 0 });
+    else {
+      const b = (1 - d.contrast) * pixelMean(raw, lut, d.saturation, post);
+      post = then(post, { f: d.contrast, b });
+    }
   }
   return { lut, saturation: s < 0 ? 1 : d.saturation, post };
 }
@@ -185,27 +213,75 @@ function rgbLookup(raw: Uint8Array, norm: Float32Array, out: Float32Array, offse
 
 function saturateInto(
   raw: Uint8Array,
-  p: { lut: Float64Array; saturation: number; post: Stage[] },
+  p: { lut: Float64Array; saturation: number; post: ClampAffine },
   mean: readonly number[],
   std: readonly number[],
   out: Float32Array,
   offset: number,
 ): void {
-  const { lut, saturation: fs } = p;
-  // Two fixed post stages (identity-padded) keep the hot loop free of per-pixel dispatch; locals, not
-  // objects, so V8 keeps them in registers.
-  const { f: f1, b: b1 } = p.post[0] ?? IDENTITY;
-  const { f: f2, b: b2 } = p.post[1] ?? IDENTITY;
-  const [m0, m1, m2] = [mean[0]!, mean[1]!, mean[2]!];
-  const [i0, i1, i2] = [1 / std[0]!, 1 / std[1]!, 1 / std[2]!];
-  const [w0, w1, w2] = W;
+  const { lut, saturation: fs, post } = p;
+  // Normalize folded into the post chain per channel: y = clamp(A·(fs·v + (1-fs)·grey) + B, L, H).
+  const A = [0, 0, 0];
+  const B = [0, 0, 0];
+  const L = [0, 0, 0];
+  const H = [0, 0, 0];
+  const scaled = new Float64Array(768);
+  const grey = new Float64Array(768);
+  const w = greyWeights();
+  for (let c = 0; c < 3; c++) {
+    const inv = 1 / std[c]!;
+    A[c] = post.a * inv;
+    B[c] = (post.b - mean[c]!) * inv;
+    L[c] = (post.lo - mean[c]!) * inv;
+    H[c] = (post.hi - mean[c]!) * inv;
+    for (let v = 0; v < 256; v++) {
+      scaled[c * 256 + v] = A[c]! * fs * lut[v]! + B[c]!;
+      grey[c * 256 + v] = (1 - fs) * w[c]! * lut[v]!;
+    }
+  }
+  rgbSaturate(raw, scaled, grey, A, L, H, out, offset);
+}
+
+/** The hot loop: six lookups, three multiply-adds and two compares per channel. */
+function rgbSaturate(
+  raw: Uint8Array,
+  s: Float64Array,
+  g: Float64Array,
+  A: number[],
+  L: number[],
+  H: number[],
+  out: Float32Array,
+  offset: number,
+): void {
+  const [a0, a1, a2] = [A[0]!, A[1]!, A[2]!];
+  const [l0, l1, l2] = [L[0]!, L[1]!, L[2]!];
+  const [h0, h1, h2] = [H[0]!, H[1]!, H[2]!];
   for (let i = 0; i < raw.length; i += 3) {
-    const r = lut[raw[i]!]!;
-    const g = lut[raw[i + 1]!]!;
-    const b = lut[raw[i + 2]!]!;
-    const k = (1 - fs) * (w0 * r + w1 * g + w2 * b);
-    out[offset + i] = (clamp01(f2 * clamp01(f1 * clamp01(fs * r + k) + b1) + b2) - m0) * i0;
-    out[offset + i + 1] = (clamp01(f2 * clamp01(f1 * clamp01(fs * g + k) + b1) + b2) - m1) * i1;
-    out[offset + i + 2] = (clamp01(f2 * clamp01(f1 * clamp01(fs * b + k) + b1) + b2) - m2) * i2;
+    const r = raw[i]!;
+    const gg = raw[i + 1]!;
+    const b = raw[i + 2]!;
+    const t = g[r]! + g[256 + gg]! + g[512 + b]!;
+    const y0 = s[r]! + a0 * t;
+    const y1 = s[256 + gg]! + a1 * t;
+    const y2 = s[512 + b]! + a2 * t;
+    const o = offset + i;
+    out[o] = Math.min(h0, Math.max(l0, y0));
+    out[o + 1] = Math.min(h1, Math.max(l1, y1));
+    out[o + 2] = Math.min(h2, Math.max(l2, y2));
   }
 }
+
+/**
+ * The kernel as self-contained JavaScript for a worker thread ({@link JitterPool}): every function the kernel
+ * calls, by its own source text, so it runs the same under tsx, vitest and a bundle. None of them may refer to a
+ * module-level constant (a bundler may rename it); `__name` is esbuild's keep-names helper, a no-op here.
+ *
+ * @example
+ * new Worker(`${JITTER_KERNEL_SOURCE}\nparentPort.on("message", …)`, { eval: true });
+ */
+export const JITTER_KERNEL_SOURCE = [
+  "const __name = (f) => f;",
+  ...[clamp01, run, greyWeights, activeOps, table, histogramMean, then, pixelMean, plan],
+  ...[rgbLookup, saturateInto, rgbSaturate, jitterNormalizeInto],
+  `const jitterKernel = ${jitterNormalizeInto.name};`,
+].join("\n");

@@ -13,6 +13,7 @@ import {
   toChannels,
   toRaw,
 } from "./decode.js";
+import type { JitterPool } from "./jitter-pool.js";
 import type { Rng } from "./random.js";
 import { randomResizedCropBox } from "./random-resized-crop.js";
 import type { PreprocessSpec } from "./spec.js";
@@ -37,7 +38,8 @@ export const DEFAULT_TRAIN_AUGMENT: TrainAugment = TrainAugmentSchema.parse({});
 /**
  * Train preprocessing of one image to normalized float32 NHWC (`size² × inChannels`), written at `out[offset]`
  * when `out` is given. Pass `header` (the oriented size validation recorded, `Sample.width/height`) to skip
- * re-reading the image header; the crop box is drawn from it. Throws ImageDecodeError / ImageTooLargeError.
+ * re-reading the image header; the crop box is drawn from it. With `pool` (and `out` from `allocBatch`) the
+ * jitter runs on a worker thread, same result. Throws ImageDecodeError / ImageTooLargeError.
  *
  * @example
  * const x = await preprocessTrain(bytes, resolvePreprocessSpec(), createRng(seed, epoch, index));
@@ -50,6 +52,7 @@ export async function preprocessTrain(
   out?: Float32Array,
   offset = 0,
   header?: ImageSize,
+  pool?: JitterPool,
 ): Promise<Float32Array> {
   header ??= await readHeader(input, spec.maxPixels);
   const box = randomResizedCropBox(header.width, header.height, rng, augment.scale, augment.ratio);
@@ -60,14 +63,9 @@ export async function preprocessTrain(
   if (flip) img = img.flop();
   const raw = await toRaw(toChannels(img, spec), spec.inChannels);
   const dst = out ?? new Float32Array(raw.data.length);
-  jitterNormalizeInto(
-    raw.data,
-    raw.channels,
-    drawJitter(rng, augment),
-    spec.mean,
-    spec.std,
-    dst,
-    out ? offset : 0,
-  );
+  const draw = drawJitter(rng, augment);
+  const at = out ? offset : 0;
+  if (pool) await pool.run(raw.data, raw.channels, draw, spec.mean, spec.std, dst, at);
+  else jitterNormalizeInto(raw.data, raw.channels, draw, spec.mean, spec.std, dst, at);
   return dst;
 }
