@@ -14,6 +14,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { availableParallelism, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { Worker } from "node:worker_threads";
 import { createResNet, exportOnnx, initBackend } from "@residual/resnet";
 import ort from "onnxruntime-node";
 import sharp from "sharp";
@@ -42,8 +43,12 @@ async function interleaved(iters: number, a: () => Promise<unknown>, b: () => Pr
   await b();
   const ta: number[] = [];
   const tb: number[] = [];
+  // A short pause before each run lets the other session's spinning ORT threads go idle first.
+  const nap = () => new Promise((ok) => setTimeout(ok, 10));
   for (let i = 0; i < iters; i++) {
+    await nap();
     ta.push(await ms(a));
+    await nap();
     tb.push(await ms(b));
   }
   return [median(ta), median(tb), median(ta.map((t, i) => t / tb[i]!))] as const;
@@ -58,8 +63,30 @@ function onnxBytes(arch: "resnet18" | "resnet50"): Uint8Array {
   }
 }
 
+/** Round trip of one 224² image to a worker thread and a 2048-float reply: the engine's thread hop. */
+async function threadHop(): Promise<number> {
+  const code = `const { parentPort } = require("node:worker_threads");
+    parentPort.on("message", () => parentPort.postMessage(new Float32Array(2048)));`;
+  const w = new Worker(code, { eval: true });
+  const x = new Float32Array(224 * 224 * 3);
+  const t: number[] = [];
+  for (let i = 0; i < 100; i++) {
+    const roundTrip = () =>
+      new Promise((ok) => {
+        w.once("message", ok);
+        w.postMessage(x);
+      });
+    t.push(await ms(roundTrip));
+  }
+  await w.terminate();
+  return median(t.slice(10));
+}
+
 async function computeBench(store: LocalObjectStore, bytes: Map<string, Uint8Array>) {
   console.log("\n== model compute, ms per batch (median, ours and bare ORT alternating) ==");
+  console.log(
+    `engine thread hop (one 224² image there, 2048 floats back): ${(await threadHop()).toFixed(3)} ms`,
+  );
   const bareMs = new Map<string, number>();
   for (const [arch, b] of bytes) {
     const bare = await ort.InferenceSession.create(b);
