@@ -6,11 +6,13 @@
  *   SHARP_THREADS=1 …  # one libvips thread per image, images in parallel: faster for 500×375 photos
  *
  * Also prints the compiled cache: one compile pass (decode + resize to shorter side 256, shards written to the
- * local store) and one train epoch read from it (no JPEG decode; RandomResizedCrop from the 341×256 pixels).
+ * local store) and two train epochs read from it (no JPEG decode; RandomResizedCrop from the 341×256 pixels;
+ * the second with the shards already in memory). The train ColorJitter runs on `cores - 1` worker threads (the
+ * loader's default). Load averages are printed before and after: on a shared machine the ratio moves a lot.
  */
 import { execFileSync } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { availableParallelism, tmpdir } from "node:os";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import sharp from "sharp";
 import type { Dataset, Sample } from "../packages/pipeline/src/dataset/types.js";
@@ -24,6 +26,11 @@ if (process.env.SHARP_THREADS) sharp.concurrency(Number(process.env.SHARP_THREAD
 
 const count = Number(process.argv[2] ?? 2000);
 const workers = Number(process.argv[3] ?? availableParallelism());
+const fmtLoad = (): string =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ");
+const load0 = fmtLoad();
 const dir = await mkdtemp(join(tmpdir(), "residual-bench-"));
 try {
   const distinct = 50; // photo-like generation is slow in JS; files are distinct copies with varied content
@@ -83,16 +90,20 @@ try {
   const tc = performance.now();
   const cache = await ensureDatasetCache(store, dataset, spec);
   const compile = count / ((performance.now() - tc) / 1000);
-  const cached = await epoch({ cache });
+  const cached = await epoch({ cache, epoch: 1 });
+  const cached2 = await epoch({ cache, epoch: 2 });
   console.log(
     `images: ${count} (500x375 JPEG), workers/cores: ${workers}, libvips threads: ${sharp.concurrency()}`,
   );
+  console.log(`load average before: ${load0}, after: ${fmtLoad()}`);
   console.log(`ours   (sharp + iterateBatches):          ${ours.toFixed(1)} images/s`);
   console.log(`peer   (torchvision + PIL DataLoader):    ${peer.toFixed(1)} images/s`);
   console.log(`ratio  ours/peer:                          ${(ours / peer).toFixed(2)}x`);
   console.log(`cache  compile pass (decode+resize+shards):  ${compile.toFixed(1)} images/s`);
   console.log(`cache  train epoch from shards:             ${cached.toFixed(1)} images/s`);
   console.log(`ratio  cached/peer:                         ${(cached / peer).toFixed(2)}x`);
+  console.log(`cache  2nd epoch (shards in memory):        ${cached2.toFixed(1)} images/s`);
+  console.log(`ratio  cached 2nd/peer:                     ${(cached2 / peer).toFixed(2)}x`);
 } finally {
   await rm(dir, { recursive: true, force: true });
 }
