@@ -69,6 +69,29 @@ describe("iterateBatches", () => {
     expect(Buffer.from(a[0]!.x.buffer).equals(Buffer.from(c[0]!.x.buffer))).toBe(false);
   });
 
+  it("train batches from jitter worker threads equal the inline ones, also when the loop stops early", async () => {
+    const run = (jitterWorkers: number) =>
+      collect(
+        iterateBatches({
+          store,
+          samples: ds.train,
+          spec,
+          batchSize: 4,
+          mode: "train",
+          seed: 3,
+          jitterWorkers,
+        }),
+      );
+    const [inline, pooled] = [await run(0), await run(2)];
+    expect(pooled[0]!.x.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(inline[0]!.x.buffer).not.toBeInstanceOf(SharedArrayBuffer);
+    expect(pooled.map((b) => Array.from(b.x))).toEqual(inline.map((b) => Array.from(b.x)));
+    for await (const b of iterateBatches({ store, samples: ds.train, spec, batchSize: 2, mode: "train" })) {
+      expect(b.n).toBe(2);
+      break; // the generator's finally closes the pool; prefetched batches must not reject unhandled
+    }
+  });
+
   it("eval mode keeps dataset order and drops nothing", async () => {
     const batches = await collect(
       iterateBatches({ store, samples: ds.val, spec, batchSize: 2, mode: "eval" }),
