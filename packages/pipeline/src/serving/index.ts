@@ -16,6 +16,7 @@ export type { ModelBundle } from "./model-bundle.js";
 export { loadModelBundle } from "./model-bundle.js";
 export { ModelCache } from "./model-cache.js";
 export { openApiDocument } from "./openapi.js";
+export { ResolveCache } from "./resolve-cache.js";
 export type { ClassifyResponse, EmbeddingsResponse, ServingCoreOptions } from "./serving-core.js";
 export { ServingCore } from "./serving-core.js";
 export type { ClassifyResult, Prediction } from "./shape-results.js";
