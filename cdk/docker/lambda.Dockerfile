@@ -25,7 +25,7 @@ RUN mkdir -p /out \
       functions/src/dispatch.ts --bundle --platform=node --target=node22 --format=esm --outdir=/out \
       --out-extension:.js=.mjs --sourcemap --legal-comments=none \
       $(for p in $EXTERNALS @tensorflow/tfjs-node @tensorflow/tfjs-node-gpu; do printf -- '--external:%s ' "$p"; done) \
-      "--banner:js=import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);"
+      "--banner:js=import { createRequire as __residualRequire } from 'node:module'; const require = __residualRequire(import.meta.url);"
 # A minimal node_modules holding only the externals, pinned to the versions in the lockfile.
 RUN mkdir -p /native && cd /native \
  && echo '{"type":"module","private":true}' > package.json \
