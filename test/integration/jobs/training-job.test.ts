@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { listJobs } from "../../../packages/pipeline/src/jobs/job-status.js";
 import { trainingJobRunner } from "../../../packages/pipeline/src/jobs/training-runner.js";
 import { runQueueWorker } from "../../../packages/pipeline/src/jobs/worker.js";
+import { filesToZip, makeShapesDataset } from "../../support/images.js";
 import { createJobStack, shapesZip } from "../../support/job-infra.js";
 
 describe("training job from an S3 upload", () => {
@@ -67,5 +68,27 @@ describe("training job from an S3 upload", () => {
     for await (const o of store.list("cache/")) cached.push(o.key);
     expect(cached.some((k) => k.endsWith("/index.json"))).toBe(true);
     expect(cached.some((k) => /\/shard-\d+-[0-9a-f]+\.bin$/.test(k))).toBe(true);
+  });
+
+  it("fails a job whose dataset cannot be trained on, with the reason, and drops its message", async () => {
+    const { infra, store, queue } = await createJobStack();
+    const files = await makeShapesDataset({ classes: ["circle"], perClass: 4, width: 36, height: 36 });
+    files.set("circle/broken.jpg", Buffer.from("this is not a JPEG"));
+    await infra.s3.send(
+      new PutObjectCommand({ Bucket: infra.bucket, Key: "datasets/one-class.zip", Body: filesToZip(files) }),
+    );
+    await runQueueWorker(queue, {
+      store,
+      runner: trainingJobRunner(),
+      maxMessages: 2,
+      waitSeconds: 5,
+      log: () => {},
+    });
+    const [job] = await listJobs(store);
+    expect(job).toMatchObject({ state: "failed", error: { code: "too_few_classes" } });
+    expect(job?.error?.message).toMatch(/class/);
+    expect(await queue.receive({ waitSeconds: 1, max: 10 })).toEqual([]);
+    expect((await store.get(`jobs/${job!.id}/log.txt`)).toString()).toContain("failed [too_few_classes]");
+    expect(await store.head("models/one-class/latest")).toBeUndefined();
   });
 });
