@@ -5,7 +5,7 @@
  * race keeps a valid index of its own (its shards exist too) while readers open the winner's. Memory stays bounded by one shard
  * plus a window of decodes.
  */
-import { createHash } from "node:crypto";
+import { webcrypto } from "node:crypto";
 import { mapBounded } from "../dataset/map-bounded.js";
 import type { Dataset, Sample } from "../dataset/types.js";
 import { readRef } from "../dataset/validate.js";
@@ -66,7 +66,8 @@ class ShardWriter {
   async flush(): Promise<void> {
     if (this.size === 0) return;
     const body = Buffer.concat(this.parts, this.size);
-    const sha256 = createHash("sha256").update(body).digest("hex");
+    // Hashed on the libuv pool (WebCrypto), not on the loop that drives the decodes.
+    const sha256 = Buffer.from(await webcrypto.subtle.digest("SHA-256", body)).toString("hex");
     const key = shardKey(this.dir, this.shards.length, sha256);
     await putIfAbsent(this.store, key, body, "application/octet-stream");
     this.shards.push({ key, bytes: body.length, sha256 });

@@ -3,7 +3,7 @@
  * in a byte-bounded LRU, concurrent requests for one shard sharing a single GET. A shard that is missing,
  * unreadable or corrupt is reported once and then treated as absent, so its samples come from their files.
  */
-import { createHash } from "node:crypto";
+import { webcrypto } from "node:crypto";
 import { NotFoundError } from "../errors.js";
 import type { ObjectStore } from "../store/object-store.js";
 import type { CacheIndex } from "./cache-index.js";
@@ -69,7 +69,9 @@ export class ShardLru {
     this.stats.shardGets++;
     try {
       const body = await this.store.get(shard.key);
-      const sha = createHash("sha256").update(body).digest("hex");
+      // WebCrypto digests run on the libuv pool: a multi-MB shard's hash no longer stalls the loop that feeds
+      // sharp and the jitter workers.
+      const sha = Buffer.from(await webcrypto.subtle.digest("SHA-256", body)).toString("hex");
       if (body.length === shard.bytes && sha === shard.sha256) return body;
       this.warn({
         code: "cache_shard_corrupt",
