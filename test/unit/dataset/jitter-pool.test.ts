@@ -47,4 +47,21 @@ describe("JitterPool", () => {
     await other.run(image(99), 3, draw, MEAN, STD, shared, 0);
     expect(Array.from(shared)).toEqual(Array.from(want));
   });
+
+  it("finishes a dead worker's jobs inline, same bits", async () => {
+    const crashing = new JitterPool(1);
+    const n = 6;
+    const x = allocBatch(n * PER);
+    const draws = Array.from({ length: n }, (_, k) => drawJitter(createRng("pool-crash", k), STRENGTH));
+    const jobs = draws.map((d, k) => crashing.run(image(k), 3, d, MEAN, STD, x, k * PER));
+    // The worker goes away with jobs queued on it (as on an out-of-memory kill).
+    await (
+      crashing as unknown as { slots: Array<{ worker: { terminate(): Promise<number> } }> }
+    ).slots[0]!.worker.terminate();
+    await Promise.all(jobs);
+    const want = new Float32Array(n * PER);
+    for (const [k, d] of draws.entries()) jitterNormalizeInto(image(k), 3, d, MEAN, STD, want, k * PER);
+    expect(Array.from(x)).toEqual(Array.from(want));
+    await crashing.close();
+  });
 });

@@ -25,6 +25,8 @@ parentPort.on("message", (m) => {
 interface Pending {
   resolve: () => void;
   reject: (err: Error) => void;
+  /** Recomputes the job on the calling thread (after a worker died). */
+  inline: () => void;
 }
 
 interface Slot {
@@ -62,7 +64,9 @@ export class JitterPool {
       const worker = new Worker(WORKER_SOURCE, { eval: true });
       const slot: Slot = { worker, busy: 0 };
       worker.on("message", (m: { id: number; error?: string }) => this.settle(slot, m));
-      worker.on("error", (err) => this.failAll(err));
+      // A dead worker costs speed, not the epoch: its jobs (and all later ones) are computed inline.
+      worker.on("error", () => this.abandon());
+      worker.on("exit", () => this.abandon());
       worker.unref(); // referenced only while it has work: an idle pool never holds the process open
       this.slots.push(slot);
     }
@@ -91,18 +95,23 @@ export class JitterPool {
     const id = this.nextId++;
     if (slot.busy++ === 0) slot.worker.ref();
     return new Promise<void>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      const inline = () => jitterNormalizeInto(raw, channels, draw, mean, std, out, offset);
+      this.pending.set(id, { resolve, reject, inline });
       // The pixels are copied (structured clone, ~150 KB); the output is written in place.
       const msg = { id, raw, channels, draw, mean, std, length: raw.length };
       slot.worker.postMessage({ ...msg, out: out.buffer, byteOffset: out.byteOffset + offset * 4 });
     });
   }
 
-  /** Stops the workers; later `run` calls compute inline. */
+  /** Stops the workers; jobs still on them reject, later `run` calls compute inline. */
   async close(): Promise<void> {
+    if (this.closed) return;
     this.closed = true;
+    const jobs = [...this.pending.values()];
+    this.pending.clear();
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
-    this.failAll(new Error("jitter pool closed"));
+    const err = new ResidualError("jitter_pool_closed", "color jitter pool closed with jobs in flight");
+    for (const p of jobs) p.reject(err);
   }
 
   private settle(slot: Slot, m: { id: number; error?: string }): void {
@@ -115,9 +124,20 @@ export class JitterPool {
     else p.resolve();
   }
 
-  private failAll(err: Error): void {
-    for (const p of this.pending.values())
-      p.reject(new ResidualError("jitter_worker_failed", `color jitter worker: ${err.message}`));
+  /** A worker exited or crashed outside close(): stop using workers, finish their jobs here. */
+  private abandon(): void {
+    if (this.closed) return;
+    this.closed = true;
+    const jobs = [...this.pending.values()];
     this.pending.clear();
+    for (const s of this.slots) void s.worker.terminate();
+    for (const p of jobs) {
+      try {
+        p.inline();
+        p.resolve();
+      } catch (err) {
+        p.reject(err as Error);
+      }
+    }
   }
 }
