@@ -1,4 +1,44 @@
 // Public API of @residual/resnet. Explicit exports only; add new ones here with a one-line edit.
+
+export type { BackendErrorCode } from "./backend/backend-error.js";
+export { BackendError } from "./backend/backend-error.js";
+export type { BackendChoice, BackendName, InitBackendOptions } from "./backend/init-backend.js";
+export { BACKEND_NAMES, initBackend } from "./backend/init-backend.js";
+export { ensureGradients } from "./backend/register-gradients.js";
+export { DownloadError, FormatError, ResNetIoError, WeightsError } from "./io/errors.js";
+export type { NpyArray } from "./io/npy.js";
+export { encodeNpy, parseNpy, readNpy, writeNpy } from "./io/npy.js";
+export {
+  registerWasmTrainingKernels,
+  unregisterWasmTrainingKernels,
+  wasmTrainingKernelsRegistered,
+} from "./kernels/register-wasm-kernels.js";
+export { archConfig, isArchName } from "./model/arch-config.js";
+export {
+  cifar_resnet20,
+  cifar_resnet32,
+  cifar_resnet44,
+  cifar_resnet56,
+  cifar_resnet110,
+  createResNet,
+  resnet18,
+  resnet34,
+  resnet50,
+  resnet101,
+  resnet152,
+  resnext50_32x4d,
+  resnext101_32x8d,
+  wide_resnet50_2,
+  wide_resnet101_2,
+} from "./model/factories.js";
+export { fileSystemHandler } from "./model/file-system-handler.js";
+export { loadResNet } from "./model/load-model.js";
+export { MODEL_FORMAT, MODEL_FORMAT_VERSION } from "./model/model-format.js";
+export type { MisshapedWeight, ResNetErrorCode } from "./model/resnet-error.js";
+export { ResNetError, WeightsMismatchError } from "./model/resnet-error.js";
+export type { ExportOnnxPrefixOptions, PrefixStage } from "./onnx/export-prefix.js";
+export { exportOnnxPrefix } from "./onnx/export-prefix.js";
+export * from "./onnx/index.js";
 export type {
   ArchName,
   BlockType,
@@ -13,38 +53,19 @@ export type {
   StageName,
 } from "./types.js";
 export { ARCH_NAMES, CIFAR_ARCHS, STAGE_NAMES, TORCHVISION_ARCHS } from "./types.js";
-export { archConfig, isArchName } from "./model/arch-config.js";
-export { cifar_resnet20, cifar_resnet32, cifar_resnet44, cifar_resnet56 } from "./model/factories.js";
-export { cifar_resnet110, createResNet, resnet18, resnet34, resnet50, resnet101 } from "./model/factories.js";
-export { resnet152, resnext50_32x4d, resnext101_32x8d } from "./model/factories.js";
-export { wide_resnet50_2, wide_resnet101_2 } from "./model/factories.js";
-export { fileSystemHandler } from "./model/file-system-handler.js";
-export { loadResNet } from "./model/load-model.js";
-export { MODEL_FORMAT, MODEL_FORMAT_VERSION } from "./model/model-format.js";
-export type { MisshapedWeight, ResNetErrorCode } from "./model/resnet-error.js";
-export { ResNetError, WeightsMismatchError } from "./model/resnet-error.js";
-export * from "./onnx/index.js";
-export type { ExportOnnxPrefixOptions, PrefixStage } from "./onnx/export-prefix.js";
-export { exportOnnxPrefix } from "./onnx/export-prefix.js";
-export { BACKEND_NAMES, initBackend } from "./backend/init-backend.js";
-export type { BackendChoice, BackendName, InitBackendOptions } from "./backend/init-backend.js";
-export { BackendError } from "./backend/backend-error.js";
-export type { BackendErrorCode } from "./backend/backend-error.js";
-export { ensureGradients } from "./backend/register-gradients.js";
-export { registerWasmTrainingKernels, unregisterWasmTrainingKernels } from "./kernels/register-wasm-kernels.js";
-export { wasmTrainingKernelsRegistered } from "./kernels/register-wasm-kernels.js";
-export { DownloadError, FormatError, ResNetIoError, WeightsError } from "./io/errors.js";
-export type { NpyArray } from "./io/npy.js";
-export { encodeNpy, parseNpy, readNpy, writeNpy } from "./io/npy.js";
-export type { SafetensorsDtype, SafetensorsEntry } from "./weights/safetensors.js";
-export type { SafetensorsFile, SafetensorsTensor } from "./weights/safetensors.js";
-export { encodeSafetensors, parseSafetensors } from "./weights/safetensors.js";
-export type { ImportReport, ImportTorchOptions } from "./weights/import-torch.js";
-export { importTorchWeights, PTH_CONVERT_COMMAND } from "./weights/import-torch.js";
+export type { DownloadProgress } from "./weights/download.js";
 export type { ExportTorchOptions } from "./weights/export-torch.js";
 export { exportTorchWeights } from "./weights/export-torch.js";
-export type { EvalPreprocess, PretrainedWeights } from "./weights/registry.js";
-export { classNames, getPretrained, listPretrained, PRETRAINED, pretrainedUrl } from "./weights/registry.js";
-export type { DownloadProgress } from "./weights/download.js";
 export type { FetchWeightsOptions, FetchWeightsResult } from "./weights/fetch-weights.js";
 export { fetchWeights, LABELS_JSON, PRETRAINED_JSON } from "./weights/fetch-weights.js";
+export type { ImportReport, ImportTorchOptions } from "./weights/import-torch.js";
+export { importTorchWeights, PTH_CONVERT_COMMAND } from "./weights/import-torch.js";
+export type { EvalPreprocess, PretrainedWeights } from "./weights/registry.js";
+export { classNames, getPretrained, listPretrained, PRETRAINED, pretrainedUrl } from "./weights/registry.js";
+export type {
+  SafetensorsDtype,
+  SafetensorsEntry,
+  SafetensorsFile,
+  SafetensorsTensor,
+} from "./weights/safetensors.js";
+export { encodeSafetensors, parseSafetensors } from "./weights/safetensors.js";

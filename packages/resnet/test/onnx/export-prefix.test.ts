@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-wasm";
 import ort from "onnxruntime-node";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createResNet, exportOnnxPrefix, type PrefixStage, } from "../../src/index.js";
+import { createResNet, exportOnnxPrefix, type PrefixStage } from "../../src/index.js";
 import type { ArchName, ResNetOptions } from "../../src/types.js";
 import { maxRelDiff, randomiseNorms } from "../support/numeric.js";
 
