@@ -130,7 +130,7 @@ export async function makePhotoLikeJpeg(width = 500, height = 375, seed = 1, qua
       for (let c = 0; c < 3; c++) {
         const v =
           128 + 60 * Math.sin(x * f[c]! + ph[c]!) + 50 * Math.cos(y * f[(c + 1) % 3]!) + (rng() - 0.5) * 40;
-        data[i + c] = v < 0 ? 0 : Math.min(v , 255);
+        data[i + c] = v < 0 ? 0 : Math.min(v, 255);
       }
     }
   }
