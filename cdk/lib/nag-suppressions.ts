@@ -17,7 +17,7 @@ export interface NagAcceptance {
   readonly reason: string;
 }
 
-const PREFIX_OBJECTS = "(datasets|jobs|models|backbones)\\/\\*(\\/status\\.json)?";
+const PREFIX_OBJECTS = "(datasets|jobs|models|backbones|cache)\\/\\*(\\/status\\.json)?";
 
 /** Every accepted finding of the stack, with its reason. */
 export const NAG_ACCEPTANCES: readonly NagAcceptance[] = [
@@ -27,7 +27,7 @@ export const NAG_ACCEPTANCES: readonly NagAcceptance[] = [
     ),
     path: /\/(Serving|Dispatcher|Training)\/.*(Role|JobRole)\/DefaultPolicy\/Resource$/,
     reason:
-      "Object wildcards stay inside one prefix of the bucket layout: dataset, job and model keys exist only at run time.",
+      "Object wildcards stay inside one prefix of the bucket layout: dataset, job, model and dataset-cache keys exist only at run time.",
   },
   {
     finding:
