@@ -8,7 +8,7 @@
  * 3. cold start, spawn → first ResNet-50 embedding: the prebuilt bundle (`dist/residual.mjs`) and the tsx bin,
  *    with and without `--preload`, plus the first-ever start (no ORT-format cache yet); peak RSS;
  * 4. PyTorch eager (`/usr/bin/python3`, torch) on the same shapes vs bare ORT.
- * Run: node --import tsx bench/serving.ts
+ * Run: node --import tsx bench/serving.ts [--compute]
  */
 import { execFileSync } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -195,6 +195,11 @@ const img = await sharp(noise, { raw: { width: 224, height: 224, channels: 3 } }
   .jpeg({ quality: 85 })
   .toBuffer();
 const bareMs = await computeBench(store, bytes);
+// `--compute`: only the interleaved compute section (to measure engine changes without the minutes-long rest).
+if (process.argv.includes("--compute")) {
+  await rm(dir, { recursive: true, force: true });
+  process.exit(0);
+}
 await e2eBench(dir, img, bytes.get("resnet50")!);
 await coldStart(dir, img, await buildBundle(resolve("tmp/serving-bundle")));
 torchBench(bareMs);
