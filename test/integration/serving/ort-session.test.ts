@@ -1,6 +1,10 @@
 import { createResNet, exportOnnx, initBackend } from "@residual/resnet";
 import { beforeAll, describe, expect, it } from "vitest";
-import { onnxLoader, onnxSessionOptions } from "../../../packages/pipeline/src/engine/onnx-engine.js";
+import {
+  createOnnxEngine,
+  onnxLoader,
+  onnxSessionOptions,
+} from "../../../packages/pipeline/src/engine/onnx-engine.js";
 import {
   openSession,
   optimizedModelKey,
@@ -78,6 +82,21 @@ describe("ORT-format session cache", () => {
     await expect(s.saved).resolves.toBeUndefined();
     expect(s.worker.outputs).toEqual(["features", "logits"]);
     await s.worker.release();
+  });
+
+  it("copies a Buffer view of the model instead of moving (and detaching) the memory behind it", async () => {
+    // A Buffer inside a larger allocation, as pooled or concatenated reads give: Buffer#slice would be a view.
+    const shared = Buffer.concat([Buffer.alloc(64, 7), Buffer.from(model)]);
+    const view = shared.subarray(64);
+    const engine = await createOnnxEngine(view, { session: onnxSessionOptions(1) });
+    try {
+      expect(shared.byteLength).toBe(64 + model.byteLength);
+      expect(view.equals(Buffer.from(model))).toBe(true);
+      const out = await engine.run(new Float32Array(32 * 32 * 3).fill(0.5), 1, 32);
+      expect(out.featureDim).toBeGreaterThan(0);
+    } finally {
+      await engine.dispose();
+    }
   });
 
   it("reports a model ORT cannot read as invalid_model_file", async () => {

@@ -63,7 +63,12 @@ interface Reply {
 /** An ArrayBuffer holding exactly `view`'s bytes: its own when the view spans it, else a copy (a pool slice). */
 function ownBuffer(view: Uint8Array): ArrayBuffer {
   const whole = view.byteOffset === 0 && view.byteLength === view.buffer.byteLength;
-  return whole && view.buffer instanceof ArrayBuffer ? view.buffer : (view.slice().buffer as ArrayBuffer);
+  return whole && view.buffer instanceof ArrayBuffer ? view.buffer : copyBuffer(view);
+}
+
+/** A fresh ArrayBuffer with `view`'s bytes. Not `view.slice()`: on a Buffer that is a view of the same memory. */
+function copyBuffer(view: Uint8Array): ArrayBuffer {
+  return Uint8Array.prototype.slice.call(view).buffer as ArrayBuffer;
 }
 
 /**
@@ -111,7 +116,7 @@ export class OrtWorker {
   ): Promise<OrtWorker> {
     const ortPath = createRequire(import.meta.url).resolve("onnxruntime-node");
     const w = new OrtWorker(new Worker(WORKER_SOURCE, { eval: true, workerData: { ortPath } }));
-    const buffer = transfer ? ownBuffer(bytes) : (bytes.slice().buffer as ArrayBuffer);
+    const buffer = transfer ? ownBuffer(bytes) : copyBuffer(bytes);
     const r = await w.call({ type: "open", buffer, options }, [buffer]);
     if (r.error) {
       await w.worker.terminate();
