@@ -23,6 +23,9 @@ parentPort.on("message", async (m) => {
     if (m.type === "open") {
       bytes = new Uint8Array(m.buffer);
       session = await ort.InferenceSession.create(bytes, m.options);
+      // ORT reads the bytes only while creating the session unless its weights point into them: keep them only then.
+      const extra = m.options && m.options.extra && m.options.extra.session;
+      if (!extra || extra.use_ort_model_bytes_for_initializers !== "1") bytes = undefined;
       const meta = session.inputMetadata && session.inputMetadata[0];
       const shape = meta && meta.shape;
       const channels = shape && typeof shape[3] === "number" ? shape[3] : 3;
