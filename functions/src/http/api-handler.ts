@@ -1,0 +1,29 @@
+/**
+ * The one body of the API Lambdas: parse the API Gateway v2 event, run it through the shared routes of the serving
+ * core, log the outcome, map the result. Each handler file only names itself.
+ */
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import { handleApiEvent, toProxyResult } from "./api-gateway.js";
+import { apiLogger, preloadModels, servingCore } from "./serving-core.js";
+
+export type ApiHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+
+/**
+ * Create the core (module scope: reused, with its warm model cache, by every later invocation of the container)
+ * and the handler over it; `preload` loads the configured models during the init phase.
+ * @example
+ * export const handler = await apiHandler("residual-embed", { preload: true });
+ */
+export async function apiHandler(service: string, opts: { preload?: boolean } = {}): Promise<ApiHandler> {
+  const logger = apiLogger(service);
+  const core = servingCore();
+  if (opts.preload) await preloadModels(core, logger);
+  return async (event) => {
+    const started = Date.now();
+    const res = await handleApiEvent(core, event);
+    const entry = { route: event.routeKey, status: res.status, ms: Date.now() - started };
+    if (res.status >= 500) logger.error("request failed", { ...entry, body: res.body });
+    else logger.info("request", entry);
+    return toProxyResult(res);
+  };
+}
