@@ -78,3 +78,23 @@ export class TransientError extends ResidualError {
 export function isResidualError(err: unknown): err is ResidualError {
   return err instanceof ResidualError;
 }
+
+/**
+ * A zod error's issues as our structured issues (symbol path keys dropped).
+ * @example
+ * if (!parsed.success) throw new InvalidInputError("invalid_config", "…", { issues: zodIssues(parsed.error) });
+ */
+export function zodIssues(error: {
+  issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; code: string; message: string }>;
+}): ErrorIssue[] {
+  return error.issues.map((i) => ({
+    path: i.path.filter((p): p is string | number => typeof p !== "symbol"),
+    code: i.code,
+    message: i.message,
+  }));
+}
+
+/** One line for a message: `a.b: message; (root): message`. */
+export function formatIssues(issues: readonly ErrorIssue[]): string {
+  return issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
+}

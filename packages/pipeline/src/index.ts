@@ -28,6 +28,7 @@ export type { ErrorIssue, ResidualErrorOptions } from "./errors.js";
 export {
   ConflictError,
   DatasetError,
+  formatIssues,
   InvalidInputError,
   isResidualError,
   NotFoundError,
@@ -35,6 +36,7 @@ export {
   ResidualError,
   TransientError,
   UnsupportedMediaTypeError,
+  zodIssues,
 } from "./errors.js";
 export type { DatasetEvent, IgnoredReason, ParsedMessage } from "./jobs/dataset-event.js";
 export {

@@ -4,7 +4,7 @@
  * seconds, not the minutes an SQS + Batch deployment tolerates. Tests shorten them further.
  */
 import { z } from "zod";
-import { type ErrorIssue, InvalidInputError } from "../errors.js";
+import { InvalidInputError, zodIssues } from "../errors.js";
 
 const int = (min: number, max: number, fallback: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
@@ -48,11 +48,7 @@ export function localSettings(env: NodeJS.ProcessEnv = process.env): LocalSettin
   );
   const parsed = EnvSchema.safeParse(raw);
   if (!parsed.success) {
-    const issues: ErrorIssue[] = parsed.error.issues.map((i) => ({
-      path: i.path.filter((p): p is string | number => typeof p !== "symbol"),
-      code: i.code,
-      message: i.message,
-    }));
+    const issues = zodIssues(parsed.error);
     throw new InvalidInputError("invalid_environment", "invalid residual start settings in the environment", {
       issues,
     });

@@ -4,7 +4,7 @@
  * is the preprocessing module's own schema (one definition shared by training and serving).
  */
 import { z } from "zod";
-import { InvalidInputError } from "../errors.js";
+import { InvalidInputError, zodIssues } from "../errors.js";
 import { PreprocessSpecSchema } from "../preprocess/spec.js";
 
 /** `labels.json`: class names in logit order. */
@@ -59,11 +59,7 @@ export function parseModelFile<T>(
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
     throw new InvalidInputError("invalid_model_file", `${file} does not match its schema`, {
-      issues: parsed.error.issues.map((i) => ({
-        path: i.path.filter((p): p is string | number => typeof p !== "symbol"),
-        code: i.code,
-        message: i.message,
-      })),
+      issues: zodIssues(parsed.error),
     });
   }
   return parsed.data;

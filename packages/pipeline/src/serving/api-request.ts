@@ -3,7 +3,7 @@
  * a raw `image/jpeg|png|webp` body, or JSON `{ model?, images: [{ base64 } | { s3 }], normalize?, topK?, threshold? }`.
  */
 import { z } from "zod";
-import { InvalidInputError, PayloadTooLargeError, UnsupportedMediaTypeError } from "../errors.js";
+import { InvalidInputError, PayloadTooLargeError, UnsupportedMediaTypeError, zodIssues } from "../errors.js";
 
 /** API Gateway → Lambda payloads are capped at 6 MB; the local server applies the same limit. */
 export const MAX_BODY_BYTES = 6 * 1024 * 1024;
@@ -55,14 +55,6 @@ function decodeBase64(value: string, index: number): Buffer {
     });
   }
   return Buffer.from(clean, "base64");
-}
-
-function zodIssues(error: z.ZodError) {
-  return error.issues.map((i) => ({
-    path: i.path.filter((p): p is string | number => typeof p !== "symbol"),
-    code: i.code,
-    message: i.message,
-  }));
 }
 
 function queryNumber(query: ApiRequest["query"], key: string): number | undefined {

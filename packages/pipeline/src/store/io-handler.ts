@@ -6,7 +6,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { z } from "zod";
-import { InvalidInputError, NotFoundError } from "../errors.js";
+import { formatIssues, InvalidInputError, NotFoundError, zodIssues } from "../errors.js";
 import { assertValidPrefix } from "./keys.js";
 import type { ObjectStore } from "./object-store.js";
 
@@ -114,12 +114,8 @@ async function readModelJson(store: ObjectStore, key: string): Promise<z.infer<t
   }
   const parsed = ModelJsonSchema.safeParse(raw);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => ({
-      path: i.path.filter((p): p is string | number => typeof p !== "symbol"),
-      code: i.code,
-      message: i.message,
-    }));
-    const text = issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
+    const issues = zodIssues(parsed.error);
+    const text = formatIssues(issues);
     throw new InvalidInputError(
       "invalid_model_file",
       `${store.url}/${key} is not a tfjs model.json: ${text}`,

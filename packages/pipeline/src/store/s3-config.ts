@@ -1,7 +1,7 @@
 /** The zod-validated configuration of S3ObjectStore (parsed at the edge, every problem reported at once). */
 import { S3Client } from "@aws-sdk/client-s3";
 import { z } from "zod";
-import { InvalidInputError } from "../errors.js";
+import { formatIssues, InvalidInputError, zodIssues } from "../errors.js";
 import { assertValidPrefix } from "./keys.js";
 
 const MiB = 1024 * 1024;
@@ -51,12 +51,8 @@ export type ResolvedS3Config = z.output<typeof S3ObjectStoreConfigSchema>;
 export function parseS3Config(config: S3ObjectStoreConfig): ResolvedS3Config {
   const parsed = S3ObjectStoreConfigSchema.safeParse(config);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => ({
-      path: i.path.filter((p): p is string | number => typeof p !== "symbol"),
-      code: i.code,
-      message: i.message,
-    }));
-    const text = issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
+    const issues = zodIssues(parsed.error);
+    const text = formatIssues(issues);
     throw new InvalidInputError("invalid_config", `Invalid S3 object store config: ${text}`, { issues });
   }
   const prefix = parsed.data.prefix.replace(/^\/+|\/+$/g, "");

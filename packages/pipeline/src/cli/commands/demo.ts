@@ -3,7 +3,7 @@
  * HTTP. `--out <path>` only writes the dataset (a folder, or an archive when the path ends in .tar.gz).
  */
 import type { Command } from "commander";
-import { InvalidInputError } from "../../errors.js";
+import { InvalidInputError, zodIssues } from "../../errors.js";
 import { writeDatasetArchive, writeDatasetFolder } from "../../local/dataset-archive.js";
 import {
   type DemoOptions,
@@ -46,12 +46,9 @@ async function demo(raw: Record<string, unknown>): Promise<void> {
   const input = { ...rest, store: storeLocation(raw.store as string | undefined), timeoutSeconds: timeout };
   const parsed = DemoOptionsSchema.safeParse(input);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => ({
-      path: i.path.filter((p): p is string | number => typeof p !== "symbol"),
-      code: i.code,
-      message: i.message,
-    }));
-    throw new InvalidInputError("invalid_options", "demo: invalid options", { issues });
+    throw new InvalidInputError("invalid_options", "demo: invalid options", {
+      issues: zodIssues(parsed.error),
+    });
   }
   if (typeof out === "string") return writeOnly(out, parsed.data);
   const log = (line: string) => process.stderr.write(`${line}\n`);
