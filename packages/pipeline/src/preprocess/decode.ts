@@ -8,6 +8,12 @@ import sharp, { type KernelEnum, type Sharp } from "sharp";
 import { toImageError } from "./errors.js";
 import type { Interpolation, PreprocessSpec } from "./spec.js";
 
+// libvips' operation cache pays off when the same operations run on the same image again; training and
+// serving decode a different image every call, so the cache only costs: measured here, ~0.45 ms of CPU per
+// 500×375 JPEG decode (2.2 → 1.7 ms) and 0.7 ms per crop+resize of cached pixels (1.5 → 0.8 ms), plus up to
+// 50 MB of memory. It is process-wide; nothing in Residual reuses an operation.
+sharp.cache(false);
+
 /** Raw interleaved uint8 pixels (HWC). */
 export interface RawImage {
   data: Buffer;
