@@ -79,7 +79,7 @@ async function setCache(dir: string, present: boolean): Promise<void> {
   for (const prefix of prefixes) {
     const s = await openSession({ store, prefix }, onnxSessionOptions());
     await s.saved;
-    await s.worker.release();
+    await s.runner.release();
   }
 }
 

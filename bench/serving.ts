@@ -1,8 +1,9 @@
 /**
  * Serving benchmark (prints ours vs the named peer, and the ratio, in one run). The machine is shared, so every
  * comparison alternates ours and the peer run by run (or block by block) in the same process, and takes medians.
- * 1. model compute: our engine as serving loads it (ORT-format cache, micro-batcher) vs a bare onnxruntime-node
- *    session with default options on the same model.onnx (ResNet-18/50, batch 1/8);
+ * 1. model compute: our engine as serving loads it (ORT-format cache, micro-batcher), with the session on the
+ *    main thread (Lambda) and on a worker (server), vs a bare onnxruntime-node session with default options on
+ *    the same model.onnx (ResNet-18/50, batch 1/8), steady state;
  * 2. end-to-end POST /v1/embeddings (224×224 JPEG, ResNet-50): p50 at concurrency 1 vs bare ORT batch 1, and
  *    throughput at concurrency 8 vs bare ORT at batch 1 and batch 8 (images/s);
  * 3. cold start, spawn → first ResNet-50 embedding: the prebuilt bundle (`dist/residual.mjs`) and the tsx bin,
@@ -18,7 +19,7 @@ import { Worker } from "node:worker_threads";
 import { createResNet, exportOnnx, initBackend } from "@residual/resnet";
 import ort from "onnxruntime-node";
 import sharp from "sharp";
-import { onnxLoader, onnxSessionOptions } from "../packages/pipeline/src/engine/onnx-engine.js";
+import { createOnnxLoader, onnxSessionOptions } from "../packages/pipeline/src/engine/onnx-engine.js";
 import { openSession } from "../packages/pipeline/src/engine/ort-session.js";
 import { publishModel } from "../packages/pipeline/src/registry/publish-model.js";
 import { buildBundle } from "../packages/pipeline/src/server/build-bundle.js";
@@ -83,11 +84,47 @@ async function threadHop(): Promise<number> {
   return median(t.slice(10));
 }
 
+/**
+ * Steady-state ms per run of each contestant: rounds of blocks (one block per contestant, rotating who goes
+ * first), `per` back-to-back runs per block after a pause, the block's median over its runs after the first two.
+ * Blocks, not single alternating runs: switching sessions on every run measures one session's spinning ORT
+ * threads getting in the other's way (up to 2× here), which a server with one session per model never sees.
+ * Returns each contestant's median block time and the median over rounds of its ratio to `base`.
+ */
+async function blocks(
+  contestants: Record<string, () => Promise<unknown>>,
+  base: string,
+  rounds: number,
+  per: number,
+): Promise<Map<string, { ms: number; ratio: number }>> {
+  const names = Object.keys(contestants);
+  const times = new Map(names.map((k) => [k, [] as number[]]));
+  for (const f of Object.values(contestants)) await f(); // warm-up
+  for (let r = 0; r < rounds; r++) {
+    for (let j = 0; j < names.length; j++) {
+      const name = names[(r + j) % names.length]!;
+      await new Promise((ok) => setTimeout(ok, 100));
+      const t: number[] = [];
+      for (let i = 0; i < per + 2; i++) t.push(await ms(contestants[name]!));
+      times.get(name)!.push(median(t.slice(2)));
+    }
+  }
+  const b = times.get(base)!;
+  return new Map(
+    names.map((k) => {
+      const v = times.get(k)!;
+      return [k, { ms: median(v), ratio: median(v.map((t, i) => t / b[i]!)) }];
+    }),
+  );
+}
+
 async function computeBench(store: LocalObjectStore, bytes: Map<string, Uint8Array>) {
-  console.log("\n== model compute, ms per batch (median, ours and bare ORT alternating) ==");
+  console.log("\n== model compute, steady-state ms per batch (blocks of back-to-back runs, rotating order) ==");
   console.log(
     `engine thread hop (one 224² image there, 2048 floats back): ${(await threadHop()).toFixed(3)} ms`,
   );
+  console.log("ours/main: the engine as Lambda runs it (session on the handler thread, RESIDUAL_ORT_THREAD=main)");
+  console.log("ours/worker: the engine as `residual serve` runs it (session on a worker thread)");
   const bareMs = new Map<string, number>();
   for (const [arch, b] of bytes) {
     const bare = await ort.InferenceSession.create(b);
@@ -96,20 +133,31 @@ async function computeBench(store: LocalObjectStore, bytes: Map<string, Uint8Arr
     // from model.onnx and its own background save (read, hash, write ~100 MB) would overlap the first runs.
     const first = await openSession({ store, prefix }, onnxSessionOptions());
     await first.saved;
-    await first.worker.release();
-    const ours = await onnxLoader.load({ store, prefix });
+    await first.runner.release();
+    const main = await createOnnxLoader("main").load({ store, prefix });
+    const worker = await createOnnxLoader("worker").load({ store, prefix });
     for (const n of [1, 8]) {
-      const x = new Float32Array(n * 224 * 224 * 3).map(() => Math.random());
-      const [to, tb, ratio] = await interleaved(
-        n === 1 ? 15 : 12,
-        () => ours.run(x, n, 224),
-        () => bare.run({ input: new ort.Tensor("float32", x, [n, 224, 224, 3]) }),
+      const x = new Float32Array(n * 224 * 224 * 3).map(() => (Math.random() - 0.45) / 0.225);
+      const r = await blocks(
+        {
+          bare: () => bare.run({ input: new ort.Tensor("float32", x, [n, 224, 224, 3]) }),
+          main: () => main.run(x, n, 224),
+          worker: () => worker.run(x, n, 224),
+        },
+        "bare",
+        n === 1 ? 7 : 5,
+        n === 1 ? 8 : 3,
       );
+      const tb = r.get("bare")!.ms;
       bareMs.set(`${arch}/b${n}`, tb);
-      console.log(`${arch} b${n}: ours ${fmt(to)} ms | bare ORT ${fmt(tb)} ms | ratio ${ratio.toFixed(3)}x`);
+      const col = (k: string) => `${fmt(r.get(k)!.ms)} ms (${r.get(k)!.ratio.toFixed(3)}x)`;
+      console.log(
+        `${arch} b${n}: bare ORT ${fmt(tb)} ms | ours/main ${col("main")} | ours/worker ${col("worker")} | per image: bare ${fmt(tb / n)} ms`,
+      );
     }
     await bare.release();
-    await ours.dispose();
+    await main.dispose();
+    await worker.dispose();
   }
   return bareMs;
 }
@@ -200,7 +248,7 @@ const img = await sharp(noise, { raw: { width: 224, height: 224, channels: 3 } }
   .jpeg({ quality: 85 })
   .toBuffer();
 const bareMs = await computeBench(store, bytes);
-// `--compute`: only the interleaved compute section (to measure engine changes without the minutes-long rest).
+// `--compute`: only the compute section (to measure engine changes without the minutes-long rest).
 if (process.argv.includes("--compute")) {
   await rm(dir, { recursive: true, force: true });
   process.exit(0);

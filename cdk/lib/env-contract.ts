@@ -11,6 +11,8 @@ export const ENV = {
   jobDefinition: "RESIDUAL_JOB_DEFINITION",
   /** Megabytes of decoded models the serving Lambdas may keep in memory between invocations. */
   modelCacheMb: "RESIDUAL_MODEL_CACHE_MB",
+  /** Where ONNX Runtime sessions run in the serving Lambdas: `main` (one request at a time: no worker thread hop). */
+  ortThread: "RESIDUAL_ORT_THREAD",
   /** Job id, set per job by the dispatcher through container overrides (trainer). */
   jobId: "RESIDUAL_JOB_ID",
   /** Key of the uploaded archive or `residual.json` marker, set per job by the dispatcher (trainer). */

@@ -142,7 +142,7 @@ export class Serving extends Construct {
       memorySize: props.inferenceMemorySize ?? 3008,
       timeout: props.inferenceTimeout ?? Duration.seconds(29),
       reservedConcurrentExecutions: props.reservedConcurrency,
-      environment: { [ENV.modelCacheMb]: String(props.modelCacheMb ?? 1024) },
+      environment: { [ENV.modelCacheMb]: String(props.modelCacheMb ?? 1024), [ENV.ortThread]: "main" },
     });
   }
 

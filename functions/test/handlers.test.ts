@@ -40,6 +40,8 @@ describe("Lambda handlers (API Gateway v2 events, moto S3)", () => {
       AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
       POWERTOOLS_LOG_LEVEL: "ERROR",
+      // As in Lambda: ONNX Runtime sessions then run on the handler's thread (ortThreadFromEnv), not a worker.
+      AWS_LAMBDA_FUNCTION_NAME: "residual-test",
       // A model that does not exist must not break the init phase.
       RESIDUAL_PRELOAD: "pets, ghost",
     });

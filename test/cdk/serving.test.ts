@@ -81,6 +81,7 @@ describe("Serving", () => {
           Variables: Match.objectLike({
             RESIDUAL_BUCKET: { Ref: Match.stringLikeRegexp("^DataBucket") },
             RESIDUAL_MODEL_CACHE_MB: "1024",
+            RESIDUAL_ORT_THREAD: "main",
             POWERTOOLS_SERVICE_NAME: `residual-${handler}`,
           }),
         },

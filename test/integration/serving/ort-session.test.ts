@@ -43,13 +43,13 @@ describe("ORT-format session cache", () => {
     const first = await openSession({ store, prefix: PREFIX }, onnxSessionOptions(1));
     expect(first.source).toBe("onnx");
     await first.saved;
-    await first.worker.release();
+    await first.runner.release();
     const key = await cacheKey(store);
     expect(key).toMatch(/^models\/tiny\/v1\/ort-cache\/.+\.ort$/);
     expect((await store.head(key))?.size).toBeGreaterThan(1000);
     const second = await openSession({ store, prefix: PREFIX }, onnxSessionOptions(1));
     expect(second.source).toBe("cache");
-    await second.worker.release();
+    await second.runner.release();
     const fromCache = await features(store);
     await store.delete(key);
     const fromOnnx = await features(store);
@@ -64,7 +64,7 @@ describe("ORT-format session cache", () => {
     const s = await openSession({ store, prefix: PREFIX }, onnxSessionOptions(1));
     expect(s.source).toBe("onnx");
     await s.saved;
-    await s.worker.release();
+    await s.runner.release();
     expect((await store.get(key)).length).toBeGreaterThan(1000);
     await store.put(`${PREFIX}model.onnx`, model); // the same bytes again: same ETag, same cache
     expect(await cacheKey(store)).toBe(key);
@@ -80,8 +80,8 @@ describe("ORT-format session cache", () => {
     };
     const s = await openSession({ store, prefix: PREFIX }, onnxSessionOptions(1));
     await expect(s.saved).resolves.toBeUndefined();
-    expect(s.worker.outputs).toEqual(["features", "logits"]);
-    await s.worker.release();
+    expect(s.runner.outputs).toEqual(["features", "logits"]);
+    await s.runner.release();
   });
 
   it("copies a Buffer view of the model instead of moving (and detaching) the memory behind it", async () => {

@@ -1,16 +1,16 @@
 /**
- * ONNX Runtime engine (the serving default): one session per model on its own worker thread (`ort-worker.ts`),
- * behind a micro-batcher. Runs never overlap (ORT's intra-op threads already use every core); requests that arrive
- * during a run are grouped into the next one, and because the run happens off the main thread, HTTP and image
- * decoding carry on meanwhile and fill that next batch.
+ * ONNX Runtime engine (the serving default): one session per model behind a micro-batcher. Runs never overlap
+ * (ORT's intra-op threads already use every core); requests that arrive during a run are grouped into the next
+ * one. The session lives on a worker thread in a server, so HTTP and image decoding carry on during a run and fill
+ * that next batch, and on the calling thread in Lambda, which has one request at a time (`ort-runner.ts`).
  */
 import { availableParallelism } from "node:os";
 import type { InferenceSession } from "onnxruntime-node";
 import { checkBatch } from "./check-batch.js";
 import type { ArtifactsLocation, EngineLoader, EngineOutput, InferenceEngine } from "./inference-engine.js";
 import { MicroBatcher, type MicroBatchOptions } from "./micro-batcher.js";
-import { openSession } from "./ort-session.js";
-import { OrtWorker } from "./ort-worker.js";
+import { type OrtRunner, type OrtThread, ortThreadFromEnv } from "./ort-runner.js";
+import { openRunner, openSession } from "./ort-session.js";
 
 /**
  * Session options for latency: full graph optimisation, all cores, memory arena and pattern reuse.
@@ -33,6 +33,8 @@ export interface OnnxEngineOptions {
   session?: InferenceSession.SessionOptions;
   /** @default { maxBatch: 8, maxWaitMs: 2 } */
   batching?: MicroBatchOptions;
+  /** Where the session runs. @default ortThreadFromEnv() (`main` in Lambda, `worker` elsewhere) */
+  thread?: OrtThread;
 }
 
 class OnnxEngine implements InferenceEngine {
@@ -40,11 +42,11 @@ class OnnxEngine implements InferenceEngine {
   private readonly batcher: MicroBatcher;
 
   constructor(
-    private readonly worker: OrtWorker,
+    private readonly session: OrtRunner,
     private readonly modelBytes: number,
     batching: MicroBatchOptions = {},
   ) {
-    this.batcher = new MicroBatcher((x, n, size) => this.worker.run(x, n, size), batching);
+    this.batcher = new MicroBatcher((x, n, size) => this.session.run(x, n, size), batching);
   }
 
   get stats(): { runs: number; images: number } {
@@ -53,7 +55,7 @@ class OnnxEngine implements InferenceEngine {
 
   run(batch: Float32Array, n: number, size: number): Promise<EngineOutput> {
     try {
-      checkBatch(batch, n, size, this.worker.channels);
+      checkBatch(batch, n, size, this.session.channels);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -66,7 +68,7 @@ class OnnxEngine implements InferenceEngine {
   }
 
   async dispose(): Promise<void> {
-    await this.worker.release();
+    await this.session.release();
   }
 }
 
@@ -81,19 +83,34 @@ export async function createOnnxEngine(
   options: OnnxEngineOptions = {},
 ): Promise<InferenceEngine> {
   const size = bytes.byteLength;
-  const worker = await OrtWorker.open(bytes, options.session ?? onnxSessionOptions());
-  return new OnnxEngine(worker, size, options.batching);
+  const session = options.session ?? onnxSessionOptions();
+  // The caller may still hold `bytes`: a worker gets a copy.
+  const runner = await openRunner(bytes, session, options.thread ?? ortThreadFromEnv(), false);
+  return new OnnxEngine(runner, size, options.batching);
 }
 
 /**
- * Loads `<prefix>model.onnx` from the store through the ORT-format cache (`ort-session.ts`).
+ * A loader for `<prefix>model.onnx` from the store through the ORT-format cache (`ort-session.ts`), sessions on
+ * `thread`.
+ * @example
+ * const engine = await createOnnxLoader("main").load({ store, prefix: "models/flowers/v1/" });
+ */
+export function createOnnxLoader(thread?: OrtThread): EngineLoader {
+  return {
+    kind: "onnx",
+    async load(location: ArtifactsLocation): Promise<InferenceEngine> {
+      const { runner, byteLength } = await openSession(location, onnxSessionOptions(), thread);
+      return new OnnxEngine(runner, byteLength);
+    },
+  };
+}
+
+/**
+ * The serving loader: sessions where `RESIDUAL_ORT_THREAD` (or the Lambda default) puts them, read at each load.
  * @example
  * const engine = await onnxLoader.load({ store, prefix: "models/flowers/v1/" });
  */
 export const onnxLoader: EngineLoader = {
   kind: "onnx",
-  async load(location: ArtifactsLocation): Promise<InferenceEngine> {
-    const { worker, byteLength } = await openSession(location, onnxSessionOptions());
-    return new OnnxEngine(worker, byteLength);
-  },
+  load: (location) => createOnnxLoader(ortThreadFromEnv()).load(location),
 };

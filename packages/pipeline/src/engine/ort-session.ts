@@ -18,11 +18,13 @@ import type { InferenceSession } from "onnxruntime-node";
 import { InvalidInputError } from "../errors.js";
 import type { ObjectInfo } from "../store/object-store.js";
 import type { ArtifactsLocation } from "./inference-engine.js";
+import { OrtInline } from "./ort-inline.js";
+import { type OrtRunner, type OrtThread, ortThreadFromEnv } from "./ort-runner.js";
 import { OrtWorker } from "./ort-worker.js";
 
 /**
- * The installed onnxruntime-node version, read from its package.json: the main thread never loads the native
- * library (sessions live on worker threads, see `ort-worker.ts`).
+ * The installed onnxruntime-node version, read from its package.json: a process whose sessions live on worker
+ * threads never loads the native library on its main thread (see `ort-runner.ts`).
  * @example
  * ortVersion() // "1.30.0"
  */
@@ -72,14 +74,29 @@ export function optimizedModelKey(prefix: string, info: ObjectInfo, ortVersion: 
 const USE_BYTES_DIRECTLY = { session: { use_ort_model_bytes_directly: "1" } };
 
 export interface LoadedSession {
-  /** The session, on its own thread. */
-  worker: OrtWorker;
-  /** Size of the model bytes the session holds (they moved to the worker). */
+  /** The session, on a worker thread or this one. */
+  runner: OrtRunner;
+  /** Size of the model bytes the session was built from. */
   byteLength: number;
   /** Where the session came from: `cache` (ORT format), `onnx` (optimised now). */
   source: "cache" | "onnx";
   /** Settles once the ORT-format cache is written (or could not be); only for `source: "onnx"`. */
   saved?: Promise<void>;
+}
+
+/**
+ * A session on `thread`. With `transfer` (bytes nobody else holds, like a fresh `store.get` result) they move to a
+ * worker without a copy; otherwise the worker gets a copy.
+ * @example
+ * const runner = await openRunner(await store.get(key), onnxSessionOptions(), "main");
+ */
+export function openRunner(
+  bytes: Uint8Array,
+  options: InferenceSession.SessionOptions,
+  thread: OrtThread,
+  transfer = true,
+): Promise<OrtRunner> {
+  return thread === "main" ? OrtInline.open(bytes, options) : OrtWorker.open(bytes, options, transfer);
 }
 
 /** Copy the ORT-format file ORT just wrote into the store, best effort (a read-only bucket still serves). */
@@ -105,11 +122,12 @@ async function publishOptimized(
  * Open `<prefix>model.onnx` as a session: from the ORT-format cache when one matches, else optimise now and save
  * the cache for next time (in the background; the returned session serves immediately).
  * @example
- * const { worker } = await openSession({ store, prefix: "models/flowers/v1/" }, onnxSessionOptions());
+ * const { runner } = await openSession({ store, prefix: "models/flowers/v1/" }, onnxSessionOptions());
  */
 export async function openSession(
   location: ArtifactsLocation,
   options: InferenceSession.SessionOptions,
+  thread: OrtThread = ortThreadFromEnv(),
 ): Promise<LoadedSession> {
   const modelKey = `${location.prefix}model.onnx`;
   const info = await location.store.head(modelKey);
@@ -121,13 +139,13 @@ export async function openSession(
     try {
       const direct = { ...options, graphOptimizationLevel: "disabled" as const, extra: USE_BYTES_DIRECTLY };
       // Stores return a fresh Buffer per get: nobody else holds it, so it moves to the worker without a copy.
-      return { worker: await OrtWorker.open(bytes, direct, true), byteLength: cached.size, source: "cache" };
+      return { runner: await openRunner(bytes, direct, thread), byteLength: cached.size, source: "cache" };
     } catch {
       // A cache file ORT cannot read (truncated upload, foreign build): optimise from model.onnx below.
     }
   }
   const file = join(tmpdir(), `residual-${randomUUID()}.ort`);
-  const worker = await OrtWorker.open(
+  const runner = await openRunner(
     await location.store.get(modelKey),
     {
       ...options,
@@ -137,9 +155,9 @@ export async function openSession(
       logSeverityLevel: 3,
       extra: { session: { save_model_format: "ORT" } },
     },
-    true,
+    thread,
   );
   // An unreadable cache file is replaced; otherwise the first writer wins.
   const saved = publishOptimized(location, key, file, cached !== undefined);
-  return { worker, byteLength: info.size, source: "onnx", saved };
+  return { runner, byteLength: info.size, source: "onnx", saved };
 }

@@ -13,6 +13,7 @@ import { Worker } from "node:worker_threads";
 import type { InferenceSession } from "onnxruntime-node";
 import { InvalidInputError, TransientError } from "../errors.js";
 import type { EngineOutput } from "./inference-engine.js";
+import type { OrtRunner } from "./ort-runner.js";
 
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require("node:worker_threads");
@@ -79,7 +80,7 @@ function copyBuffer(view: Uint8Array): ArrayBuffer {
  * const w = await OrtWorker.open(modelBytes, onnxSessionOptions());
  * const out = await w.run(batch, 1, 224); await w.release();
  */
-export class OrtWorker {
+export class OrtWorker implements OrtRunner {
   private readonly pending = new Map<number, { ok(r: Reply): void; fail(e: Error): void }>();
   private nextId = 0;
   private broken: Error | undefined;
