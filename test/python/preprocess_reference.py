@@ -6,6 +6,9 @@ Usage:
       Resize(RESIZE) + CenterCrop(SIZE) + ToTensor + Normalize(ImageNet), PIL bilinear, EXIF-transposed, RGB.
   preprocess_reference.py bench WORKERS BATCH SIZE IMAGE... -> prints images/s of RandomResizedCrop +
       RandomHorizontalFlip + ColorJitter(0.4, 0.4, 0.4) + ToTensor + Normalize through a DataLoader.
+  preprocess_reference.py crop-resize DIR              -> for each case in DIR/cases.json ({file, width, height,
+      channels, box: [left, top, w, h], size, flip}) writes DIR/out-<i>.raw: uint8 pixels of
+      img.crop(box).resize((size, size), BILINEAR) (+ FLIP_LEFT_RIGHT), what RandomResizedCrop does on PIL.
 Run with Debian's /usr/bin/python3 (torch 1.13, torchvision 0.14).
 """
 import sys
@@ -55,11 +58,32 @@ def bench_main(workers, batch, size, paths):
     print(f"{n / (time.perf_counter() - t):.1f}")
 
 
+def crop_resize_main(folder):
+    import json
+    import os
+
+    with open(os.path.join(folder, "cases.json")) as f:
+        cases = json.load(f)
+    for i, c in enumerate(cases):
+        with open(os.path.join(folder, c["file"]), "rb") as f:
+            data = f.read()
+        mode = "RGB" if c["channels"] == 3 else "L"
+        im = Image.frombytes(mode, (c["width"], c["height"]), data)
+        left, top, w, h = c["box"]
+        out = im.crop((left, top, left + w, top + h)).resize((c["size"], c["size"]), Image.BILINEAR)
+        if c["flip"]:
+            out = out.transpose(Image.FLIP_LEFT_RIGHT)
+        with open(os.path.join(folder, f"out-{i}.raw"), "wb") as f:
+            f.write(out.tobytes())
+
+
 if __name__ == "__main__":
     mode = sys.argv[1]
     if mode == "eval":
         eval_main(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5:])
     elif mode == "bench":
         bench_main(int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5:])
+    elif mode == "crop-resize":
+        crop_resize_main(sys.argv[2])
     else:
         sys.exit(f"unknown mode {mode}")

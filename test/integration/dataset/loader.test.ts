@@ -69,8 +69,8 @@ describe("iterateBatches", () => {
     expect(Buffer.from(a[0]!.x.buffer).equals(Buffer.from(c[0]!.x.buffer))).toBe(false);
   });
 
-  it("train batches from jitter worker threads equal the inline ones, also when the loop stops early", async () => {
-    const run = (jitterWorkers: number) =>
+  it("train batches from augment worker threads equal the inline ones, also when the loop stops early", async () => {
+    const run = (augmentWorkers: number) =>
       collect(
         iterateBatches({
           store,
@@ -79,7 +79,7 @@ describe("iterateBatches", () => {
           batchSize: 4,
           mode: "train",
           seed: 3,
-          jitterWorkers,
+          augmentWorkers,
         }),
       );
     const [inline, pooled] = [await run(0), await run(2)];

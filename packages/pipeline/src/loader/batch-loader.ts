@@ -1,14 +1,15 @@
 /**
  * The training/eval loader: reads samples from the compiled cache when given (decoded pixels, a few large
- * objects), otherwise from the ObjectStore (or the archive work dir), with bounded concurrency; decodes and augments them on libvips' thread pool, and yields NHWC float32 batches in a deterministic order
+ * objects), otherwise from the ObjectStore (or the archive work dir), with bounded concurrency; decodes them on libvips' thread pool, augments them in
+ * the wasm kernel on worker threads (train), and yields NHWC float32 batches in a deterministic order
  * with up to `prefetch` batches prepared ahead. The trainer turns `{x, y, n}` into tensors (and owns them).
  */
 import { availableParallelism } from "node:os";
 import type { Sample } from "../dataset/types.js";
 import { readRef } from "../dataset/validate.js";
+import { AugmentPool, allocBatch } from "../preprocess/augment-pool.js";
 import type { ImageInput, ImageSize } from "../preprocess/decode.js";
 import { preprocessEval } from "../preprocess/eval.js";
-import { allocBatch, JitterPool } from "../preprocess/jitter-pool.js";
 import { createRng, permutation } from "../preprocess/random.js";
 import type { PreprocessSpec } from "../preprocess/spec.js";
 import { DEFAULT_TRAIN_AUGMENT, preprocessTrain, type TrainAugment } from "../preprocess/train.js";
@@ -41,7 +42,9 @@ export interface LoaderOptions {
   dropLast?: boolean;
   /** Compiled cache ({@link ensureDatasetCache}): decoded pixels instead of files; misses fall back to files. */
   cache?: DatasetCache;
-  /** Worker threads for the train ColorJitter (default: cores - 1; 0 keeps it on the calling thread). */
+  /** Worker threads for the train augment (crop+resize+flip+jitter; default cores - 1; 0: calling thread). */
+  augmentWorkers?: number;
+  /** @deprecated the old name of {@link augmentWorkers}. */
   jitterWorkers?: number;
 }
 
@@ -62,7 +65,7 @@ function makeBatch(
   order: Int32Array,
   start: number,
   limiter: Limiter,
-  pool: JitterPool | undefined,
+  pool: AugmentPool | undefined,
 ): Promise<Batch> {
   const { spec, samples } = opts;
   const n = Math.min(opts.batchSize, order.length - start);
@@ -105,8 +108,8 @@ export async function* iterateBatches(opts: LoaderOptions): AsyncGenerator<Batch
   const limiter = new Limiter(opts.concurrency ?? Math.max(4, 2 * availableParallelism()));
   const ahead = Math.max(0, opts.prefetch ?? 2);
   const pending: Array<Promise<Batch>> = [];
-  const workers = opts.jitterWorkers ?? availableParallelism() - 1;
-  const pool = opts.mode === "train" && workers > 0 ? new JitterPool(workers) : undefined;
+  const workers = opts.augmentWorkers ?? opts.jitterWorkers ?? availableParallelism() - 1;
+  const pool = opts.mode === "train" && workers > 0 ? new AugmentPool(workers) : undefined;
   let next = 0;
   const fill = (): void => {
     while (pending.length <= ahead && next < usable) {

@@ -61,7 +61,7 @@ interface Stage {
   b: number;
 }
 
-/** ITU-R 601 grey weights as torchvision rounds them (a function, not a constant: see {@link JITTER_KERNEL_SOURCE}). */
+/** ITU-R 601 grey weights as torchvision rounds them (a function, not a constant: see {@link JITTER_PLAN_SOURCE}). */
 function greyWeights(): readonly [number, number, number] {
   return [0.2989, 0.587, 0.114];
 }
@@ -94,18 +94,14 @@ function table(stages: readonly Stage[]): Float64Array {
   return t;
 }
 
-/** Grey mean through a per-value table, from per-channel histograms of the uint8 image. */
-function histogramMean(raw: Uint8Array, channels: number, lut: Float64Array): number {
-  const hist = new Int32Array(256 * channels);
-  for (let i = 0; i < raw.length; i += channels) {
-    for (let c = 0; c < channels; c++) hist[c * 256 + raw[i + c]!]!++;
-  }
+/** Grey mean through a per-value table, from per-channel histograms (`channels` × 256) of `length` bytes. */
+function histogramMean(hist: Int32Array, channels: number, length: number, lut: Float64Array): number {
   let sum = 0;
   for (let c = 0; c < channels; c++) {
     const w = channels === 3 ? greyWeights()[c]! : 1;
     for (let v = 0; v < 256; v++) sum += w * hist[c * 256 + v]! * lut[v]!;
   }
-  return sum / (raw.length / channels);
+  return sum / (length / channels);
 }
 
 /**
@@ -113,7 +109,7 @@ function histogramMean(raw: Uint8Array, channels: number, lut: Float64Array): nu
  * contrast factors are never negative), so saturation's clamp, the stages after it and Normalize collapse into
  * one such map per channel: exact in real arithmetic, so the fused result differs from op-by-op by rounding only.
  */
-interface ClampAffine {
+export interface ClampAffine {
   a: number;
   b: number;
   lo: number;
@@ -153,26 +149,128 @@ function pixelMean(raw: Uint8Array, pre: Float64Array, fs: number, chain: ClampA
   return sum / (raw.length / 3);
 }
 
-/** Resolves the op list into stages before/after saturation, computing contrast's mean where it runs. */
-function plan(raw: Uint8Array, channels: number, d: JitterDraw, ops: number[]) {
+/**
+ * The image statistics contrast needs, from wherever the pixels live (a JS array here, wasm memory in
+ * augment-wasm.ts): both loops must do the same double-precision operations so every variant gives the same bits.
+ */
+export interface JitterPixels {
+  /** Bytes (pixels × channels). */
+  length: number;
+  /** Per-channel histograms, `channels` × 256 counts. */
+  histogram(): Int32Array;
+  /** Grey mean after the `pre` table → saturation `fs` → `chain` (RGB only). */
+  pixelMean(pre: Float64Array, fs: number, chain: ClampAffine): number;
+}
+
+/** A drawn jitter resolved for one image: pre-saturation table, saturation factor, post-saturation map. */
+export interface JitterPlan {
+  lut: Float64Array;
+  saturation: number;
+  post: ClampAffine;
+}
+
+/**
+ * Resolves the drawn ops into stages before/after saturation, computing contrast's mean where it runs.
+ *
+ * @example
+ * const p = planJitter(jsPixels(raw, 3), 3, draw);
+ */
+export function planJitter(px: JitterPixels, channels: number, d: JitterDraw): JitterPlan {
+  const ops = activeOps(d, channels);
   const s = ops.indexOf(2);
   const preOps = s < 0 ? ops : ops.slice(0, s);
   const postOps = s < 0 ? [] : ops.slice(s + 1);
   const pre: Stage[] = [];
   for (const op of preOps) {
     if (op === 0) pre.push({ f: d.brightness, b: 0 });
-    else pre.push({ f: d.contrast, b: (1 - d.contrast) * histogramMean(raw, channels, table(pre)) });
+    else {
+      const mean = histogramMean(px.histogram(), channels, px.length, table(pre));
+      pre.push({ f: d.contrast, b: (1 - d.contrast) * mean });
+    }
   }
   const lut = table(pre);
   let post: ClampAffine = { a: 1, b: 0, lo: 0, hi: 1 }; // saturation's own clamp
   for (const op of postOps) {
     if (op === 0) post = then(post, { f: d.brightness, b: 0 });
     else {
-      const b = (1 - d.contrast) * pixelMean(raw, lut, d.saturation, post);
+      const b = (1 - d.contrast) * px.pixelMean(lut, d.saturation, post);
       post = then(post, { f: d.contrast, b });
     }
   }
   return { lut, saturation: s < 0 ? 1 : d.saturation, post };
+}
+
+/**
+ * The {@link JitterPixels} of a JS array.
+ *
+ * @example
+ * const p = planJitter(jsPixels(raw, 3), 3, draw);
+ */
+export function jsPixels(raw: Uint8Array, channels: number): JitterPixels {
+  return {
+    length: raw.length,
+    histogram: () => {
+      const hist = new Int32Array(256 * channels);
+      for (let i = 0; i < raw.length; i += channels) {
+        for (let c = 0; c < channels; c++) hist[c * 256 + raw[i + c]!]!++;
+      }
+      return hist;
+    },
+    pixelMean: (pre, fs, chain) => pixelMean(raw, pre, fs, chain),
+  };
+}
+
+/**
+ * Without saturation everything is per value: one f32 table per channel (`channels` × 256), Normalize folded in.
+ *
+ * @example
+ * const norm = normTable(plan.lut, 3, spec.mean, spec.std);
+ */
+export function normTable(
+  lut: Float64Array,
+  channels: number,
+  mean: readonly number[],
+  std: readonly number[],
+): Float32Array {
+  const norm = new Float32Array(256 * channels);
+  for (let c = 0; c < channels; c++)
+    for (let v = 0; v < 256; v++) norm[c * 256 + v] = (lut[v]! - mean[c]!) / std[c]!;
+  return norm;
+}
+
+/** The tables of the saturation loop: `scaled` and `grey` (3 × 256 each) and `lims` (A, L, H per channel). */
+export interface SaturationTables {
+  scaled: Float64Array;
+  grey: Float64Array;
+  lims: Float64Array;
+}
+
+/**
+ * Normalize folded into the post chain per channel: `y = clamp(A·(fs·v + (1-fs)·grey) + B, L, H)`, split into
+ * per-value tables so the loop does lookups, three multiply-adds and a clamp per channel.
+ *
+ * @example
+ * const t = saturationTables(plan, spec.mean, spec.std);
+ */
+export function saturationTables(p: JitterPlan, mean: readonly number[], std: readonly number[]) {
+  const { lut, saturation: fs, post } = p;
+  const scaled = new Float64Array(768);
+  const grey = new Float64Array(768);
+  const lims = new Float64Array(9);
+  const w = greyWeights();
+  for (let c = 0; c < 3; c++) {
+    const inv = 1 / std[c]!;
+    const A = post.a * inv;
+    const B = (post.b - mean[c]!) * inv;
+    lims[c] = A;
+    lims[3 + c] = (post.lo - mean[c]!) * inv;
+    lims[6 + c] = (post.hi - mean[c]!) * inv;
+    for (let v = 0; v < 256; v++) {
+      scaled[c * 256 + v] = A * fs * lut[v]! + B;
+      grey[c * 256 + v] = (1 - fs) * w[c]! * lut[v]!;
+    }
+  }
+  return { scaled, grey, lims } satisfies SaturationTables;
 }
 
 /**
@@ -190,17 +288,15 @@ export function jitterNormalizeInto(
   out: Float32Array,
   offset: number,
 ): void {
-  const p = plan(raw, channels, draw, activeOps(draw, channels));
+  const p = planJitter(jsPixels(raw, channels), channels, draw);
   if (p.saturation === 1) {
-    // Everything is per value: one table per channel, normalization folded in.
-    const norm = new Float32Array(256 * channels);
-    for (let c = 0; c < channels; c++)
-      for (let v = 0; v < 256; v++) norm[c * 256 + v] = (p.lut[v]! - mean[c]!) / std[c]!;
+    const norm = normTable(p.lut, channels, mean, std);
     if (channels === 1) for (let i = 0; i < raw.length; i++) out[offset + i] = norm[raw[i]!]!;
     else rgbLookup(raw, norm, out, offset);
     return;
   }
-  saturateInto(raw, p, mean, std, out, offset);
+  const t = saturationTables(p, mean, std);
+  rgbSaturate(raw, t.scaled, t.grey, t.lims, out, offset);
 }
 
 function rgbLookup(raw: Uint8Array, norm: Float32Array, out: Float32Array, offset: number): void {
@@ -211,51 +307,18 @@ function rgbLookup(raw: Uint8Array, norm: Float32Array, out: Float32Array, offse
   }
 }
 
-function saturateInto(
-  raw: Uint8Array,
-  p: { lut: Float64Array; saturation: number; post: ClampAffine },
-  mean: readonly number[],
-  std: readonly number[],
-  out: Float32Array,
-  offset: number,
-): void {
-  const { lut, saturation: fs, post } = p;
-  // Normalize folded into the post chain per channel: y = clamp(A·(fs·v + (1-fs)·grey) + B, L, H).
-  const A = [0, 0, 0];
-  const B = [0, 0, 0];
-  const L = [0, 0, 0];
-  const H = [0, 0, 0];
-  const scaled = new Float64Array(768);
-  const grey = new Float64Array(768);
-  const w = greyWeights();
-  for (let c = 0; c < 3; c++) {
-    const inv = 1 / std[c]!;
-    A[c] = post.a * inv;
-    B[c] = (post.b - mean[c]!) * inv;
-    L[c] = (post.lo - mean[c]!) * inv;
-    H[c] = (post.hi - mean[c]!) * inv;
-    for (let v = 0; v < 256; v++) {
-      scaled[c * 256 + v] = A[c]! * fs * lut[v]! + B[c]!;
-      grey[c * 256 + v] = (1 - fs) * w[c]! * lut[v]!;
-    }
-  }
-  rgbSaturate(raw, scaled, grey, A, L, H, out, offset);
-}
-
-/** The hot loop: six lookups, three multiply-adds and two compares per channel. */
+/** The hot loop: six lookups, three multiply-adds and two compares per channel (assembly/jitter.ts: saturate). */
 function rgbSaturate(
   raw: Uint8Array,
   s: Float64Array,
   g: Float64Array,
-  A: number[],
-  L: number[],
-  H: number[],
+  lims: Float64Array,
   out: Float32Array,
   offset: number,
 ): void {
-  const [a0, a1, a2] = [A[0]!, A[1]!, A[2]!];
-  const [l0, l1, l2] = [L[0]!, L[1]!, L[2]!];
-  const [h0, h1, h2] = [H[0]!, H[1]!, H[2]!];
+  const [a0, a1, a2] = [lims[0]!, lims[1]!, lims[2]!];
+  const [l0, l1, l2] = [lims[3]!, lims[4]!, lims[5]!];
+  const [h0, h1, h2] = [lims[6]!, lims[7]!, lims[8]!];
   for (let i = 0; i < raw.length; i += 3) {
     const r = raw[i]!;
     const gg = raw[i + 1]!;
@@ -272,16 +335,28 @@ function rgbSaturate(
 }
 
 /**
- * The kernel as self-contained JavaScript for a worker thread ({@link JitterPool}): every function the kernel
- * calls, by its own source text, so it runs the same under tsx, vitest and a bundle. None of them may refer to a
- * module-level constant (a bundler may rename it); `__name` is esbuild's keep-names helper, a no-op here.
+ * The plan as self-contained JavaScript for a worker thread (augment-pool.ts): every function it calls, by its
+ * own source text, so it runs the same under tsx, vitest and a bundle. None of them may refer to a module-level
+ * constant (a bundler may rename it); `__name` is esbuild's keep-names helper, a no-op here.
  *
  * @example
- * new Worker(`${JITTER_KERNEL_SOURCE}\nparentPort.on("message", …)`, { eval: true });
+ * new Worker(`${JITTER_PLAN_SOURCE}\n…`, { eval: true });
  */
-export const JITTER_KERNEL_SOURCE = [
+export const JITTER_PLAN_SOURCE = [
   "const __name = (f) => f;",
-  ...[clamp01, run, greyWeights, activeOps, table, histogramMean, then, pixelMean, plan],
-  ...[rgbLookup, saturateInto, rgbSaturate, jitterNormalizeInto],
-  `const jitterKernel = ${jitterNormalizeInto.name};`,
+  ...[
+    clamp01,
+    run,
+    greyWeights,
+    activeOps,
+    table,
+    histogramMean,
+    then,
+    planJitter,
+    normTable,
+    saturationTables,
+  ],
+  `const jitterPlan = ${planJitter.name};`,
+  `const jitterNormTable = ${normTable.name};`,
+  `const jitterSaturationTables = ${saturationTables.name};`,
 ].join("\n");

@@ -1,21 +1,29 @@
 /**
- * Train preprocessing: RandomResizedCrop + RandomHorizontalFlip (one sharp pipeline: decode, extract, resize,
- * flop) → float → ColorJitter → Normalize. Deterministic for a given PRNG (derive it from seed/epoch/index).
+ * Train preprocessing: RandomResizedCrop + RandomHorizontalFlip + ColorJitter + Normalize. With bilinear
+ * interpolation (the default) the image is decoded once to raw pixels (or comes raw from the compiled cache) and
+ * the whole augment runs in the wasm kernel (augment.ts): the crop+resize is bit-exact with torchvision's on PIL
+ * images, and one resampler serves the cache and the files. Other interpolations keep one sharp pipeline
+ * (decode, extract, resize, flop) and run only the jitter in the kernel. Deterministic for a given PRNG (derive
+ * it from seed/epoch/index); the draws come in torchvision's order: crop box, flip, jitter.
  */
 import { z } from "zod";
-import { drawJitter, jitterNormalizeInto } from "./color-jitter.js";
+import type { AugmentJob } from "./augment.js";
+import { augmentInline } from "./augment.js";
+import type { AugmentPool } from "./augment-pool.js";
+import { drawJitter } from "./color-jitter.js";
 import {
   type ImageInput,
   type ImageSize,
   kernelFor,
   openImage,
+  type RawImage,
   readHeader,
   toChannels,
   toRaw,
 } from "./decode.js";
-import type { JitterPool } from "./jitter-pool.js";
+import { ImageDecodeError } from "./errors.js";
 import type { Rng } from "./random.js";
-import { randomResizedCropBox } from "./random-resized-crop.js";
+import { type CropBox, randomResizedCropBox } from "./random-resized-crop.js";
 import type { PreprocessSpec } from "./spec.js";
 
 /** Augmentation strengths; defaults are the torchvision ImageNet recipe named in the spec. */
@@ -35,11 +43,41 @@ export type TrainAugment = z.infer<typeof TrainAugmentSchema>;
 /** The default augmentation (parsed once). */
 export const DEFAULT_TRAIN_AUGMENT: TrainAugment = TrainAugmentSchema.parse({});
 
+function isRaw(input: ImageInput): input is RawImage {
+  return !(input instanceof Uint8Array);
+}
+
+/** The pixels the crop is taken from: raw input as is, otherwise the whole oriented image decoded once. */
+async function sourcePixels(input: ImageInput, spec: PreprocessSpec, box: CropBox): Promise<RawImage> {
+  const raw =
+    isRaw(input) && input.channels === spec.inChannels
+      ? input
+      : await toRaw(toChannels(openImage(input, spec.maxPixels), spec), spec.inChannels);
+  if (box.left + box.width > raw.width || box.top + box.height > raw.height) {
+    // The box was drawn from the recorded size; the file no longer matches it.
+    throw new ImageDecodeError(
+      "image_not_decodable",
+      `image decodes to ${raw.width}x${raw.height}, smaller than its recorded size`,
+    );
+  }
+  return raw;
+}
+
+/** Non-bilinear interpolation: sharp crops, resizes and flips; the kernel only passes the pixels through. */
+async function sharpCrop(input: ImageInput, spec: PreprocessSpec, box: CropBox, flip: boolean) {
+  let img = openImage(input, spec.maxPixels)
+    .extract({ left: box.left, top: box.top, width: box.width, height: box.height })
+    .resize(spec.size, spec.size, { fit: "fill", kernel: kernelFor(spec.interpolation) });
+  if (flip) img = img.flop();
+  const raw = await toRaw(toChannels(img, spec), spec.inChannels);
+  return { raw, box: { left: 0, top: 0, width: spec.size, height: spec.size }, flip: false };
+}
+
 /**
  * Train preprocessing of one image to normalized float32 NHWC (`size² × inChannels`), written at `out[offset]`
  * when `out` is given. Pass `header` (the oriented size validation recorded, `Sample.width/height`) to skip
  * re-reading the image header; the crop box is drawn from it. With `pool` (and `out` from `allocBatch`) the
- * jitter runs on a worker thread, same result. Throws ImageDecodeError / ImageTooLargeError.
+ * augment runs on a worker thread, same result. Throws ImageDecodeError / ImageTooLargeError.
  *
  * @example
  * const x = await preprocessTrain(bytes, resolvePreprocessSpec(), createRng(seed, epoch, index));
@@ -52,20 +90,31 @@ export async function preprocessTrain(
   out?: Float32Array,
   offset = 0,
   header?: ImageSize,
-  pool?: JitterPool,
+  pool?: AugmentPool,
 ): Promise<Float32Array> {
   header ??= await readHeader(input, spec.maxPixels);
-  const box = randomResizedCropBox(header.width, header.height, rng, augment.scale, augment.ratio);
-  const flip = rng.next() < augment.hflip;
-  let img = openImage(input, spec.maxPixels)
-    .extract({ left: box.left, top: box.top, width: box.width, height: box.height })
-    .resize(spec.size, spec.size, { fit: "fill", kernel: kernelFor(spec.interpolation) });
-  if (flip) img = img.flop();
-  const raw = await toRaw(toChannels(img, spec), spec.inChannels);
-  const dst = out ?? new Float32Array(raw.data.length);
+  const drawnBox = randomResizedCropBox(header.width, header.height, rng, augment.scale, augment.ratio);
+  const drawnFlip = rng.next() < augment.hflip;
   const draw = drawJitter(rng, augment);
+  const { raw, box, flip } =
+    spec.interpolation === "bilinear"
+      ? { raw: await sourcePixels(input, spec, drawnBox), box: drawnBox, flip: drawnFlip }
+      : await sharpCrop(input, spec, drawnBox, drawnFlip);
+  const job: AugmentJob = {
+    pixels: raw.data,
+    width: raw.width,
+    height: raw.height,
+    channels: raw.channels,
+    box,
+    size: spec.size,
+    flip,
+    draw,
+    mean: spec.mean,
+    std: spec.std,
+  };
+  const dst = out ?? new Float32Array(spec.size * spec.size * spec.inChannels);
   const at = out ? offset : 0;
-  if (pool) await pool.run(raw.data, raw.channels, draw, spec.mean, spec.std, dst, at);
-  else jitterNormalizeInto(raw.data, raw.channels, draw, spec.mean, spec.std, dst, at);
+  if (pool) await pool.run(job, dst, at);
+  else augmentInline(job, dst, at);
   return dst;
 }

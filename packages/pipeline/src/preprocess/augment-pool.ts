@@ -1,20 +1,22 @@
 /**
- * ColorJitter + Normalize on worker threads. The per-image JS (about half a millisecond for 224², more than
- * libvips' crop+resize from cached pixels) otherwise runs on the main thread, which also drives sharp and the
- * store, so on a 2-core machine one core waited on the other. Workers write straight into the batch, which is
- * then backed by a SharedArrayBuffer ({@link allocBatch}); the draws stay on the caller, so results are the
- * same bits as the inline {@link jitterNormalizeInto} whatever the scheduling.
+ * The train augment (crop + Pillow-exact resize + flip + ColorJitter + Normalize, augment.ts) on worker
+ * threads, each with its own wasm instance. The main thread also drives sharp and the store, so on a 2-core
+ * machine it should only draw parameters and move bytes. Workers write straight into the batch, which is then
+ * backed by a SharedArrayBuffer ({@link allocBatch}); the draws stay on the caller, so results are the same bits
+ * as the inline {@link augmentInline} whatever the scheduling.
  */
 import { Worker } from "node:worker_threads";
 import { ResidualError } from "../errors.js";
-import { JITTER_KERNEL_SOURCE, type JitterDraw, jitterNormalizeInto } from "./color-jitter.js";
+import { AUGMENT_WORKER_PRELUDE, type AugmentJob, augmentInline } from "./augment.js";
+import { AUGMENT_WASM_BASE64 } from "./augment-wasm.generated.js";
 
-const WORKER_SOURCE = `${JITTER_KERNEL_SOURCE}
-const { parentPort } = require("node:worker_threads");
+const WORKER_SOURCE = `${AUGMENT_WORKER_PRELUDE}
+const { parentPort, workerData } = require("node:worker_threads");
+const wasm = new WebAssembly.Module(Buffer.from(workerData.wasm, "base64"));
+const ex = new WebAssembly.Instance(wasm, {}).exports;
 parentPort.on("message", (m) => {
   try {
-    const out = new Float32Array(m.out, m.byteOffset, m.length);
-    jitterKernel(m.raw, m.channels, m.draw, m.mean, m.std, out, 0);
+    augmentRun(augmentSteps, ex, m.job, new Float32Array(m.out, m.byteOffset, m.length), 0);
     parentPort.postMessage({ id: m.id });
   } catch (err) {
     parentPort.postMessage({ id: m.id, error: String((err && err.message) || err) });
@@ -44,16 +46,27 @@ export function allocBatch(length: number): Float32Array {
   return new Float32Array(new SharedArrayBuffer(length * 4));
 }
 
+/** The job with only the crop's rows, in a buffer of their own (transferred to the worker, not cloned). */
+function cropRows(job: AugmentJob): { job: AugmentJob; transfer: ArrayBuffer } {
+  const stride = job.width * job.channels;
+  // Not `pixels.slice`: on a Buffer (sharp output, cache shards) that is a view, and transferring it would
+  // detach the caller's whole buffer.
+  const rows = new Uint8Array(job.box.height * stride);
+  rows.set(job.pixels.subarray(job.box.top * stride, (job.box.top + job.box.height) * stride));
+  const box = { ...job.box, top: 0 };
+  return { job: { ...job, pixels: rows, height: job.box.height, box }, transfer: rows.buffer };
+}
+
 /**
- * A few worker threads running the jitter kernel; `close()` when done (workers would keep the process alive).
+ * A few worker threads running the augment kernel; `close()` when done (busy workers keep the process alive).
  *
  * @example
- * const pool = new JitterPool(2);
+ * const pool = new AugmentPool(2);
  * const x = allocBatch(per);
- * await pool.run(raw.data, 3, draw, spec.mean, spec.std, x, 0);
+ * await pool.run({ pixels, width, height, channels: 3, box, size: 224, flip, draw, mean, std }, x, 0);
  * await pool.close();
  */
-export class JitterPool {
+export class AugmentPool {
   private readonly slots: Slot[] = [];
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
@@ -61,7 +74,7 @@ export class JitterPool {
 
   constructor(size: number) {
     for (let i = 0; i < Math.max(1, size); i++) {
-      const worker = new Worker(WORKER_SOURCE, { eval: true });
+      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { wasm: AUGMENT_WASM_BASE64 } });
       const slot: Slot = { worker, busy: 0 };
       worker.on("message", (m: { id: number; error?: string }) => this.settle(slot, m));
       // A dead worker costs speed, not the epoch: its jobs (and all later ones) are computed inline.
@@ -73,33 +86,27 @@ export class JitterPool {
   }
 
   /**
-   * `jitterNormalizeInto` on a worker when `out` is shared memory, inline otherwise.
+   * {@link augmentInline} on a worker when `out` is shared memory, inline otherwise. The job's pixels are only
+   * read (the crop's rows are copied before this returns), so they may be a view into a larger buffer.
    *
    * @example
-   * await pool.run(raw.data, 3, draw, spec.mean, spec.std, x, k * per);
+   * await pool.run(job, x, k * per);
    */
-  run(
-    raw: Uint8Array,
-    channels: number,
-    draw: JitterDraw,
-    mean: readonly number[],
-    std: readonly number[],
-    out: Float32Array,
-    offset: number,
-  ): Promise<void> {
+  run(job: AugmentJob, out: Float32Array, offset: number): Promise<void> {
     if (this.closed || !(out.buffer instanceof SharedArrayBuffer)) {
-      jitterNormalizeInto(raw, channels, draw, mean, std, out, offset);
+      augmentInline(job, out, offset);
       return Promise.resolve();
     }
     const slot = this.slots.reduce((a, b) => (b.busy < a.busy ? b : a));
     const id = this.nextId++;
+    const length = job.size * job.size * job.channels;
+    const sent = cropRows(job);
     if (slot.busy++ === 0) slot.worker.ref();
     return new Promise<void>((resolve, reject) => {
-      const inline = () => jitterNormalizeInto(raw, channels, draw, mean, std, out, offset);
+      const inline = () => augmentInline(job, out, offset);
       this.pending.set(id, { resolve, reject, inline });
-      // The pixels are copied (structured clone, ~150 KB); the output is written in place.
-      const msg = { id, raw, channels, draw, mean, std, length: raw.length };
-      slot.worker.postMessage({ ...msg, out: out.buffer, byteOffset: out.byteOffset + offset * 4 });
+      const msg = { id, job: sent.job, out: out.buffer, byteOffset: out.byteOffset + offset * 4, length };
+      slot.worker.postMessage(msg, [sent.transfer]);
     });
   }
 
@@ -110,7 +117,7 @@ export class JitterPool {
     const jobs = [...this.pending.values()];
     this.pending.clear();
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
-    const err = new ResidualError("jitter_pool_closed", "color jitter pool closed with jobs in flight");
+    const err = new ResidualError("augment_pool_closed", "train augment pool closed with jobs in flight");
     for (const p of jobs) p.reject(err);
   }
 
@@ -120,7 +127,7 @@ export class JitterPool {
     this.pending.delete(m.id);
     if (!p) return;
     if (m.error)
-      p.reject(new ResidualError("jitter_worker_failed", `color jitter failed on a worker: ${m.error}`));
+      p.reject(new ResidualError("augment_worker_failed", `train augment failed on a worker: ${m.error}`));
     else p.resolve();
   }
 

@@ -1,0 +1,116 @@
+/**
+ * The fused train augment from decoded uint8 pixels: crop + Pillow-exact bilinear resize + flip, then
+ * ColorJitter + Normalize, in one WebAssembly instance, written as float32 NHWC into a batch. The jitter is
+ * planned by color-jitter.ts (the same code the JS reference runs) and its per-pixel loops run in wasm with the
+ * same double-precision operations, so results equal `jitterNormalizeInto` on the resized pixels bit for bit.
+ */
+import {
+  type AugmentExports,
+  augmentLayout,
+  type CropResizeInput,
+  cropResizeWasm,
+  mainThreadKernel,
+} from "./augment-wasm.js";
+import {
+  JITTER_PLAN_SOURCE,
+  type JitterDraw,
+  type JitterPixels,
+  normTable,
+  planJitter,
+  saturationTables,
+} from "./color-jitter.js";
+
+/** One image's augment: the crop to resize, the drawn jitter, and Normalize's mean/std. */
+export interface AugmentJob extends CropResizeInput {
+  draw: JitterDraw;
+  mean: readonly number[];
+  std: readonly number[];
+}
+
+/**
+ * The steps the fused augment calls, passed in rather than imported: a test runner may rewrite imported names,
+ * and the worker pool runs {@link augmentWith} from its source text, where only same-module names resolve.
+ */
+export interface AugmentSteps {
+  cropResize: typeof cropResizeWasm;
+  plan: typeof planJitter;
+  normTable: typeof normTable;
+  saturationTables: typeof saturationTables;
+}
+
+const STEPS: AugmentSteps = { cropResize: cropResizeWasm, plan: planJitter, normTable, saturationTables };
+
+/**
+ * Runs `job` on the kernel `ex` and writes `size² × channels` floats to `out` from `offset`.
+ *
+ * @example
+ * augmentWith(steps, ex, job, x, k * per);
+ */
+export function augmentWith(
+  steps: AugmentSteps,
+  ex: AugmentExports,
+  job: AugmentJob,
+  out: Float32Array,
+  offset: number,
+): void {
+  const at = steps.cropResize(ex, job);
+  const c = job.channels;
+  const n = job.size * job.size * c;
+  const px: JitterPixels = {
+    length: n,
+    histogram: () => {
+      ex.histogram(at.dst, n, c, at.hist);
+      return new Int32Array(ex.memory.buffer, at.hist, 256 * c).slice();
+    },
+    pixelMean: (pre, fs, chain) => {
+      new Float64Array(ex.memory.buffer, at.pre, 256).set(pre);
+      return ex.pixelMean(at.dst, n, at.pre, fs, chain.a, chain.b, chain.lo, chain.hi);
+    },
+  };
+  const p = steps.plan(px, c, job.draw);
+  if (p.saturation === 1) {
+    new Float32Array(ex.memory.buffer, at.norm, 256 * c).set(steps.normTable(p.lut, c, job.mean, job.std));
+    ex.lookup(at.dst, n, c, at.norm, at.out);
+  } else {
+    const t = steps.saturationTables(p, job.mean, job.std);
+    new Float64Array(ex.memory.buffer, at.scaled, 768).set(t.scaled);
+    new Float64Array(ex.memory.buffer, at.grey, 768).set(t.grey);
+    new Float64Array(ex.memory.buffer, at.lims, 9).set(t.lims);
+    ex.saturate(at.dst, n, at.scaled, at.grey, at.lims, at.out);
+  }
+  out.set(new Float32Array(ex.memory.buffer, at.out, n), offset);
+}
+
+/**
+ * Runs `job` on the kernel `ex` and writes `size² × channels` floats to `out` from `offset`.
+ *
+ * @example
+ * augmentInto(mainThreadKernel(), { pixels, width, height, channels: 3, box, size: 224, flip, draw, mean, std }, x, 0);
+ */
+export function augmentInto(ex: AugmentExports, job: AugmentJob, out: Float32Array, offset: number): void {
+  augmentWith(STEPS, ex, job, out, offset);
+}
+
+/**
+ * {@link augmentInto} on this thread's kernel instance.
+ *
+ * @example
+ * augmentInline(job, x, k * per);
+ */
+export function augmentInline(job: AugmentJob, out: Float32Array, offset: number): void {
+  augmentInto(mainThreadKernel(), job, out, offset);
+}
+
+/**
+ * Self-contained JavaScript defining `augmentSteps` and `augmentRun` (= {@link augmentWith}) for a worker thread.
+ *
+ * @example
+ * new Worker(`${AUGMENT_WORKER_PRELUDE}\naugmentRun(augmentSteps, ex, job, out, 0);`, { eval: true });
+ */
+export const AUGMENT_WORKER_PRELUDE = [
+  JITTER_PLAN_SOURCE,
+  String(augmentLayout), // declared under the name cropResizeWasm's body calls it by
+  `const augmentSteps = { cropResize: (${cropResizeWasm}), plan: jitterPlan,`,
+  "  normTable: jitterNormTable, saturationTables: jitterSaturationTables };",
+  `const augmentRun = (${augmentWith});`,
+].join("\n");
