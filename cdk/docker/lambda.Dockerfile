@@ -19,10 +19,13 @@ COPY functions ./functions
 # Packages that cannot be bundled: native addons (onnxruntime-node, sharp) and tfjs, whose wasm backend loads its
 # .wasm files from its package folder and must share one tfjs-core instance with it.
 ARG EXTERNALS="onnxruntime-node sharp @tensorflow/tfjs-core @tensorflow/tfjs-backend-cpu @tensorflow/tfjs-backend-wasm"
-# Bundle each handler into one ESM file; the externals are installed below for linux-x64 only.
+# Bundle each handler into one ESM file; code reached only through a dynamic import (the tfjs engine, the ResNet
+# package for exporting a model that has no model.onnx yet) goes to shared chunks, so its externals (tfjs-core) are
+# not loaded during the init phase. The externals are installed below for linux-x64 only.
 RUN mkdir -p /out \
  && node_modules/.bin/esbuild functions/src/embed.ts functions/src/classify.ts functions/src/jobs.ts \
-      functions/src/dispatch.ts --bundle --platform=node --target=node22 --format=esm --outdir=/out \
+      functions/src/dispatch.ts --bundle --splitting '--chunk-names=chunks/[name]-[hash]' --platform=node \
+      --target=node22 --format=esm --outdir=/out \
       --out-extension:.js=.mjs --sourcemap --legal-comments=none \
       $(for p in $EXTERNALS @tensorflow/tfjs-node @tensorflow/tfjs-node-gpu; do printf -- '--external:%s ' "$p"; done) \
       "--banner:js=import { createRequire as __residualRequire } from 'node:module'; const require = __residualRequire(import.meta.url);"

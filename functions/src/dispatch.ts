@@ -3,7 +3,7 @@
  * fails (malformed, or Batch/S3 trouble) is reported alone, retried by SQS, and ends in the DLQ.
  */
 import { Logger } from "@aws-lambda-powertools/logger";
-import { batchSubmitter, dispatchMessage, openObjectStore } from "@residual/pipeline";
+import { batchSubmitter, dispatchMessage, openObjectStore } from "@residual/pipeline/dispatch";
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 
 const logger = new Logger({ serviceName: "residual-dispatch" });

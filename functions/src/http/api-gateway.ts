@@ -2,7 +2,13 @@
  * API Gateway HTTP API (payload v2) ↔ the serving route table: decode the body (base64 when binary), find the
  * route by `routeKey` (or by path under `$default`), and turn the route's result into a Lambda proxy result.
  */
-import { API_ROUTES, type ApiResponse, dispatch, runRoute, type ServingCore } from "@residual/pipeline";
+import {
+  API_ROUTES,
+  type ApiResponse,
+  dispatch,
+  runRoute,
+  type ServingCore,
+} from "@residual/pipeline/serving";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 
 /** Lower-cased header lookup (API Gateway v2 already lower-cases, tests may not). */

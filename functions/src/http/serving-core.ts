@@ -4,7 +4,7 @@
  * from `RESIDUAL_MODEL_CACHE_MB`, models to load at init from `RESIDUAL_PRELOAD`.
  */
 import { Logger } from "@aws-lambda-powertools/logger";
-import { InvalidInputError, openObjectStore, ServingCore } from "@residual/pipeline";
+import { InvalidInputError, openObjectStore, ServingCore } from "@residual/pipeline/serving";
 import { z } from "zod";
 
 const EnvSchema = z.object({

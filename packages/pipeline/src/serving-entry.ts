@@ -1,0 +1,9 @@
+/**
+ * `@residual/pipeline/serving`: what the API Lambdas need, and nothing that pulls in the trainer, tfjs or the
+ * SQS/Batch clients. Bundlers keep every statically imported module of an entry point, so importing the package
+ * root from a handler put all of `@residual/resnet` and tfjs-core into the Lambda's init phase.
+ */
+export * from "./errors.js";
+export { API_ROUTES, type ApiResponse, dispatch, runRoute } from "./serving/api-routes.js";
+export { ServingCore } from "./serving/serving-core.js";
+export { openObjectStore } from "./store/open-object-store.js";
