@@ -7,8 +7,12 @@
  *
  * Also prints the compiled cache: one compile pass (decode + resize to shorter side 256, shards written to the
  * local store) and two train epochs read from it (no JPEG decode; RandomResizedCrop from the 341×256 pixels;
- * the second with the shards already in memory). The train ColorJitter runs on `cores - 1` worker threads (the
- * loader's default). Load averages are printed before and after: on a shared machine the ratio moves a lot.
+ * the second with the shards already in memory). The train augment (wasm crop + Pillow-exact resize + flip +
+ * ColorJitter + Normalize) runs on `cores - 1` worker threads (the loader's default). Load averages are printed
+ * before and after: on a shared machine the ratio moves a lot.
+ *
+ * The last line is the kernel alone: ms of CPU per image for the wasm crop+resize (one thread) vs sharp's
+ * extract+resize+flop from the same raw 341×256 pixels (the path the cached epoch took before the kernel).
  */
 import { execFileSync } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -19,6 +23,9 @@ import type { Dataset, Sample } from "../packages/pipeline/src/dataset/types.js"
 import { LocalObjectStore } from "../packages/pipeline/src/index.js";
 import { iterateBatches, type LoaderOptions } from "../packages/pipeline/src/loader/batch-loader.js";
 import { ensureDatasetCache } from "../packages/pipeline/src/loader/dataset-cache.js";
+import { cropResizeWasm, mainThreadKernel } from "../packages/pipeline/src/preprocess/augment-wasm.js";
+import { createRng } from "../packages/pipeline/src/preprocess/random.js";
+import { randomResizedCropBox } from "../packages/pipeline/src/preprocess/random-resized-crop.js";
 import { resolvePreprocessSpec } from "../packages/pipeline/src/preprocess/spec.js";
 import { makePhotoLikeJpeg } from "../test/support/images.js";
 
@@ -30,6 +37,32 @@ const fmtLoad = (): string =>
   loadavg()
     .map((l) => l.toFixed(2))
     .join(" ");
+const cpuMs = (u: NodeJS.CpuUsage): number => (u.user + u.system) / 1000;
+
+/** CPU ms per 224² crop+resize(+flip) of 341×256 raw pixels: wasm kernel vs sharp (same random boxes). */
+async function kernelMicro(n = 400): Promise<{ wasm: number; sharp: number }> {
+  const [width, height] = [341, 256];
+  const pixels = Buffer.alloc(width * height * 3);
+  for (let i = 0; i < pixels.length; i++) pixels[i] = (i * 31 + (i >> 9)) & 255;
+  const rng = createRng("bench-kernel");
+  const boxes = Array.from({ length: n }, () => randomResizedCropBox(width, height, rng));
+  const ex = mainThreadKernel();
+  let c0 = process.cpuUsage();
+  for (const [i, box] of boxes.entries())
+    cropResizeWasm(ex, { pixels, width, height, channels: 3, box, size: 224, flip: i % 2 === 0 });
+  const wasm = cpuMs(process.cpuUsage(c0)) / n;
+  c0 = process.cpuUsage();
+  await Promise.all(
+    boxes.map((box, i) => {
+      const img = sharp(pixels, { raw: { width, height, channels: 3 } })
+        .extract(box)
+        .resize(224, 224, { fit: "fill", kernel: "linear" });
+      return (i % 2 === 0 ? img.flop() : img).raw().toBuffer();
+    }),
+  );
+  return { wasm, sharp: cpuMs(process.cpuUsage(c0)) / n };
+}
+
 const load0 = fmtLoad();
 const dir = await mkdtemp(join(tmpdir(), "residual-bench-"));
 try {
@@ -92,11 +125,12 @@ try {
   const compile = count / ((performance.now() - tc) / 1000);
   const cached = await epoch({ cache, epoch: 1 });
   const cached2 = await epoch({ cache, epoch: 2 });
+  const micro = await kernelMicro();
   console.log(
     `images: ${count} (500x375 JPEG), workers/cores: ${workers}, libvips threads: ${sharp.concurrency()}`,
   );
   console.log(`load average before: ${load0}, after: ${fmtLoad()}`);
-  console.log(`ours   (sharp + iterateBatches):          ${ours.toFixed(1)} images/s`);
+  console.log(`ours   (sharp decode + wasm augment):      ${ours.toFixed(1)} images/s`);
   console.log(`peer   (torchvision + PIL DataLoader):    ${peer.toFixed(1)} images/s`);
   console.log(`ratio  ours/peer:                          ${(ours / peer).toFixed(2)}x`);
   console.log(`cache  compile pass (decode+resize+shards):  ${compile.toFixed(1)} images/s`);
@@ -104,6 +138,10 @@ try {
   console.log(`ratio  cached/peer:                         ${(cached / peer).toFixed(2)}x`);
   console.log(`cache  2nd epoch (shards in memory):        ${cached2.toFixed(1)} images/s`);
   console.log(`ratio  cached 2nd/peer:                     ${(cached2 / peer).toFixed(2)}x`);
+  console.log(
+    `kernel crop+resize 341x256→224² CPU ms/img: wasm ${micro.wasm.toFixed(3)}, sharp ${micro.sharp.toFixed(3)}, ` +
+      `sharp/wasm ${(micro.sharp / micro.wasm).toFixed(1)}x`,
+  );
 } finally {
   await rm(dir, { recursive: true, force: true });
 }

@@ -5,11 +5,18 @@
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
 import { InvalidInputError } from "../../../packages/pipeline/src/errors.js";
+import { cropResize } from "../../../packages/pipeline/src/preprocess/augment-wasm.js";
+import { drawJitter, jitterNormalizeInto } from "../../../packages/pipeline/src/preprocess/color-jitter.js";
+import { ImageDecodeError } from "../../../packages/pipeline/src/preprocess/errors.js";
 import { preprocessEval, preprocessEvalRaw } from "../../../packages/pipeline/src/preprocess/eval.js";
 import { createRng } from "../../../packages/pipeline/src/preprocess/random.js";
 import { randomResizedCropBox } from "../../../packages/pipeline/src/preprocess/random-resized-crop.js";
 import { resolvePreprocessSpec } from "../../../packages/pipeline/src/preprocess/spec.js";
-import { preprocessTrain, TrainAugmentSchema } from "../../../packages/pipeline/src/preprocess/train.js";
+import {
+  DEFAULT_TRAIN_AUGMENT,
+  preprocessTrain,
+  TrainAugmentSchema,
+} from "../../../packages/pipeline/src/preprocess/train.js";
 import { makePhotoLikeJpeg, makeShapeImage } from "../../support/images.js";
 
 describe("randomResizedCropBox", () => {
@@ -58,6 +65,64 @@ describe("preprocessTrain", () => {
     const at = (px: Float32Array, x: number, y: number) => px[(y * 16 + x) * 3]!;
     for (let y = 0; y < 16; y++)
       for (let x = 0; x < 16; x++) expect(at(flipped, x, y)).toBeCloseTo(at(plain, 15 - x, y), 5);
+  });
+});
+
+describe("preprocessTrain on the wasm kernel (bilinear)", () => {
+  it("draws box, flip, jitter in that order and equals Pillow-exact crop+resize then the JS jitter", async () => {
+    const spec = resolvePreprocessSpec({ size: 40 });
+    const jpg = await makePhotoLikeJpeg(160, 120, 3);
+    const { data, info } = await sharp(jpg).raw().toBuffer({ resolveWithObject: true });
+    for (let seed = 0; seed < 12; seed++) {
+      const got = await preprocessTrain(jpg, spec, createRng(seed));
+      const rng = createRng(seed);
+      const box = randomResizedCropBox(160, 120, rng);
+      const flip = rng.next() < DEFAULT_TRAIN_AUGMENT.hflip;
+      const draw = drawJitter(rng, DEFAULT_TRAIN_AUGMENT);
+      const job = { pixels: data, width: info.width, height: info.height, channels: 3, box, size: 40, flip };
+      const want = new Float32Array(40 * 40 * 3);
+      jitterNormalizeInto(cropResize(job), 3, draw, spec.mean, spec.std, want, 0);
+      expect(Array.from(got)).toEqual(Array.from(want));
+    }
+  });
+
+  it("gives the same tensor from the file and from its decoded pixels (the compiled cache's input)", async () => {
+    const spec = resolvePreprocessSpec({ size: 32 });
+    const png = await makeShapeImage({ width: 90, height: 70, shape: "cross", format: "png" });
+    const { data, info } = await sharp(png).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    const raw = { data, width: info.width, height: info.height, channels: info.channels };
+    for (let seed = 0; seed < 6; seed++) {
+      const a = await preprocessTrain(png, spec, createRng(seed, 1));
+      const b = await preprocessTrain(raw, spec, createRng(seed, 1));
+      expect(Array.from(a)).toEqual(Array.from(b));
+    }
+  });
+
+  it("keeps sharp for other interpolations (deterministic, different from bilinear)", async () => {
+    const jpg = await makePhotoLikeJpeg(120, 90, 2);
+    const cubic = resolvePreprocessSpec({ size: 24, interpolation: "bicubic" });
+    const a = await preprocessTrain(jpg, cubic, createRng(4));
+    const b = await preprocessTrain(jpg, cubic, createRng(4));
+    const lin = await preprocessTrain(jpg, resolvePreprocessSpec({ size: 24 }), createRng(4));
+    expect(Array.from(a)).toEqual(Array.from(b));
+    expect(Array.from(a)).not.toEqual(Array.from(lin));
+  });
+
+  it("rejects an image smaller than its recorded size with ImageDecodeError", async () => {
+    const jpg = await makePhotoLikeJpeg(60, 40, 1);
+    const header = { width: 600, height: 400 };
+    const big = TrainAugmentSchema.parse({ scale: [0.9, 1] });
+    const err = await preprocessTrain(
+      jpg,
+      resolvePreprocessSpec({ size: 16 }),
+      createRng(1),
+      big,
+      undefined,
+      0,
+      header,
+    ).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ImageDecodeError);
+    expect((err as ImageDecodeError).code).toBe("image_not_decodable");
   });
 });
 
