@@ -34,6 +34,8 @@ export interface ExtractResult {
 export class ExtractBudget {
   private entries = 0;
   private bytes = 0;
+  /** Index in `result.files` of each path written so far. */
+  private readonly written = new Map<string, number>();
   readonly result: ExtractResult = { files: [], dirs: [], skipped: [], warnings: [] };
 
   constructor(
@@ -92,6 +94,19 @@ export class ExtractBudget {
       },
     });
     await pipeline(body, counter, createWriteStream(file));
-    this.result.files.push({ path, file });
+    const earlier = this.written.get(path);
+    if (earlier === undefined) {
+      this.written.set(path, this.result.files.length);
+      this.result.files.push({ path, file });
+      return;
+    }
+    // The same name twice (an appended tar, or names that differ only in encoding): the later entry wins, as
+    // `tar -x` would leave it, and the dataset holds the image once.
+    this.result.files[earlier] = { path, file };
+    this.result.warnings.push({
+      code: "duplicate_entry",
+      message: `archive has more than one entry named ${JSON.stringify(path)}; the last one is used`,
+      paths: [path],
+    });
   }
 }

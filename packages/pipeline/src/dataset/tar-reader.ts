@@ -8,6 +8,7 @@ import { extract, type Header } from "tar-stream";
 import { DatasetError } from "../errors.js";
 import { type ArchiveLimits, ExtractBudget, type ExtractResult } from "./archive-limits.js";
 import { safeEntryPath } from "./paths.js";
+import { decodeTarName } from "./tar-names.js";
 
 /** A tar entry body (a streamx readable): iterable and drainable. */
 type EntryBody = AsyncIterable<Buffer> & { resume(): unknown };
@@ -15,9 +16,10 @@ type EntryBody = AsyncIterable<Buffer> & { resume(): unknown };
 async function handleEntry(budget: ExtractBudget, header: Header, body: EntryBody): Promise<void> {
   budget.countEntry();
   if (header.type === "symlink" || header.type === "link") {
-    throw new DatasetError("archive_symlink", `archive contains a link: ${JSON.stringify(header.name)}`);
+    const name = decodeTarName(header.name);
+    throw new DatasetError("archive_symlink", `archive contains a link: ${JSON.stringify(name)}`);
   }
-  const path = safeEntryPath(header.name);
+  const path = safeEntryPath(decodeTarName(header.name));
   if (header.type === "directory") {
     if (path) budget.result.dirs.push(path);
     body.resume();
@@ -47,7 +49,7 @@ export async function extractTar(
   gzip: boolean,
 ): Promise<ExtractResult> {
   const budget = new ExtractBudget(limits, workDir);
-  const ex = extract();
+  const ex = extract({ filenameEncoding: "latin1" }); // bytes kept: decodeTarName picks UTF-8 or Latin-1
   const source = gzip ? input.pipe(createGunzip()) : input;
   source.on("error", (err) => ex.destroy(err));
   source.pipe(ex);

@@ -38,7 +38,7 @@ export interface SkippedFile {
 }
 
 export interface DatasetWarning {
-  code: "near_duplicate" | "nested_archive_ignored" | "files_outside_classes";
+  code: "near_duplicate" | "nested_archive_ignored" | "files_outside_classes" | "duplicate_entry";
   message: string;
   paths?: string[];
 }
