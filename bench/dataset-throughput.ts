@@ -8,7 +8,7 @@
  * Also prints the compiled cache: one compile pass (decode + resize to shorter side 256, shards written to the
  * local store) and two train epochs read from it (no JPEG decode; RandomResizedCrop from the 341×256 pixels;
  * the second with the shards already in memory). The train augment (wasm crop + Pillow-exact resize + flip +
- * ColorJitter + Normalize) runs on `cores - 1` worker threads (the loader's default). Load averages are printed
+ * ColorJitter + Normalize) runs on one worker thread per core (the loader's default). Load averages are printed
  * before and after: on a shared machine the ratio moves a lot.
  *
  * The last line is the kernel alone: ms of CPU per image for the wasm crop+resize (one thread) vs sharp's

@@ -84,6 +84,8 @@ export {
   openDatasetCache,
 } from "./loader/dataset-cache.js";
 export * from "./local/index.js";
+export { type AugmentJob, augmentInline } from "./preprocess/augment.js";
+export { type CropResizeInput, cropResize } from "./preprocess/augment-wasm.js";
 export {
   type ColorJitterOptions,
   drawJitter,

@@ -42,7 +42,11 @@ export interface LoaderOptions {
   dropLast?: boolean;
   /** Compiled cache ({@link ensureDatasetCache}): decoded pixels instead of files; misses fall back to files. */
   cache?: DatasetCache;
-  /** Worker threads for the train augment (crop+resize+flip+jitter; default cores - 1; 0: calling thread). */
+  /**
+   * Worker threads for the train augment (crop+resize+flip+jitter; 0 keeps it on the calling thread). Default:
+   * one per core; the calling thread only reads, draws and posts (measured ~0.1 ms per image), so cores - 1
+   * left a core idle on the cached path (2 cores: 1,400 vs 2,300 images/s).
+   */
   augmentWorkers?: number;
   /** @deprecated the old name of {@link augmentWorkers}. */
   jitterWorkers?: number;
@@ -108,7 +112,7 @@ export async function* iterateBatches(opts: LoaderOptions): AsyncGenerator<Batch
   const limiter = new Limiter(opts.concurrency ?? Math.max(4, 2 * availableParallelism()));
   const ahead = Math.max(0, opts.prefetch ?? 2);
   const pending: Array<Promise<Batch>> = [];
-  const workers = opts.augmentWorkers ?? opts.jitterWorkers ?? availableParallelism() - 1;
+  const workers = opts.augmentWorkers ?? opts.jitterWorkers ?? availableParallelism();
   const pool = opts.mode === "train" && workers > 0 ? new AugmentPool(workers) : undefined;
   let next = 0;
   const fill = (): void => {
