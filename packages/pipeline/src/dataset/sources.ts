@@ -7,6 +7,7 @@ import { DatasetError } from "../errors.js";
 import type { ObjectStore } from "../store/object-store.js";
 import { extractArchiveFromStore } from "./archive.js";
 import type { ArchiveLimits } from "./archive-limits.js";
+import { archiveManifestLayout, findArchiveManifest } from "./archive-manifest.js";
 import { inferFolderLayout, type Layout, type LayoutInput } from "./layout.js";
 import { parseManifest } from "./manifest.js";
 import { mapBounded } from "./map-bounded.js";
@@ -15,7 +16,8 @@ import { isArchiveName, isHiddenPath } from "./paths.js";
 export type Discovered = Layout & { format: "archive" | "folder" | "manifest" };
 
 /**
- * Extracts an archive into `workDir` and infers its ImageFolder layout.
+ * Extracts an archive into `workDir` and infers its ImageFolder layout, or reads its own manifest when it has one
+ * (`archive-manifest.ts`).
  *
  * @example
  * const d = await discoverArchive(store, "datasets/flowers.zip", workDir, limits);
@@ -27,6 +29,11 @@ export async function discoverArchive(
   limits: ArchiveLimits,
 ): Promise<Discovered> {
   const ex = await extractArchiveFromStore(store, key, workDir, limits);
+  const manifest = findArchiveManifest(ex.files);
+  if (manifest) {
+    const layout = await archiveManifestLayout(manifest, ex.files);
+    return { ...layout, format: "archive", skipped: ex.skipped, warnings: ex.warnings };
+  }
   const files: LayoutInput[] = ex.files.map((f) => ({ path: f.path, ref: { kind: "file", path: f.file } }));
   const layout = inferFolderLayout(files, ex.dirs);
   return {
