@@ -49,7 +49,12 @@ export async function extractTar(
   gzip: boolean,
 ): Promise<ExtractResult> {
   const budget = new ExtractBudget(limits, workDir);
-  const ex = extract({ filenameEncoding: "latin1" }); // bytes kept: decodeTarName picks UTF-8 or Latin-1
+  // Names read as Latin-1 keep their bytes; decodeTarName then picks UTF-8 or Latin-1 per name. tar-stream 3 reads
+  // `filenameEncoding` (extract.js) though its own typings leave it out, hence the widened options object.
+  const options: Parameters<typeof extract>[0] & { filenameEncoding: BufferEncoding } = {
+    filenameEncoding: "latin1",
+  };
+  const ex = extract(options);
   const source = gzip ? input.pipe(createGunzip()) : input;
   source.on("error", (err) => ex.destroy(err));
   source.pipe(ex);
