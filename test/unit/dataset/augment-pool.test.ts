@@ -91,4 +91,13 @@ describe("AugmentPool", () => {
     expect(rejected.length).toBeGreaterThan(0);
     expect((rejected[0] as PromiseRejectedResult).reason).toMatchObject({ code: "augment_pool_closed" });
   });
+
+  it("refuses a bad job with augment_job_invalid and keeps serving the others", async () => {
+    const x = allocBatch(2 * PER);
+    const bad = { ...job(1), box: { left: 70, top: 0, width: 20, height: 10 } };
+    await expect(pool.run(bad, x, 0)).rejects.toMatchObject({ code: "augment_job_invalid" });
+    await expect(pool.run({ ...job(1), channels: 4 }, x, 0)).rejects.toThrow(/channels must be 1 or 3/);
+    await pool.run(job(2), x, PER);
+    expect(Array.from(x.subarray(PER))).toEqual(Array.from(inline([job(2)])));
+  });
 });

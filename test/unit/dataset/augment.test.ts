@@ -4,8 +4,16 @@
  * before and after saturation), RGB and grey, single ops and none, up to 1e-6 (in practice the same bits).
  */
 import { describe, expect, it } from "vitest";
-import { type AugmentJob, augmentInline } from "../../../packages/pipeline/src/preprocess/augment.js";
-import { cropResize } from "../../../packages/pipeline/src/preprocess/augment-wasm.js";
+import {
+  type AugmentJob,
+  augmentInline,
+  augmentInto,
+} from "../../../packages/pipeline/src/preprocess/augment.js";
+import {
+  augmentModule,
+  cropResize,
+  instantiateAugment,
+} from "../../../packages/pipeline/src/preprocess/augment-wasm.js";
 import {
   type ColorJitterOptions,
   drawJitter,
@@ -102,5 +110,24 @@ describe("augmentInline (wasm) vs cropResize + jitterNormalizeInto (JS)", () => 
     expect(out[per - 1]).toBe(9);
     expect(out[2 * per]).toBe(9);
     expect(Array.from(out.subarray(per, 2 * per))).toEqual(Array.from(reference(j)));
+  });
+
+  it("keeps the kernel's memory size after warm-up over 1,000 augments", () => {
+    const ex = instantiateAugment(augmentModule());
+    const [width, height] = [341, 256];
+    const src = pixels(width, height, 3, 5);
+    const out = new Float32Array(224 * 224 * 3);
+    const rng = createRng("augment-memory");
+    const strength = strengths[0]![1];
+    const full = { left: 0, top: 0, width, height };
+    const base = { pixels: src, width, height, channels: 3, size: 224, ...RGB };
+    augmentInto(ex, { ...base, box: full, flip: true, draw: drawJitter(rng, strength) }, out, 0);
+    const warm = ex.memory.buffer.byteLength;
+    for (let i = 0; i < 1000; i++) {
+      const box = randomResizedCropBox(width, height, rng);
+      augmentInto(ex, { ...base, box, flip: rng.next() < 0.5, draw: drawJitter(rng, strength) }, out, 0);
+    }
+    expect(ex.memory.buffer.byteLength).toBe(warm);
+    expect(out.every(Number.isFinite)).toBe(true);
   });
 });

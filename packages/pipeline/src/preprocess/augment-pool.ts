@@ -7,7 +7,7 @@
  */
 import { Worker } from "node:worker_threads";
 import { ResidualError } from "../errors.js";
-import { AUGMENT_WORKER_PRELUDE, type AugmentJob, augmentInline } from "./augment.js";
+import { AUGMENT_WORKER_PRELUDE, type AugmentJob, augmentInline, checkAugmentJob } from "./augment.js";
 import { AUGMENT_WASM_BASE64 } from "./augment-wasm.generated.js";
 
 const WORKER_SOURCE = `${AUGMENT_WORKER_PRELUDE}
@@ -87,16 +87,16 @@ export class AugmentPool {
 
   /**
    * {@link augmentInline} on a worker when `out` is shared memory, inline otherwise. The job's pixels are only
-   * read (the crop's rows are copied before this returns), so they may be a view into a larger buffer.
+   * read (the crop's rows are copied before this returns), so they may be a view into a larger buffer. Throws
+   * InvalidInputError `augment_job_invalid` for a job the kernel cannot run.
    *
    * @example
    * await pool.run(job, x, k * per);
    */
-  run(job: AugmentJob, out: Float32Array, offset: number): Promise<void> {
-    if (this.closed || !(out.buffer instanceof SharedArrayBuffer)) {
-      augmentInline(job, out, offset);
-      return Promise.resolve();
-    }
+  async run(job: AugmentJob, out: Float32Array, offset: number): Promise<void> {
+    // async: a bad job or an inline failure rejects; the body up to the post runs before this returns.
+    if (this.closed || !(out.buffer instanceof SharedArrayBuffer)) return augmentInline(job, out, offset);
+    checkAugmentJob(job); // a bad job fails here, alone, not on a worker
     const slot = this.slots.reduce((a, b) => (b.busy < a.busy ? b : a));
     const id = this.nextId++;
     const length = job.size * job.size * job.channels;

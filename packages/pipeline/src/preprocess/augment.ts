@@ -4,6 +4,7 @@
  * planned by color-jitter.ts (the same code the JS reference runs) and its per-pixel loops run in wasm with the
  * same double-precision operations, so results equal `jitterNormalizeInto` on the resized pixels bit for bit.
  */
+import { InvalidInputError } from "../errors.js";
 import {
   type AugmentExports,
   augmentLayout,
@@ -92,12 +93,38 @@ export function augmentInto(ex: AugmentExports, job: AugmentJob, out: Float32Arr
 }
 
 /**
- * {@link augmentInto} on this thread's kernel instance.
+ * Refuses a job the kernel cannot run (crop outside the image, wrong pixel count, 2 or 4 channels, size < 1)
+ * with InvalidInputError `augment_job_invalid`, before it reaches a worker.
+ *
+ * @example
+ * checkAugmentJob(job);
+ */
+export function checkAugmentJob(job: AugmentJob): void {
+  const { box, width, height, channels } = job;
+  const problems: string[] = [];
+  if (channels !== 1 && channels !== 3) problems.push(`channels must be 1 or 3, got ${channels}`);
+  if (job.pixels.length < width * height * channels)
+    problems.push(`${job.pixels.length} bytes for a ${width}x${height}x${channels} image`);
+  if (!(box.left >= 0 && box.top >= 0 && box.width >= 1 && box.height >= 1))
+    problems.push(`crop ${JSON.stringify(box)} is empty or negative`);
+  if (box.left + box.width > width || box.top + box.height > height)
+    problems.push(`crop ${JSON.stringify(box)} outside the ${width}x${height} image`);
+  if (!Number.isInteger(job.size) || job.size < 1)
+    problems.push(`output size ${job.size} is not a positive integer`);
+  if (job.mean.length < channels || job.std.length < channels)
+    problems.push(`mean/std need ${channels} values`);
+  if (problems.length > 0)
+    throw new InvalidInputError("augment_job_invalid", `bad augment job: ${problems.join("; ")}`);
+}
+
+/**
+ * {@link augmentInto} on this thread's kernel instance (after {@link checkAugmentJob}).
  *
  * @example
  * augmentInline(job, x, k * per);
  */
 export function augmentInline(job: AugmentJob, out: Float32Array, offset: number): void {
+  checkAugmentJob(job);
   augmentInto(mainThreadKernel(), job, out, offset);
 }
 
