@@ -98,6 +98,26 @@ describe("preprocessTrain on the wasm kernel (bilinear)", () => {
     }
   });
 
+  it("crops an EXIF-rotated file in its upright orientation (region decode = oriented pixels)", async () => {
+    const spec = resolvePreprocessSpec({ size: 24 });
+    const upright = await makeShapeImage({ width: 80, height: 50, shape: "triangle", format: "png" });
+    const tagged = await sharp(upright)
+      .rotate(-90)
+      .jpeg({ quality: 95 })
+      .withMetadata({ orientation: 6 })
+      .toBuffer();
+    const { data, info } = await sharp(tagged, { autoOrient: true })
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    expect([info.width, info.height]).toEqual([80, 50]);
+    const raw = { data, width: info.width, height: info.height, channels: info.channels };
+    for (let seed = 0; seed < 6; seed++) {
+      const a = await preprocessTrain(tagged, spec, createRng(seed, 2));
+      const b = await preprocessTrain(raw, spec, createRng(seed, 2));
+      expect(Array.from(a)).toEqual(Array.from(b));
+    }
+  });
+
   it("keeps sharp for other interpolations (deterministic, different from bilinear)", async () => {
     const jpg = await makePhotoLikeJpeg(120, 90, 2);
     const cubic = resolvePreprocessSpec({ size: 24, interpolation: "bicubic" });

