@@ -87,8 +87,8 @@ export class AugmentPool {
 
   /**
    * {@link augmentInline} on a worker when `out` is shared memory, inline otherwise. The job's pixels are only
-   * read (the crop's rows are copied before this returns), so they may be a view into a larger buffer. Throws
-   * InvalidInputError `augment_job_invalid` for a job the kernel cannot run.
+   * read (the crop's rows are copied before this returns), so they may be a view into a larger buffer. Fails with
+   * InvalidInputError `augment_job_invalid` (rejects) for a job the kernel cannot run.
    *
    * @example
    * await pool.run(job, x, k * per);

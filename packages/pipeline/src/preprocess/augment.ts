@@ -1,10 +1,17 @@
 /**
  * The fused train augment from decoded uint8 pixels: crop + Pillow-exact bilinear resize + flip, then
  * ColorJitter + Normalize, in one WebAssembly instance, written as float32 NHWC into a batch. The jitter is
- * planned by color-jitter.ts (the same code the JS reference runs) and its per-pixel loops run in wasm with the
+ * planned by augment-jitter-plan.ts (the same code the JS reference `jitterNormalizeInto` runs) and its per-pixel loops run in wasm with the
  * same double-precision operations, so results equal `jitterNormalizeInto` on the resized pixels bit for bit.
  */
 import { InvalidInputError } from "../errors.js";
+import {
+  JITTER_PLAN_SOURCE,
+  type JitterPixels,
+  normTable,
+  planJitter,
+  saturationTables,
+} from "./augment-jitter-plan.js";
 import {
   type AugmentExports,
   augmentLayout,
@@ -12,14 +19,7 @@ import {
   cropResizeWasm,
   mainThreadKernel,
 } from "./augment-wasm.js";
-import {
-  JITTER_PLAN_SOURCE,
-  type JitterDraw,
-  type JitterPixels,
-  normTable,
-  planJitter,
-  saturationTables,
-} from "./color-jitter.js";
+import type { JitterDraw } from "./color-jitter.js";
 
 /** One image's augment: the crop to resize, the drawn jitter, and Normalize's mean/std. */
 export interface AugmentJob extends CropResizeInput {
