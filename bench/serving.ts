@@ -119,11 +119,15 @@ async function blocks(
 }
 
 async function computeBench(store: LocalObjectStore, bytes: Map<string, Uint8Array>) {
-  console.log("\n== model compute, steady-state ms per batch (blocks of back-to-back runs, rotating order) ==");
+  console.log(
+    "\n== model compute, steady-state ms per batch (blocks of back-to-back runs, rotating order) ==",
+  );
   console.log(
     `engine thread hop (one 224² image there, 2048 floats back): ${(await threadHop()).toFixed(3)} ms`,
   );
-  console.log("ours/main: the engine as Lambda runs it (session on the handler thread, RESIDUAL_ORT_THREAD=main)");
+  console.log(
+    "ours/main: the engine as Lambda runs it (session on the handler thread, RESIDUAL_ORT_THREAD=main)",
+  );
   console.log("ours/worker: the engine as `residual serve` runs it (session on a worker thread)");
   const bareMs = new Map<string, number>();
   for (const [arch, b] of bytes) {
