@@ -51,31 +51,31 @@ export async function readRef(store: ObjectStore, ref: SampleRef): Promise<Buffe
   );
 }
 
-let serial: Promise<unknown> = Promise.resolve();
-
 /**
- * Re-runs a failed decode alone: libvips keeps one process-wide error buffer, so concurrent failures can read
- * each other's messages. Failures are rare, so serializing their re-check costs little and keeps reasons exact.
+ * Re-runs a failed decode to learn why it failed. libvips keeps one process-wide error buffer, so failures that
+ * happen at the same time can read (or clear) each other's messages; {@link validateCandidates} therefore calls
+ * this only after the concurrent pass, one file at a time. Failures are rare, so this costs little.
  */
-function decodeAlone(bytes: Buffer, maxPixels: number): Promise<unknown> {
-  const run = serial.then(async () => {
-    try {
-      await readHeader(bytes, maxPixels);
-      await dHash(openImage(bytes, maxPixels));
-      return new Error("image_not_decodable");
-    } catch (err) {
-      return err;
-    }
-  });
-  serial = run;
-  return run;
+async function failureReason(bytes: Buffer, maxPixels: number): Promise<unknown> {
+  try {
+    await readHeader(bytes, maxPixels);
+    await dHash(openImage(bytes, maxPixels));
+    return new Error("image_not_decodable");
+  } catch (err) {
+    return err;
+  }
+}
+
+/** A candidate whose decode failed during the concurrent pass; classified afterwards. */
+interface Failed {
+  failed: Candidate;
 }
 
 async function validateOne(
   store: ObjectStore,
   c: Candidate,
   limits: { minSide: number; maxPixels: number },
-): Promise<ValidatedFile | SkippedFile | "missing"> {
+): Promise<ValidatedFile | SkippedFile | Failed | "missing"> {
   let bytes: Buffer;
   try {
     bytes = await readRef(store, c.ref);
@@ -93,9 +93,19 @@ async function validateOne(
     const digest = createHash("sha256").update(bytes).digest("hex");
     return { candidate: c, digest, width: header.width, height: header.height, hash };
   } catch {
-    const e = toImageError(await decodeAlone(bytes, limits.maxPixels));
-    return { path: c.path, reason: REASONS[e.code as ImageErrorCode] ?? "not_decodable", detail: e.message };
+    return { failed: c };
   }
+}
+
+async function classifyFailure(store: ObjectStore, c: Candidate, maxPixels: number): Promise<SkippedFile> {
+  let bytes: Buffer;
+  try {
+    bytes = await readRef(store, c.ref);
+  } catch (err) {
+    return { path: c.path, reason: "unreadable", detail: (err as Error).message };
+  }
+  const e = toImageError(await failureReason(bytes, maxPixels));
+  return { path: c.path, reason: REASONS[e.code as ImageErrorCode] ?? "not_decodable", detail: e.message };
 }
 
 /**
@@ -112,10 +122,11 @@ export async function validateCandidates(
 ): Promise<ValidationResult> {
   const results = await mapBounded(candidates, concurrency, (c) => validateOne(store, c, limits));
   const out: ValidationResult = { valid: [], skipped: [], missing: [] };
-  results.forEach((r, i) => {
+  for (const [i, r] of results.entries()) {
     if (r === "missing") out.missing.push(candidates[i]!);
+    else if ("failed" in r) out.skipped.push(await classifyFailure(store, r.failed, limits.maxPixels));
     else if ("reason" in r) out.skipped.push(r);
     else out.valid.push(r);
-  });
+  }
   return out;
 }
