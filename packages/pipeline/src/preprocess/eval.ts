@@ -17,6 +17,7 @@ import {
   toRaw,
 } from "./decode.js";
 import { normalizeInto } from "./normalize.js";
+import { roundHalfEven } from "./py-round.js";
 import type { PreprocessSpec } from "./spec.js";
 
 /** Shrink-on-load only when the source is at least this many times the target. */
@@ -32,12 +33,6 @@ export interface EvalOptions {
   fast?: boolean;
   /** The oriented size if already known (`Sample.width/height`): skips re-reading the header. */
   header?: ImageSize;
-}
-
-/** Python's round-half-to-even, which torchvision's CenterCrop uses (`int(round((h - size) / 2.0))`). */
-function roundHalfEven(x: number): number {
-  const r = Math.round(x);
-  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
 /**

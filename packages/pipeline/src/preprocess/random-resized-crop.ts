@@ -2,6 +2,7 @@
  * torchvision's `RandomResizedCrop.get_params` (v0.14), including its 10-try loop and the central-crop fallback,
  * so a crop distribution tuned on PyTorch carries over.
  */
+import { roundHalfEven } from "./py-round.js";
 import type { Rng } from "./random.js";
 
 /** A crop window in pixels (top-left corner and size). */
@@ -10,12 +11,6 @@ export interface CropBox {
   left: number;
   width: number;
   height: number;
-}
-
-/** Python's round-half-to-even (`int(round(x))`). */
-function pyRound(x: number): number {
-  const r = Math.round(x);
-  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
 /**
@@ -37,8 +32,8 @@ export function randomResizedCropBox(
   for (let attempt = 0; attempt < 10; attempt++) {
     const targetArea = area * rng.uniform(scale[0], scale[1]);
     const aspect = Math.exp(rng.uniform(logLo, logHi));
-    const w = pyRound(Math.sqrt(targetArea * aspect));
-    const h = pyRound(Math.sqrt(targetArea / aspect));
+    const w = roundHalfEven(Math.sqrt(targetArea * aspect));
+    const h = roundHalfEven(Math.sqrt(targetArea / aspect));
     if (w > 0 && w <= width && h > 0 && h <= height) {
       const top = rng.int(0, height - h + 1);
       const left = rng.int(0, width - w + 1);
@@ -53,9 +48,9 @@ function centralFallback(width: number, height: number, ratio: readonly [number,
   let w = width;
   let h = height;
   if (inRatio < Math.min(ratio[0], ratio[1])) {
-    h = pyRound(w / Math.min(ratio[0], ratio[1]));
+    h = roundHalfEven(w / Math.min(ratio[0], ratio[1]));
   } else if (inRatio > Math.max(ratio[0], ratio[1])) {
-    w = pyRound(h * Math.max(ratio[0], ratio[1]));
+    w = roundHalfEven(h * Math.max(ratio[0], ratio[1]));
   }
   return { top: Math.floor((height - h) / 2), left: Math.floor((width - w) / 2), width: w, height: h };
 }
