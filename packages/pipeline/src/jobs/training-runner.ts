@@ -6,7 +6,7 @@ import { disposeDataset, loadDataset } from "../dataset/load-dataset.js";
 import { type DatasetOptionsInput, resolveDatasetOptions } from "../dataset/options.js";
 import type { Dataset } from "../dataset/types.js";
 import { type JobSpec, parseJobSpec } from "../train/job-spec.js";
-import type { TrainingProgress } from "../train/run-training.js";
+import type { TrainingProgress } from "../train/loop/run-training.js";
 import { runTrainingJob } from "../train/run-training-job.js";
 import { MARKER_FILE } from "./dataset-event.js";
 import { datasetName } from "./job-id.js";

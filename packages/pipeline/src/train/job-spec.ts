@@ -6,7 +6,7 @@
 import { ARCH_NAMES, type ArchName, STAGE_NAMES, type StageName } from "@residual/resnet";
 import { z } from "zod";
 import { type ErrorIssue, InvalidInputError } from "../errors.js";
-import { validateFreezePlan } from "./freeze-plan.js";
+import { validateFreezeSpec } from "./loop/freeze-phases.js";
 
 const stageName = z.enum(STAGE_NAMES);
 
@@ -127,7 +127,7 @@ function crossFieldIssues(raw: Record<string, unknown>): ErrorIssue[] {
   const epochs = z.number().int().positive().default(10).safeParse(raw.epochs);
   const freeze = freezeSchema.default(0).safeParse(raw.freeze);
   if (arch.success && epochs.success && freeze.success) {
-    issues.push(...validateFreezePlan(freeze.data, arch.data, epochs.data));
+    issues.push(...validateFreezeSpec(freeze.data, arch.data, epochs.data));
   }
   const schedule = scheduleSchema.safeParse(raw.schedule);
   if (epochs.success && schedule.success && schedule.data.type === "multistep") {

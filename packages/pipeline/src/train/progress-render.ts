@@ -2,7 +2,7 @@
  * Renders training progress for people and machines: a one-line progress bar (with images/s and ETA) on a TTY,
  * JSON lines otherwise.
  */
-import type { TrainingProgress } from "./run-training.js";
+import type { TrainingProgress } from "./loop/run-training.js";
 
 function duration(seconds: number): string {
   const s = Math.round(seconds);

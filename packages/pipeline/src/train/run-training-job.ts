@@ -13,15 +13,15 @@ import { type DatasetCache, ensureDatasetCache } from "../loader/dataset-cache.j
 import { type PreprocessSpec, resolvePreprocessSpec } from "../preprocess/spec.js";
 import { newVersionId, type PublishedModel, publishModel } from "../registry/index.js";
 import type { ObjectStore } from "../store/object-store.js";
-import { trainingModel } from "./backbone.js";
-import { datasetTrainingData } from "./dataset-examples.js";
-import type { TrainingData } from "./examples.js";
-import { type FinalMetrics, finalMetrics } from "./final-metrics.js";
+import { datasetTrainingData } from "./dataset-image-sets.js";
+import type { TrainingData } from "./image-sets.js";
 import { type JobSpec, parseJobSpec } from "./job-spec.js";
-import { modelCard } from "./model-card.js";
-import { chartPngs } from "./png-charts.js";
-import { runTraining, type TrainingProgress, type TrainingResult } from "./run-training.js";
-import { confusionMatrixSvg, trainingCurvesSvg } from "./svg-charts.js";
+import { runTraining, type TrainingProgress, type TrainingResult } from "./loop/run-training.js";
+import { type FinalMetrics, finalMetrics } from "./reports/final-metrics.js";
+import { modelCard } from "./reports/model-card.js";
+import { chartPngs } from "./reports/png-charts.js";
+import { confusionMatrixSvg, trainingCurvesSvg } from "./reports/svg-charts.js";
+import { trainingModel } from "./starting-model.js";
 
 export interface TrainingJobOptions {
   /** The bucket: dataset bytes, `jobs/<id>/checkpoints/`, and (by default) `models/`. */

@@ -1,9 +1,9 @@
 /**
  * What the trainer reads images through: a numbered set of examples that loads preprocessed NHWC float32
- * batches. The dataset loader adapts to it; tests and benchmarks use `inMemoryExamples`.
+ * batches. The dataset loader adapts to it; tests and benchmarks use `inMemoryImageSet`.
  */
 
-export interface TrainingExamples {
+export interface ImageSet {
   readonly size: number;
   /** Class index per example. */
   readonly labels: ArrayLike<number>;
@@ -19,8 +19,8 @@ export interface TrainingExamples {
 
 export interface TrainingData {
   classNames: string[];
-  train: TrainingExamples;
-  val: TrainingExamples;
+  train: ImageSet;
+  val: ImageSet;
   /** Whether `train.load` augments (views differ); when false the trainer asks for the eval transform only. */
   augment: boolean;
 }
@@ -29,15 +29,15 @@ export interface TrainingData {
  * Examples held in memory as one NHWC float32 array (already preprocessed); `view` is ignored.
  *
  * @example
- * const ex = inMemoryExamples(pixels, labels, 32, 3);
+ * const ex = inMemoryImageSet(pixels, labels, 32, 3);
  * const batch = await ex.load([0, 5, 7]);
  */
-export function inMemoryExamples(
+export function inMemoryImageSet(
   pixels: Float32Array,
   labels: ArrayLike<number>,
   imageSize: number,
   channels: number,
-): TrainingExamples {
+): ImageSet {
   const per = imageSize * imageSize * channels;
   return {
     size: labels.length,

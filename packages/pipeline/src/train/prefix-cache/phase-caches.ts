@@ -4,7 +4,7 @@
  * new caches and a new runner, since the runner holds a snapshot of the prefix weights.
  */
 import type { ResNet } from "@residual/resnet";
-import type { TrainingData } from "./examples.js";
+import type { TrainingData } from "../image-sets.js";
 import { type BodyStage, PrefixCache } from "./prefix-cache.js";
 import { createPrefixRunner, type PrefixEngine, type PrefixRunner } from "./prefix-runner.js";
 

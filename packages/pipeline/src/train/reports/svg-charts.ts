@@ -1,5 +1,5 @@
 /** Hand-written SVG pictures a person can open: training curves and the confusion matrix. */
-import type { EpochRecord } from "./checkpoint.js";
+import type { EpochRecord } from "../checkpoints/checkpoint.js";
 
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 

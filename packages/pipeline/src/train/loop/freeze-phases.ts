@@ -15,8 +15,8 @@
  *  { epochs: 5, unfreeze: ["layer3"], lrScale: { layer4: 0.1, layer3: 0.01 } }]
  */
 import { type ArchName, STAGE_NAMES, type StageName } from "@residual/resnet";
-import type { ErrorIssue } from "../errors.js";
-import type { FreezeSpec } from "./job-spec.js";
+import type { ErrorIssue } from "../../errors.js";
+import type { FreezeSpec } from "../job-spec.js";
 
 export interface ResolvedPhase {
   index: number;
@@ -45,7 +45,7 @@ function checkStages(
 }
 
 /** Every problem of a freeze plan for an arch and epoch count (empty when valid). */
-export function validateFreezePlan(freeze: FreezeSpec, arch: ArchName, epochs: number): ErrorIssue[] {
+export function validateFreezeSpec(freeze: FreezeSpec, arch: ArchName, epochs: number): ErrorIssue[] {
   const stages = archStages(arch);
   if (typeof freeze === "number") {
     if (freeze >= stages.length) {
@@ -82,7 +82,7 @@ export function validateFreezePlan(freeze: FreezeSpec, arch: ArchName, epochs: n
     issues.push({ path: ["freeze"], code: "too_big", message });
   }
   if (issues.length === 0) {
-    resolveFreezePlan(freeze, arch, epochs).forEach((p) => {
+    resolveFreezePhases(freeze, arch, epochs).forEach((p) => {
       for (const s of Object.keys(p.lrScale) as StageName[]) {
         if (!p.trainable.includes(s)) {
           const message = `lrScale names '${s}', which is frozen in this phase`;
@@ -95,7 +95,7 @@ export function validateFreezePlan(freeze: FreezeSpec, arch: ArchName, epochs: n
 }
 
 /** Turn a (validated) freeze spec into phases with explicit epoch ranges and stage sets. */
-export function resolveFreezePlan(freeze: FreezeSpec, arch: ArchName, epochs: number): ResolvedPhase[] {
+export function resolveFreezePhases(freeze: FreezeSpec, arch: ArchName, epochs: number): ResolvedPhase[] {
   const stages = archStages(arch);
   if (typeof freeze === "number") {
     const frozen = stages.slice(0, freeze);

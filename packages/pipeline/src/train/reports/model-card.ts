@@ -1,7 +1,7 @@
 /** `model-card.md`: what the model was trained on, how, how well, and where it should not be trusted. */
-import type { EpochRecord } from "./checkpoint.js";
+import type { EpochRecord } from "../checkpoints/checkpoint.js";
+import type { JobSpec } from "../job-spec.js";
 import type { FinalMetrics } from "./final-metrics.js";
-import type { JobSpec } from "./job-spec.js";
 
 export interface ModelCardInput {
   name: string;

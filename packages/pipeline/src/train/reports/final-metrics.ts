@@ -1,9 +1,9 @@
 /** End-of-training evaluation: the classification report, temperature, calibration and centroid files. */
 import type { ResNet } from "@residual/resnet";
-import type { Calibration, Centroids } from "../registry/index.js";
+import type { Calibration, Centroids } from "../../registry/index.js";
+import type { TrainingData } from "../image-sets.js";
 import { calibrationFile, computeCentroids } from "./centroids.js";
 import { evaluateExamples } from "./evaluate.js";
-import type { TrainingData } from "./examples.js";
 import { type ClassificationReport, classificationReport } from "./metrics.js";
 import { fitTemperature } from "./temperature.js";
 

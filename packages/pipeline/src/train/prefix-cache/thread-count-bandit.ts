@@ -7,7 +7,7 @@
  * of ms per image and re-try the others every `exploreEvery` batches, since contention comes and goes.
  */
 
-export interface ThreadChooserOptions {
+export interface ThreadCountBanditOptions {
   /** Batches each option runs before exploiting. @default 2 */
   warmup?: number;
   /** Every n-th batch goes to the least recently tried other option. @default 8 */
@@ -17,22 +17,22 @@ export interface ThreadChooserOptions {
 }
 
 /** Chooses among `options` (thread counts) by measured cost per item. */
-export class ThreadChooser {
+export class ThreadCountBandit {
   private readonly cost: Array<number | undefined>;
   private readonly runs: number[];
   private readonly lastUsed: number[];
   private batch = 0;
-  private readonly o: Required<ThreadChooserOptions>;
+  private readonly o: Required<ThreadCountBanditOptions>;
 
   /**
    * @example
-   * const chooser = new ThreadChooser([2, 1]);
+   * const chooser = new ThreadCountBandit([2, 1]);
    * const i = chooser.next(); // run with options[i] threads, then:
    * chooser.record(i, elapsedMs, images);
    */
   constructor(
     readonly options: readonly number[],
-    o: ThreadChooserOptions = {},
+    o: ThreadCountBanditOptions = {},
   ) {
     this.o = { warmup: 2, exploreEvery: 8, alpha: 0.3, ...o };
     this.cost = options.map(() => undefined);
@@ -44,7 +44,7 @@ export class ThreadChooser {
    * Index into `options` for the next batch.
    *
    * @example
-   * new ThreadChooser([2, 1]).next(); // 0: the first option warms up first
+   * new ThreadCountBandit([2, 1]).next(); // 0: the first option warms up first
    */
   next(): number {
     this.batch++;

@@ -1,6 +1,6 @@
 /**
  * Adapts a validated Dataset (samples that reference bytes in the store or a work dir) to the trainer's
- * TrainingExamples: train batches use the train transform with a PRNG keyed by (seed, index, view), so view v of
+ * ImageSet: train batches use the train transform with a PRNG keyed by (seed, index, view), so view v of
  * image i is the same pixels in every process; val batches use the eval transform. Bytes are read per batch
  * (never all held at once).
  */
@@ -13,9 +13,9 @@ import { createRng } from "../preprocess/random.js";
 import type { PreprocessSpec } from "../preprocess/spec.js";
 import { preprocessTrain } from "../preprocess/train.js";
 import type { ObjectStore } from "../store/object-store.js";
-import type { TrainingData, TrainingExamples } from "./examples.js";
+import type { ImageSet, TrainingData } from "./image-sets.js";
 
-export interface DatasetExamplesOptions {
+export interface DatasetImageSetOptions {
   preprocess: PreprocessSpec;
   /** Apply train augmentation to train views. @default true */
   augment?: boolean;
@@ -34,9 +34,9 @@ async function input(store: ObjectStore, s: Sample, cache?: DatasetCache): Promi
 function examples(
   store: ObjectStore,
   samples: Sample[],
-  opts: DatasetExamplesOptions,
+  opts: DatasetImageSetOptions,
   augment: boolean,
-): TrainingExamples {
+): ImageSet {
   const { preprocess: spec, seed } = opts;
   const per = spec.size * spec.size * spec.inChannels;
   return {
@@ -78,7 +78,7 @@ function examples(
 export function datasetTrainingData(
   store: ObjectStore,
   dataset: Dataset,
-  opts: DatasetExamplesOptions,
+  opts: DatasetImageSetOptions,
 ): TrainingData {
   const augment = opts.augment ?? true;
   return {

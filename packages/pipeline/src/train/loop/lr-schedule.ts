@@ -10,7 +10,7 @@
  * a schedule that reaches η_min = 0 on its last step wastes that step). Multistep is torch's `MultiStepLR`
  * stepped per epoch: epoch e uses base·γ^(milestones ≤ e).
  */
-import type { ScheduleSpec } from "./job-spec.js";
+import type { ScheduleSpec } from "../job-spec.js";
 
 export interface LrScheduleOptions {
   baseLr: number;

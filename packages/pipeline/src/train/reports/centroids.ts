@@ -3,7 +3,7 @@
  * distance threshold, the 95th percentile of validation distances to their own class centroid, so about 5% of
  * in-distribution images would be flagged. Also the max-softmax threshold of `calibration.json`.
  */
-import type { Calibration, Centroids } from "../registry/index.js";
+import type { Calibration, Centroids } from "../../registry/index.js";
 import { softmaxRows } from "./metrics.js";
 
 function normalise(v: Float64Array): Float64Array {

@@ -1,21 +1,27 @@
 /**
  * The training loop: the freeze plan's phases, per-epoch train/val metrics, frozen-prefix caching (filled by ONNX
- * Runtime, see phase-caches.ts), checkpoints (every epoch and every `checkpointEveryMs`, the latest two kept),
+ * Runtime, see prefix-cache/phase-caches.ts), checkpoints (every epoch and every `checkpointEveryMs`, the latest two kept),
  * resume from the latest checkpoint, early stopping with the best weights restored, and abort.
  */
 
 import * as tf from "@tensorflow/tfjs-core";
-import { TransientError } from "../errors.js";
-import { BestWeights, bestCheckpointName } from "./best-weights.js";
-import { type EpochRecord, type LoopState, loadLatestCheckpoint, saveCheckpoint } from "./checkpoint.js";
-import { pruneCheckpoints } from "./checkpoint-prune.js";
-import { earlyStopping, epochBatches } from "./epoch-plan.js";
-import { evaluateExamples } from "./evaluate.js";
-import { frozenPrefixEnd, phaseAt, type ResolvedPhase, resolveFreezePlan } from "./freeze-plan.js";
-import { GroupOptimizer } from "./optimizer.js";
+import { TransientError } from "../../errors.js";
+import { BestWeights, bestCheckpointName } from "../checkpoints/best-weights.js";
+import {
+  type EpochRecord,
+  type LoopState,
+  loadLatestCheckpoint,
+  saveCheckpoint,
+} from "../checkpoints/checkpoint.js";
+import { pruneCheckpoints } from "../checkpoints/checkpoint-prune.js";
+import { createPhaseCaches, type PhaseCaches } from "../prefix-cache/phase-caches.js";
+import { evaluateExamples } from "../reports/evaluate.js";
+import { earlyStopping } from "./early-stopping.js";
+import { epochBatches } from "./epoch-batches.js";
+import { frozenPrefixEnd, phaseAt, type ResolvedPhase, resolveFreezePhases } from "./freeze-phases.js";
+import { GroupOptimizer } from "./group-optimizer.js";
+import { stepLearningRate } from "./lr-schedule.js";
 import { paramGroups } from "./param-groups.js";
-import { createPhaseCaches, type PhaseCaches } from "./phase-caches.js";
-import { stepLearningRate } from "./schedule.js";
 import { trainStep } from "./train-step.js";
 import type { RunTrainingOptions, TrainingProgress, TrainingResult } from "./training-types.js";
 
@@ -241,7 +247,7 @@ export async function runTraining(o: RunTrainingOptions): Promise<TrainingResult
   const optimizer = new GroupOptimizer({ kind: o.spec.optimizer, momentum: o.spec.momentum });
   const s: Session = {
     o,
-    phases: resolveFreezePlan(o.spec.freeze, o.spec.arch, o.spec.epochs),
+    phases: resolveFreezePhases(o.spec.freeze, o.spec.arch, o.spec.epochs),
     optimizer,
     state: freshState(),
     lastCheckpoint: Date.now(),

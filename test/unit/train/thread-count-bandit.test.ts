@@ -1,8 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { ThreadChooser } from "../../../packages/pipeline/src/train/thread-chooser.js";
+import { ThreadCountBandit } from "../../../packages/pipeline/src/train/prefix-cache/thread-count-bandit.js";
 
 /** Drive the chooser for `batches` batches against a cost model; returns how often each option ran. */
-function drive(c: ThreadChooser, batches: number, msPerImage: (threads: number, batch: number) => number) {
+function drive(
+  c: ThreadCountBandit,
+  batches: number,
+  msPerImage: (threads: number, batch: number) => number,
+) {
   const used = c.options.map(() => 0);
   for (let b = 0; b < batches; b++) {
     const i = c.next();
@@ -12,9 +16,9 @@ function drive(c: ThreadChooser, batches: number, msPerImage: (threads: number, 
   return used;
 }
 
-describe("ThreadChooser", () => {
+describe("ThreadCountBandit", () => {
   it("warms every option up, then mostly runs the faster one (idle machine: more threads)", () => {
-    const c = new ThreadChooser([2, 1]);
+    const c = new ThreadCountBandit([2, 1]);
     const used = drive(c, 80, (t) => (t === 2 ? 2.2 : 4.3));
     expect(c.best()).toBe(0);
     expect(used[0]).toBeGreaterThan(65);
@@ -22,7 +26,7 @@ describe("ThreadChooser", () => {
   });
 
   it("switches to one thread when contention makes it faster, and back when it goes away", () => {
-    const c = new ThreadChooser([2, 1]);
+    const c = new ThreadCountBandit([2, 1]);
     const busy = (b: number) => b >= 20 && b < 60;
     drive(c, 60, (t, b) => (t === 2 ? (busy(b) ? 12.4 : 2.2) : busy(b) ? 9.1 : 4.3));
     expect(c.options[c.best()]).toBe(1);
@@ -31,7 +35,7 @@ describe("ThreadChooser", () => {
   });
 
   it("with one option always runs it", () => {
-    const c = new ThreadChooser([4]);
+    const c = new ThreadCountBandit([4]);
     expect(drive(c, 10, () => 1)).toEqual([10]);
   });
 });

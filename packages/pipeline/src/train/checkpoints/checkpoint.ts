@@ -12,10 +12,10 @@
 import type { ResNet } from "@residual/resnet";
 import * as tf from "@tensorflow/tfjs-core";
 import { z } from "zod";
-import { InvalidInputError } from "../errors.js";
-import type { ObjectStore } from "../store/object-store.js";
-import type { GroupOptimizer, OptimizerState } from "./optimizer.js";
-import { weightShapes } from "./param-groups.js";
+import { InvalidInputError } from "../../errors.js";
+import type { ObjectStore } from "../../store/object-store.js";
+import type { GroupOptimizer, OptimizerState } from "../loop/group-optimizer.js";
+import { weightShapes } from "../loop/param-groups.js";
 
 const epochRecordSchema = z.object({
   epoch: z.number(),

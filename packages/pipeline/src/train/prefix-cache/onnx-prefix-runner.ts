@@ -1,17 +1,17 @@
 /**
  * The frozen prefix on onnxruntime-node: the prefix exported once (`exportOnnxPrefix`, BatchNorm folded), batches
  * run one at a time (concurrent runs would only fight for cores). By default one session per thread count in
- * {cores, 1}, the faster picked batch by batch ({@link ThreadChooser}: cores wins on an idle machine, one thread
+ * {cores, 1}, the faster picked batch by batch ({@link ThreadCountBandit}: cores wins on an idle machine, one thread
  * on an oversubscribed one); a fixed `threads` makes a single session.
  */
 import { availableParallelism } from "node:os";
 import { exportOnnxPrefix, type ResNet } from "@residual/resnet";
 import ort from "onnxruntime-node";
-import { onnxSessionOptions } from "../engine/onnx-engine.js";
-import { TransientError } from "../errors.js";
+import { onnxSessionOptions } from "../../engine/onnx-engine.js";
+import { TransientError } from "../../errors.js";
 import type { BodyStage } from "./prefix-cache.js";
 import type { PrefixRunner } from "./prefix-runner.js";
-import { ThreadChooser } from "./thread-chooser.js";
+import { ThreadCountBandit } from "./thread-count-bandit.js";
 
 export interface OnnxPrefixOptions {
   imageSize: number;
@@ -70,7 +70,7 @@ export async function createOnnxPrefixRunner(
   o: OnnxPrefixOptions,
 ): Promise<PrefixRunner> {
   const dims = (n: number) => [n, o.imageSize, o.imageSize, o.channels];
-  const chooser = new ThreadChooser(o.threads ? [o.threads] : [...new Set([availableParallelism(), 1])]);
+  const chooser = new ThreadCountBandit(o.threads ? [o.threads] : [...new Set([availableParallelism(), 1])]);
   let pool: SessionPool | undefined;
   let shape: [number, number, number];
   try {

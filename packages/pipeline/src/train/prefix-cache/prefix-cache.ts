@@ -18,7 +18,7 @@
 
 import type { ResNet, StageName } from "@residual/resnet";
 import * as tf from "@tensorflow/tfjs-core";
-import type { TrainingExamples } from "./examples.js";
+import type { ImageSet } from "../image-sets.js";
 import { packHalf, unpackHalf } from "./half-float.js";
 import { createPrefixRunner, type PrefixRunner } from "./prefix-runner.js";
 
@@ -44,7 +44,7 @@ export class PrefixCache {
   private constructor(
     private readonly runner: PrefixRunner,
     readonly stage: BodyStage,
-    private readonly examples: TrainingExamples,
+    private readonly examples: ImageSet,
     private readonly opts: PrefixCacheOptions,
     /** `[h, w, c]` of one activation. */
     readonly shape: [number, number, number],
@@ -61,7 +61,7 @@ export class PrefixCache {
   static async create(
     model: ResNet,
     stage: BodyStage,
-    examples: TrainingExamples,
+    examples: ImageSet,
     opts: PrefixCacheOptions,
   ): Promise<PrefixCache | undefined> {
     const runner =

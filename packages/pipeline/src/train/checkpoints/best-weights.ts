@@ -8,7 +8,7 @@
  */
 import type { ResNet } from "@residual/resnet";
 import * as tf from "@tensorflow/tfjs-core";
-import type { ObjectStore } from "../store/object-store.js";
+import type { ObjectStore } from "../../store/object-store.js";
 import { checkpointName, loadCheckpointWeights } from "./checkpoint.js";
 
 /** Where a resumed process finds the best epoch's weights. */

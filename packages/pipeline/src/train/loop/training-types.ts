@@ -1,10 +1,10 @@
 /** The training loop's options, progress events and result (the loop itself is run-training.ts). */
 import type { ResNet } from "@residual/resnet";
-import type { ObjectStore } from "../store/object-store.js";
-import type { EpochRecord } from "./checkpoint.js";
-import type { TrainingData } from "./examples.js";
-import type { JobSpec } from "./job-spec.js";
-import type { PrefixEngine } from "./prefix-runner.js";
+import type { ObjectStore } from "../../store/object-store.js";
+import type { EpochRecord } from "../checkpoints/checkpoint.js";
+import type { TrainingData } from "../image-sets.js";
+import type { JobSpec } from "../job-spec.js";
+import type { PrefixEngine } from "../prefix-cache/prefix-runner.js";
 
 /** A step, epoch or checkpoint event, for progress bars and logs. */
 export interface TrainingProgress {

@@ -2,7 +2,7 @@
  * Checkpoint retention: keep the latest few checkpoints (a resume needs one; the one before guards against a
  * checkpoint that turns out unreadable) plus any the loop still needs (the early-stopping best), delete the rest.
  */
-import type { ObjectStore } from "../store/object-store.js";
+import type { ObjectStore } from "../../store/object-store.js";
 
 const CHECKPOINT_KEY = /^(ckpt-\d{5}-\d{7})\.(json|bin)$/;
 

@@ -1,7 +1,7 @@
 /** Parameter groups of a phase: one per (stage, decay or not), each with the stage's learning-rate scale. */
 import type { ResNet, StageName } from "@residual/resnet";
-import type { ResolvedPhase } from "./freeze-plan.js";
-import type { ParamGroup } from "./optimizer.js";
+import type { ResolvedPhase } from "./freeze-phases.js";
+import type { ParamGroup } from "./group-optimizer.js";
 
 /**
  * Groups for the trainable stages of `model` in `phase`. Rank ≤ 1 parameters (BatchNorm γ/β, biases) get no

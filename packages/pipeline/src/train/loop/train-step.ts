@@ -2,10 +2,10 @@
 
 import type { ResNet } from "@residual/resnet";
 import * as tf from "@tensorflow/tfjs-core";
+import type { BodyStage } from "../prefix-cache/prefix-cache.js";
+import { topkCounts } from "../reports/metrics.js";
+import type { GroupOptimizer } from "./group-optimizer.js";
 import { smoothedCrossEntropy } from "./loss.js";
-import { topkCounts } from "./metrics.js";
-import type { GroupOptimizer } from "./optimizer.js";
-import type { BodyStage } from "./prefix-cache.js";
 
 export interface StepInput {
   /** Images, or cached activations after `stage` when `stage` is set. */

@@ -5,10 +5,10 @@
 
 import type { ResNet } from "@residual/resnet";
 import * as tf from "@tensorflow/tfjs-core";
-import type { TrainingExamples } from "./examples.js";
-import { smoothedCrossEntropy } from "./loss.js";
+import type { ImageSet } from "../image-sets.js";
+import { smoothedCrossEntropy } from "../loop/loss.js";
+import type { BodyStage, PrefixCache } from "../prefix-cache/prefix-cache.js";
 import { topkCounts } from "./metrics.js";
-import type { BodyStage, PrefixCache } from "./prefix-cache.js";
 
 export interface EvalResult {
   loss: number;
@@ -30,7 +30,7 @@ export interface EvalOptions {
 }
 
 async function batchInput(
-  examples: TrainingExamples,
+  examples: ImageSet,
   ix: number[],
   cache: PrefixCache | undefined,
 ): Promise<tf.Tensor4D> {
@@ -52,7 +52,7 @@ function forwardEval(model: ResNet, x: tf.Tensor4D, stage: BodyStage | undefined
  */
 export async function evaluateExamples(
   model: ResNet,
-  examples: TrainingExamples,
+  examples: ImageSet,
   numClasses: number,
   opts: EvalOptions,
 ): Promise<EvalResult> {
