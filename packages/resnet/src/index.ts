@@ -1,11 +1,25 @@
 // Public API of @residual/resnet. Explicit exports only; add new ones here with a one-line edit.
 
-export type { BackendErrorCode } from "./backend/backend-error.js";
-export { BackendError } from "./backend/backend-error.js";
 export type { BackendChoice, BackendName, InitBackendOptions } from "./backend/init-backend.js";
 export { BACKEND_NAMES, initBackend } from "./backend/init-backend.js";
 export { ensureGradients } from "./backend/register-gradients.js";
-export { DownloadError, FormatError, ResNetIoError, WeightsError } from "./io/errors.js";
+export type {
+  BackendErrorCode,
+  FormatErrorCode,
+  MisshapedWeight,
+  ModelErrorCode,
+  ResNetErrorCode,
+  WeightsErrorCode,
+} from "./errors.js";
+export {
+  BackendError,
+  DownloadError,
+  FormatError,
+  isResNetError,
+  ResNetError,
+  WeightsError,
+  WeightsMismatchError,
+} from "./errors.js";
 export type { NpyArray } from "./io/npy.js";
 export { encodeNpy, parseNpy, readNpy, writeNpy } from "./io/npy.js";
 export {
@@ -34,8 +48,6 @@ export {
 export { fileSystemHandler } from "./model/file-system-handler.js";
 export { loadResNet } from "./model/load-model.js";
 export { MODEL_FORMAT, MODEL_FORMAT_VERSION } from "./model/model-format.js";
-export type { MisshapedWeight, ResNetErrorCode } from "./model/resnet-error.js";
-export { ResNetError, WeightsMismatchError } from "./model/resnet-error.js";
 export type { ExportOnnxPrefixOptions, PrefixStage } from "./onnx/export-prefix.js";
 export { exportOnnxPrefix } from "./onnx/export-prefix.js";
 export * from "./onnx/index.js";

@@ -2,6 +2,7 @@
  * The API's route table, used by both the local server (hono) and the Lambda handlers, so the routes are the
  * same everywhere. Each handler returns a status and a JSON body; errors become responses in `errorResponse`.
  */
+import { MethodNotAllowedError, NotFoundError } from "../errors.js";
 import { type ApiRequest, parseApiRequest } from "./api-request.js";
 import { errorResponse } from "./error-response.js";
 import { openApiDocument } from "./openapi.js";
@@ -97,13 +98,9 @@ export async function dispatch(
     pathMatched = true;
     if (route.method === method.toUpperCase()) return runRoute(core, route, { ...req, params });
   }
-  return pathMatched
-    ? {
-        status: 405,
-        body: { error: { code: "method_not_allowed", message: `${method} is not allowed on ${path}` } },
-      }
-    : {
-        status: 404,
-        body: { error: { code: "route_not_found", message: `no route for ${method} ${path}` } },
-      };
+  return errorResponse(
+    pathMatched
+      ? new MethodNotAllowedError("method_not_allowed", `${method} is not allowed on ${path}`)
+      : new NotFoundError("route_not_found", `no route for ${method} ${path}`),
+  );
 }

@@ -100,7 +100,7 @@ export class ServingCore {
         try {
           await preprocessEval(buf, b.preprocess, { out, offset: i * per, fast: true });
         } catch (err) {
-          // Name the image; `errorResponse` maps ImageDecodeError to 400 (bad request), not 415.
+          // Name the image (ImageDecodeError: 400).
           if (!(err instanceof ImageDecodeError)) throw err;
           throw new ImageDecodeError(err.code, `images[${i}]: ${err.message}`, {
             cause: err,

@@ -4,7 +4,7 @@
  * know that torchvision's V2 weights want a 232-pixel resize.
  */
 
-import { WeightsError } from "../io/errors.js";
+import { WeightsError } from "../errors.js";
 import type { ArchName } from "../types.js";
 import imagenetClassList from "./imagenet-classes.json" with { type: "json" };
 
@@ -106,7 +106,7 @@ export function getPretrained(archTag: string): PretrainedWeights {
   const found = PRETRAINED.find((p) => p.archTag === archTag) ?? PRETRAINED.find((p) => p.arch === archTag);
   if (!found) {
     const known = PRETRAINED.map((p) => p.archTag).join(", ");
-    throw new WeightsError("WEIGHTS_UNKNOWN_TAG", `unknown pretrained weights '${archTag}'; known: ${known}`);
+    throw new WeightsError("weights_unknown_tag", `unknown pretrained weights '${archTag}'; known: ${known}`);
   }
   return found;
 }
@@ -138,6 +138,6 @@ export function pretrainedUrl(archTag: string, baseUrl?: string): string {
  */
 export function classNames(classes: PretrainedWeights["classes"]): string[] {
   if (classes !== "imagenet-1k")
-    throw new WeightsError("WEIGHTS_UNKNOWN_TAG", `unknown label set '${classes}'`);
+    throw new WeightsError("weights_unknown_tag", `unknown label set '${classes}'`);
   return [...imagenetClassList];
 }

@@ -11,20 +11,19 @@ import { join } from "node:path";
 import {
   ARCH_NAMES,
   createResNet,
-  DownloadError,
   type DownloadProgress,
   fetchWeights,
   importTorchWeights,
   initBackend,
   isArchName,
   parseSafetensors,
-  ResNetIoError,
 } from "@residual/resnet";
 import type { Command } from "commander";
 import { z } from "zod";
-import { InvalidInputError, TransientError } from "../../errors.js";
+import { InvalidInputError } from "../../errors.js";
 import { backbonePrefix } from "../../registry/keys.js";
 import { validateModelName } from "../../registry/model-ref.js";
+import { translateError } from "../../translate-error.js";
 import { openCliStore } from "../store-option.js";
 
 const common = {
@@ -59,15 +58,6 @@ async function putBackbone(storeUrl: string, tag: string, dir: string): Promise<
   const files = (await readdir(dir)).sort((a, b) => Number(a === "model.json") - Number(b === "model.json"));
   for (const f of files) await store.put(`${prefix}${f}`, await readFile(join(dir, f)));
   return `${store.url}/${prefix}`;
-}
-
-/** Our package's file/weights errors become the pipeline's: bad input is permanent, downloads are transient. */
-function asCliError(err: unknown): unknown {
-  if (err instanceof DownloadError)
-    return new TransientError(err.code.toLowerCase(), err.message, { cause: err });
-  if (err instanceof ResNetIoError)
-    return new InvalidInputError(err.code.toLowerCase(), err.message, { cause: err });
-  return err;
 }
 
 function parse<T>(schema: z.ZodType<T>, raw: unknown, what: string): T {
@@ -116,7 +106,7 @@ async function importFile(file: string, raw: unknown): Promise<void> {
       model.dispose();
     }
   } catch (err) {
-    throw asCliError(err);
+    throw translateError(err);
   }
 }
 
@@ -149,7 +139,7 @@ async function fetchTag(archTag: string, raw: unknown): Promise<void> {
       `residual: saved ${where} (${r.entry.archTag}, ${r.bytes} bytes, sha256 ${r.sha256})\n`,
     );
   } catch (err) {
-    throw asCliError(err);
+    throw translateError(err);
   } finally {
     if (out.temp) await rm(out.dir, { recursive: true, force: true });
   }
