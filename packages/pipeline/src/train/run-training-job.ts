@@ -1,17 +1,15 @@
 /**
  * One training job end to end: parse the spec (before any compute), build the starting model, train with
  * checkpoints under `jobs/<id>/checkpoints/` (resuming when they exist), evaluate, and publish the version:
- * `model.json` + `weights.bin`, `model.onnx`, `labels.json`, `preprocess.json`, `metrics.json`, `calibration.json`,
+ * `model.json` + weight shards, `model.onnx`, `labels.json`, `preprocess.json`, `metrics.json`, `calibration.json`,
  * `centroids.json`, `curves.svg` / `.png`, `confusion.svg` / `.png`, `model-card.md`, `job.json`, then `latest`.
  */
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { exportOnnx, type ResNet } from "@residual/resnet";
 import type { Dataset } from "../dataset/types.js";
 import { type DatasetCache, ensureDatasetCache } from "../loader/dataset-cache.js";
 import { type PreprocessSpec, resolvePreprocessSpec } from "../preprocess/spec.js";
 import { newVersionId, type PublishedModel, publishModel } from "../registry/index.js";
+import { tfjsModelFiles } from "../store/io-handler.js";
 import type { ObjectStore } from "../store/object-store.js";
 import { datasetTrainingData } from "./dataset-image-sets.js";
 import type { TrainingData } from "./image-sets.js";
@@ -66,18 +64,6 @@ export function checkpointPrefix(jobId: string): string {
   return `jobs/${jobId}/checkpoints/`;
 }
 
-async function tfjsFiles(model: ResNet): Promise<Record<string, Buffer>> {
-  const dir = await mkdtemp(join(tmpdir(), "residual-model-"));
-  try {
-    await model.save(dir);
-    const out: Record<string, Buffer> = {};
-    for (const f of await readdir(dir)) out[f] = await readFile(join(dir, f));
-    return out;
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
 function metricsJson(training: TrainingResult, m: FinalMetrics): string {
   const { val } = m;
   const summary = { top1: val.top1, top5: val.top5, macroF1: val.macroF1, nll: val.nll, ece: val.ece };
@@ -112,7 +98,7 @@ interface Artefacts {
   version: string;
 }
 
-async function modelFiles(a: Artefacts): Promise<Record<string, Buffer | string>> {
+async function modelFiles(a: Artefacts): Promise<Record<string, Uint8Array | string>> {
   const { spec, data, training, metrics, o } = a;
   const pre = resolvePreprocessSpec({ size: spec.imageSize });
   const preprocess = {
@@ -146,7 +132,7 @@ async function modelFiles(a: Artefacts): Promise<Record<string, Buffer | string>
     training,
   };
   return {
-    ...(await tfjsFiles(a.model)),
+    ...(await tfjsModelFiles(a.model)),
     "model.onnx": Buffer.from(exportOnnx(a.model)),
     "labels.json": JSON.stringify(data.classNames),
     "preprocess.json": JSON.stringify(preprocess),

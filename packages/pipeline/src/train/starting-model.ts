@@ -1,10 +1,8 @@
 /** The model a job starts from: a pretrained backbone from `backbones/<arch.tag>/` or a fresh seeded init. */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { createResNet, loadResNet, type ResNet } from "@residual/resnet";
 import { InvalidInputError } from "../errors.js";
 import { resolveBackbone } from "../registry/index.js";
+import { objectStoreIOHandler } from "../store/io-handler.js";
 import type { ObjectStore } from "../store/object-store.js";
 import type { JobSpec } from "./job-spec.js";
 
@@ -16,18 +14,7 @@ async function loadBackbone(store: ObjectStore, tag: string): Promise<ResNet> {
       `backbone ${tag} has no tfjs model.json to fine-tune`,
     );
   }
-  const dir = await mkdtemp(join(tmpdir(), "residual-backbone-"));
-  try {
-    const manifest = await store.get(`${backbone.prefix}model.json`);
-    await writeFile(join(dir, "model.json"), manifest);
-    const json = JSON.parse(manifest.toString()) as { weightsManifest?: Array<{ paths?: string[] }> };
-    for (const file of (json.weightsManifest ?? []).flatMap((g) => g.paths ?? [])) {
-      await writeFile(join(dir, file), await store.get(`${backbone.prefix}${file}`));
-    }
-    return await loadResNet(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  return loadResNet(objectStoreIOHandler(store, backbone.prefix));
 }
 
 /**

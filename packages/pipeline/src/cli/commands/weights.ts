@@ -16,6 +16,7 @@ import {
   importTorchWeights,
   initBackend,
   isArchName,
+  loadResNet,
   parseSafetensors,
 } from "@residual/resnet";
 import type { Command } from "commander";
@@ -23,6 +24,7 @@ import { z } from "zod";
 import { InvalidInputError } from "../../errors.js";
 import { backbonePrefix } from "../../registry/keys.js";
 import { validateModelName } from "../../registry/model-ref.js";
+import { objectStoreIOHandler } from "../../store/io-handler.js";
 import { translateError } from "../../translate-error.js";
 import { openCliStore } from "../store-option.js";
 
@@ -50,13 +52,24 @@ async function outputDir(o: { out?: string; store?: string }): Promise<{ dir: st
   return { dir: await mkdtemp(join(tmpdir(), "residual-weights-")), temp: true };
 }
 
-/** Copy a saved model directory into the bucket as backbone `tag` (model.json last, so readers see it whole). */
+/**
+ * Put a saved model directory into the bucket as backbone `tag`: the model through the store's model handler
+ * (shards, then `model.json` last, so readers see it whole), then the files beside it (`labels.json`, …).
+ */
 async function putBackbone(storeUrl: string, tag: string, dir: string): Promise<string> {
   validateModelName(tag);
   const store = openCliStore(storeUrl);
   const prefix = backbonePrefix(tag);
-  const files = (await readdir(dir)).sort((a, b) => Number(a === "model.json") - Number(b === "model.json"));
-  for (const f of files) await store.put(`${prefix}${f}`, await readFile(join(dir, f)));
+  const model = await loadResNet(dir);
+  try {
+    for (const f of await readdir(dir)) {
+      if (f !== "model.json" && !f.endsWith(".bin"))
+        await store.put(`${prefix}${f}`, await readFile(join(dir, f)));
+    }
+    await model.save(objectStoreIOHandler(store, prefix));
+  } finally {
+    model.dispose();
+  }
   return `${store.url}/${prefix}`;
 }
 
