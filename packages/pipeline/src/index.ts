@@ -103,8 +103,6 @@ export { createRng, permutation } from "./preprocess/random.js";
 export { randomResizedCropBox } from "./preprocess/random-resized-crop.js";
 export type { Interpolation, PreprocessSpec, PreprocessSpecInput } from "./preprocess/spec.js";
 export {
-  IMAGENET_MEAN,
-  IMAGENET_STD,
   PreprocessSpecSchema,
   resolvePreprocessSpec,
 } from "./preprocess/spec.js";

@@ -70,10 +70,20 @@ export type { ExportTorchOptions } from "./weights/export-torch.js";
 export { exportTorchWeights } from "./weights/export-torch.js";
 export type { FetchWeightsOptions, FetchWeightsResult } from "./weights/fetch-weights.js";
 export { fetchWeights, LABELS_JSON, PRETRAINED_JSON } from "./weights/fetch-weights.js";
+export { packHalf, unpackHalf } from "./weights/half-float.js";
 export type { ImportReport, ImportTorchOptions } from "./weights/import-torch.js";
 export { importTorchWeights, PTH_CONVERT_COMMAND } from "./weights/import-torch.js";
 export type { EvalPreprocess, PretrainedWeights } from "./weights/registry.js";
-export { classNames, getPretrained, listPretrained, PRETRAINED, pretrainedUrl } from "./weights/registry.js";
+export {
+  classNames,
+  getPretrained,
+  IMAGENET_MEAN,
+  IMAGENET_STD,
+  listPretrained,
+  PRETRAINED,
+  pretrainedUrl,
+  resolveArchTag,
+} from "./weights/registry.js";
 export type {
   SafetensorsDtype,
   SafetensorsEntry,

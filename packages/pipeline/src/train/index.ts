@@ -1,5 +1,6 @@
 // The trainer of @residual/pipeline: job spec, training loop, job runner, metrics. Explicit exports only.
 
+export { epochLine, progressRenderer, trainingProgressBar } from "../local/training-progress.js";
 export type { BestWeightsSource } from "./checkpoints/best-weights.js";
 export { BestWeights, bestCheckpointName } from "./checkpoints/best-weights.js";
 export type { Checkpoint, EpochRecord, LoopState } from "./checkpoints/checkpoint.js";
@@ -44,7 +45,6 @@ export type { PrefixEngine, PrefixRunner, PrefixRunnerOptions } from "./prefix-c
 export { createPrefixRunner, isLastBodyStage } from "./prefix-cache/prefix-runner.js";
 export type { ThreadCountBanditOptions } from "./prefix-cache/thread-count-bandit.js";
 export { ThreadCountBandit } from "./prefix-cache/thread-count-bandit.js";
-export { epochLine, progressBar, progressRenderer } from "./progress-render.js";
 export { calibrationFile, computeCentroids, quantile } from "./reports/centroids.js";
 export type { EvalOptions, EvalResult } from "./reports/evaluate.js";
 export { evaluateExamples } from "./reports/evaluate.js";

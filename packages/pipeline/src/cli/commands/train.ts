@@ -9,9 +9,9 @@ import { initBackend } from "@residual/resnet";
 import type { Command } from "commander";
 import { completedFolderStore } from "../../dataset/completed-folder-store.js";
 import { disposeDataset, loadDataset } from "../../dataset/load-dataset.js";
+import { progressRenderer } from "../../local/training-progress.js";
 import { LocalObjectStore } from "../../store/local-object-store.js";
 import { parseJobSpec } from "../../train/job-spec.js";
-import { progressRenderer } from "../../train/progress-render.js";
 import { runTrainingJob } from "../../train/run-training-job.js";
 
 interface TrainFlags {

@@ -16,10 +16,10 @@
  * activations (see prefix-runner.ts), which `forwardFrom` treats exactly like the full map.
  */
 
-import type { ResNet, StageName } from "@residual/resnet";
+import { packHalf, type ResNet, type StageName, unpackHalf } from "@residual/resnet";
 import * as tf from "@tensorflow/tfjs-core";
 import type { ImageSet } from "../image-sets.js";
-import { packHalf, unpackHalf } from "./half-float.js";
+
 import { createPrefixRunner, type PrefixRunner } from "./prefix-runner.js";
 
 export type BodyStage = Exclude<StageName, "fc">;

@@ -2,24 +2,35 @@
  * Renders training progress for people and machines: a one-line progress bar (with images/s and ETA) on a TTY,
  * JSON lines otherwise.
  */
-import type { TrainingProgress } from "./loop/run-training.js";
+import type { TrainingProgress } from "../train/loop/training-types.js";
+import { progressBar } from "./progress-bar.js";
 
-function duration(seconds: number): string {
-  const s = Math.round(seconds);
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  return h > 0 ? `${h}h${String(m).padStart(2, "0")}m` : `${m}m${String(s % 60).padStart(2, "0")}s`;
+/**
+ * One progress-bar line (no newline) for a step event.
+ * @example
+ * out.write(`\r${trainingProgressBar(p)}`);
+ */
+export function trainingProgressBar(p: TrainingProgress, width = 24): string {
+  return progressBar(
+    {
+      epoch: p.epoch + 1,
+      epochs: p.epochs,
+      step: p.step,
+      steps: p.steps,
+      loss: p.loss,
+      lr: p.lr,
+      imagesPerSec: p.imagesPerSec,
+      etaSeconds: p.etaSeconds,
+    },
+    width,
+  );
 }
 
-/** One progress-bar line (no newline) for a step event. */
-export function progressBar(p: TrainingProgress, width = 24): string {
-  const frac = p.steps > 0 ? p.step / p.steps : 0;
-  const filled = Math.round(frac * width);
-  const bar = `${"#".repeat(filled)}${"-".repeat(width - filled)}`;
-  return `epoch ${p.epoch + 1}/${p.epochs} [${bar}] ${p.step}/${p.steps} loss ${p.loss.toFixed(4)} lr ${p.lr.toExponential(2)} ${p.imagesPerSec.toFixed(1)} img/s ETA ${duration(p.etaSeconds)}`;
-}
-
-/** A summary line for an epoch event. */
+/**
+ * A summary line for an epoch event.
+ * @example
+ * out.write(`${epochLine(p)}\n`); // "epoch 3/10 train loss 0.4123 top1 88.1% | val loss …"
+ */
 export function epochLine(p: TrainingProgress): string {
   const r = p.record;
   if (!r) return `epoch ${p.epoch + 1}/${p.epochs} done`;
@@ -39,7 +50,7 @@ export function progressRenderer(
 ): (p: TrainingProgress) => void {
   if (!tty) return (p) => out.write(`${JSON.stringify(p)}\n`);
   return (p) => {
-    if (p.type === "step") out.write(`\r\x1b[2K${progressBar(p)}`);
+    if (p.type === "step") out.write(`\r\x1b[2K${trainingProgressBar(p)}`);
     else if (p.type === "epoch") out.write(`\r\x1b[2K${epochLine(p)}\n`);
   };
 }
