@@ -56,4 +56,4 @@ export { chartPngs, svgToPng } from "./reports/png-charts.js";
 export { confusionMatrixSvg, trainingCurvesSvg } from "./reports/svg-charts.js";
 export { fitTemperature, temperatureNll } from "./reports/temperature.js";
 export type { TrainingJobOptions, TrainingJobResult } from "./run-training-job.js";
-export { checkpointPrefix, runTrainingJob } from "./run-training-job.js";
+export { runTrainingJob } from "./run-training-job.js";

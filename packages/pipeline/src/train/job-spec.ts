@@ -5,6 +5,7 @@
  */
 import { ARCH_NAMES, type ArchName, STAGE_NAMES, type StageName } from "@residual/resnet";
 import { z } from "zod";
+import type { SpecDatasetOptions } from "../dataset/load-dataset.js";
 import { type ErrorIssue, InvalidInputError } from "../errors.js";
 import { validateFreezeSpec } from "./loop/freeze-phases.js";
 
@@ -188,6 +189,15 @@ export function parseJobSpec(raw: unknown): JobSpec {
     weightDecay: s.weightDecay ?? (sgd ? 1e-4 : 0.01),
     earlyStopping: es === "off" || es === null ? null : es,
   };
+}
+
+/**
+ * The dataset options a job spec asks for: its validation share, class minimum and seed.
+ * @example
+ * const dataset = await loadDataset(store, key, {}, (raw) => datasetOptionsOf(parseJobSpec(raw)));
+ */
+export function datasetOptionsOf(spec: JobSpec): SpecDatasetOptions {
+  return { valFraction: spec.valSplit, minImagesPerClass: spec.minImagesPerClass, seed: spec.seed };
 }
 
 /** Stage names are re-exported for spec authors' tooling. */
