@@ -11,9 +11,9 @@
 import { spawnSync } from "node:child_process";
 import { availableParallelism } from "node:os";
 import { createResNet, initBackend } from "@residual/resnet";
-import { inMemoryExamples, type TrainingData } from "../packages/pipeline/src/train/examples.js";
+import { inMemoryImageSet, type TrainingData } from "../packages/pipeline/src/train/image-sets.js";
 import { parseJobSpec } from "../packages/pipeline/src/train/job-spec.js";
-import { runTraining } from "../packages/pipeline/src/train/run-training.js";
+import { runTraining } from "../packages/pipeline/src/train/loop/run-training.js";
 
 const N = Number(process.argv[2] ?? 1000);
 const EPOCHS = Number(process.argv[3] ?? 10);
@@ -52,10 +52,10 @@ function syntheticData(): TrainingData {
     pixels[i] = s / 2 ** 31 - 1;
   }
   const labels = Array.from({ length: N }, (_, i) => i % CLASSES);
-  const empty = inMemoryExamples(new Float32Array(0), [], SIZE, 3);
+  const empty = inMemoryImageSet(new Float32Array(0), [], SIZE, 3);
   return {
     classNames: Array.from({ length: CLASSES }, (_, c) => `c${c}`),
-    train: inMemoryExamples(pixels, labels, SIZE, 3),
+    train: inMemoryImageSet(pixels, labels, SIZE, 3),
     val: empty,
     augment: false,
   };

@@ -1,3 +1,4 @@
+import { ROUTES } from "@residual/pipeline/routes";
 import { Duration, RemovalPolicy } from "aws-cdk-lib";
 import { AccessLogFormat } from "aws-cdk-lib/aws-apigateway";
 import * as apigw from "aws-cdk-lib/aws-apigatewayv2";
@@ -23,17 +24,12 @@ export interface JwtAuthProps {
 /** The handlers behind the API (the dispatcher is fed by SQS, not HTTP). */
 export type ServingHandler = Exclude<HandlerName, "dispatch">;
 
-/** Every route of the API and the handler that serves it. */
+/**
+ * Every route of the API and the handler that serves it: the pipeline's one route table (`ROUTES`, shared with
+ * the local server, the Lambda dispatch and the OpenAPI document), in API Gateway's terms.
+ */
 export const API_ROUTES: ReadonlyArray<{ method: apigw.HttpMethod; path: string; handler: ServingHandler }> =
-  [
-    { method: apigw.HttpMethod.POST, path: "/v1/embeddings", handler: "embed" },
-    { method: apigw.HttpMethod.POST, path: "/v1/classify", handler: "classify" },
-    { method: apigw.HttpMethod.GET, path: "/v1/models", handler: "jobs" },
-    { method: apigw.HttpMethod.GET, path: "/v1/models/{name}", handler: "jobs" },
-    { method: apigw.HttpMethod.GET, path: "/v1/jobs/{id}", handler: "jobs" },
-    { method: apigw.HttpMethod.GET, path: "/healthz", handler: "jobs" },
-    { method: apigw.HttpMethod.GET, path: "/openapi.json", handler: "jobs" },
-  ];
+  ROUTES.map((r) => ({ method: apigw.HttpMethod[r.method], path: r.path, handler: r.function }));
 
 export interface ServingProps {
   /** The data bucket models are served from. */

@@ -19,7 +19,10 @@ export type ImageFormat = "jpeg" | "png" | "webp" | "gif" | "tiff";
 export type Shape = "circle" | "square" | "triangle" | "cross" | "ring";
 export const SHAPES: readonly Shape[] = ["circle", "square", "triangle", "cross", "ring"];
 
-/** A tiny deterministic PRNG for test data (mulberry32). */
+/**
+ * A tiny deterministic PRNG for test data (mulberry32). Kept apart from the pipeline's `createRng` on purpose:
+ * the tolerances of the parity tests are measured on the images this exact sequence draws.
+ */
 export function testRng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {

@@ -49,8 +49,8 @@ export {
 export { scanDatasets, type WatcherOptions, watchDatasets } from "./jobs/dataset-watcher.js";
 export type { BatchSubmitterOptions, DispatchResult, JobSubmitter } from "./jobs/dispatcher.js";
 export { batchSubmitter, dispatchMessage } from "./jobs/dispatcher.js";
-export { datasetName, JOB_ID_PATTERN, jobIdFor } from "./jobs/job-id.js";
-export { JobLog, logKey } from "./jobs/job-log.js";
+export { datasetName, jobIdFor } from "./jobs/job-id.js";
+export { JobLog } from "./jobs/job-log.js";
 export type { JobContext, JobOutcome, JobRunner } from "./jobs/job-runner.js";
 export type { JobProgress, JobState, JobStatus } from "./jobs/job-status.js";
 export {
@@ -58,10 +58,20 @@ export {
   JOB_STATES,
   jobStatusSchema,
   listJobs,
+  readJobDocument,
   readJobStatus,
-  statusKey,
   updateJobStatus,
 } from "./jobs/job-status.js";
+export {
+  checkpointPrefix,
+  JOB_ID_PATTERN,
+  JOBS_PREFIX,
+  jobPrefix,
+  logKey,
+  reportKey,
+  statusKey,
+  validateJobId,
+} from "./jobs/keys.js";
 export { type TrainingRunnerOptions, trainingJobRunner } from "./jobs/training-runner.js";
 export { type UploadResult, uploadDataset } from "./jobs/upload.js";
 export type { JobRunResult, WorkerOptions } from "./jobs/worker.js";
@@ -103,8 +113,6 @@ export { createRng, permutation } from "./preprocess/random.js";
 export { randomResizedCropBox } from "./preprocess/random-resized-crop.js";
 export type { Interpolation, PreprocessSpec, PreprocessSpecInput } from "./preprocess/spec.js";
 export {
-  IMAGENET_MEAN,
-  IMAGENET_STD,
   PreprocessSpecSchema,
   resolvePreprocessSpec,
 } from "./preprocess/spec.js";

@@ -1,11 +1,25 @@
 // Public API of @residual/resnet. Explicit exports only; add new ones here with a one-line edit.
 
-export type { BackendErrorCode } from "./backend/backend-error.js";
-export { BackendError } from "./backend/backend-error.js";
 export type { BackendChoice, BackendName, InitBackendOptions } from "./backend/init-backend.js";
 export { BACKEND_NAMES, initBackend } from "./backend/init-backend.js";
 export { ensureGradients } from "./backend/register-gradients.js";
-export { DownloadError, FormatError, ResNetIoError, WeightsError } from "./io/errors.js";
+export type {
+  BackendErrorCode,
+  FormatErrorCode,
+  MisshapedWeight,
+  ModelErrorCode,
+  ResNetErrorCode,
+  WeightsErrorCode,
+} from "./errors.js";
+export {
+  BackendError,
+  DownloadError,
+  FormatError,
+  isResNetError,
+  ResNetError,
+  WeightsError,
+  WeightsMismatchError,
+} from "./errors.js";
 export type { NpyArray } from "./io/npy.js";
 export { encodeNpy, parseNpy, readNpy, writeNpy } from "./io/npy.js";
 export {
@@ -34,8 +48,6 @@ export {
 export { fileSystemHandler } from "./model/file-system-handler.js";
 export { loadResNet } from "./model/load-model.js";
 export { MODEL_FORMAT, MODEL_FORMAT_VERSION } from "./model/model-format.js";
-export type { MisshapedWeight, ResNetErrorCode } from "./model/resnet-error.js";
-export { ResNetError, WeightsMismatchError } from "./model/resnet-error.js";
 export type { ExportOnnxPrefixOptions, PrefixStage } from "./onnx/export-prefix.js";
 export { exportOnnxPrefix } from "./onnx/export-prefix.js";
 export * from "./onnx/index.js";
@@ -58,10 +70,20 @@ export type { ExportTorchOptions } from "./weights/export-torch.js";
 export { exportTorchWeights } from "./weights/export-torch.js";
 export type { FetchWeightsOptions, FetchWeightsResult } from "./weights/fetch-weights.js";
 export { fetchWeights, LABELS_JSON, PRETRAINED_JSON } from "./weights/fetch-weights.js";
+export { packHalf, unpackHalf } from "./weights/half-float.js";
 export type { ImportReport, ImportTorchOptions } from "./weights/import-torch.js";
 export { importTorchWeights, PTH_CONVERT_COMMAND } from "./weights/import-torch.js";
 export type { EvalPreprocess, PretrainedWeights } from "./weights/registry.js";
-export { classNames, getPretrained, listPretrained, PRETRAINED, pretrainedUrl } from "./weights/registry.js";
+export {
+  classNames,
+  getPretrained,
+  IMAGENET_MEAN,
+  IMAGENET_STD,
+  listPretrained,
+  PRETRAINED,
+  pretrainedUrl,
+  resolveArchTag,
+} from "./weights/registry.js";
 export type {
   SafetensorsDtype,
   SafetensorsEntry,

@@ -1,3 +1,4 @@
+import { BackendError, DownloadError, FormatError, ResNetError } from "@residual/resnet";
 import { describe, expect, it } from "vitest";
 import {
   InvalidInputError,
@@ -12,7 +13,7 @@ describe("errorResponse: the one error → HTTP mapping", () => {
     const err = new ImageDecodeError("image_not_an_image", "images[0]: not an image (unrecognised format)", {
       issues: [{ path: ["images", 0], code: "image_not_an_image", message: "not an image" }],
     });
-    expect(err).toBeInstanceOf(UnsupportedMediaTypeError); // the preprocessing package's choice stays intact
+    expect(err).toBeInstanceOf(InvalidInputError); // a 400 by its own type, not a 415 special-cased back
     expect(errorResponse(err)).toEqual({
       status: 400,
       body: {
@@ -32,6 +33,12 @@ describe("errorResponse: the one error → HTTP mapping", () => {
       [new PayloadTooLargeError("body_too_large", "big"), 413, "body_too_large"],
       [new InvalidInputError("invalid_request", "bad"), 400, "invalid_request"],
       [new Error("secret path /etc/x"), 500, "internal_error"],
+      // Errors of @residual/resnet are translated in one place, never an accidental 500.
+      [new ResNetError("invalid_model_file", "bad model.json"), 400, "invalid_model_file"],
+      [new FormatError("npy_truncated", "short"), 400, "npy_truncated"],
+      [new ResNetError("model_not_found", "no model.json"), 404, "model_not_found"],
+      [new DownloadError("GET … answered 503"), 503, "weights_download_failed"],
+      [new BackendError("backend_unavailable", "no wasm"), 500, "backend_unavailable"],
     ];
     for (const [err, status, code] of cases) {
       const res = errorResponse(err);

@@ -1,5 +1,5 @@
 /** A generated image dataset whose classes differ by colour and brightness pattern, for real tiny training runs. */
-import { inMemoryExamples, type TrainingData } from "../../../packages/pipeline/src/train/examples.js";
+import { inMemoryImageSet, type TrainingData } from "../../../packages/pipeline/src/train/image-sets.js";
 
 function lcg(seed: number): () => number {
   let s = seed >>> 0;
@@ -33,7 +33,7 @@ export function syntheticData(
         }
       }
     }
-    return inMemoryExamples(pixels, labels, size, 3);
+    return inMemoryImageSet(pixels, labels, size, 3);
   };
   const names = Array.from({ length: classes }, (_, c) => `class_${c}`);
   return { classNames: names, train: make(perClass), val: make(valPerClass), augment: false };

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { Dataset, Sample } from "../../../packages/pipeline/src/dataset/types.js";
 import { InvalidInputError } from "../../../packages/pipeline/src/errors.js";
 import { S3ObjectStore } from "../../../packages/pipeline/src/store/s3-object-store.js";
-import { readLatestManifest } from "../../../packages/pipeline/src/train/checkpoint.js";
+import { readLatestManifest } from "../../../packages/pipeline/src/train/checkpoints/checkpoint.js";
 import { runTrainingJob } from "../../../packages/pipeline/src/train/run-training-job.js";
 import { awsTestConfig, uniqueName } from "../../support/aws.js";
 

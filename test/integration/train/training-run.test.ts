@@ -6,8 +6,8 @@ import * as tf from "@tensorflow/tfjs-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LocalObjectStore } from "../../../packages/pipeline/src/store/local-object-store.js";
 import { parseJobSpec } from "../../../packages/pipeline/src/train/job-spec.js";
-import { PrefixCache } from "../../../packages/pipeline/src/train/prefix-cache.js";
-import { runTraining } from "../../../packages/pipeline/src/train/run-training.js";
+import { runTraining } from "../../../packages/pipeline/src/train/loop/run-training.js";
+import { PrefixCache } from "../../../packages/pipeline/src/train/prefix-cache/prefix-cache.js";
 import { syntheticData } from "./synthetic-data.js";
 
 const data = syntheticData(4, 16, 8, 16);

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { InvalidInputError } from "../../../packages/pipeline/src/errors.js";
 import { classifyKey, parseDatasetMessage } from "../../../packages/pipeline/src/jobs/dataset-event.js";
-import { datasetName, JOB_ID_PATTERN, jobIdFor } from "../../../packages/pipeline/src/jobs/job-id.js";
+import { datasetName, jobIdFor } from "../../../packages/pipeline/src/jobs/job-id.js";
+import { JOB_ID_PATTERN } from "../../../packages/pipeline/src/jobs/keys.js";
 
 function s3Event(key: string, eventName = "ObjectCreated:Put", etag = '"abc"'): string {
   return JSON.stringify({

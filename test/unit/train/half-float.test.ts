@@ -1,5 +1,5 @@
+import { packHalf, unpackHalf } from "@residual/resnet";
 import { describe, expect, it } from "vitest";
-import { packHalf, unpackHalf } from "../../../packages/pipeline/src/train/half-float.js";
 
 describe("half-float packing", () => {
   it("round-trips exactly representable values and rounds others to 11 significant bits", () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { InvalidInputError } from "../../../packages/pipeline/src/errors.js";
-import { resolveFreezePlan } from "../../../packages/pipeline/src/train/freeze-plan.js";
 import { parseJobSpec } from "../../../packages/pipeline/src/train/job-spec.js";
+import { resolveFreezePhases } from "../../../packages/pipeline/src/train/loop/freeze-phases.js";
 
 function issuesOf(raw: unknown) {
   try {
@@ -101,9 +101,9 @@ describe("parseJobSpec", () => {
   });
 });
 
-describe("resolveFreezePlan", () => {
+describe("resolveFreezePhases", () => {
   it("expands phases into epoch ranges; unfreeze adds to the previous phase; the last phase runs to the end", () => {
-    const phases = resolveFreezePlan(
+    const phases = resolveFreezePhases(
       [
         { epochs: 2, train: ["fc"] },
         { epochs: 3, unfreeze: ["layer4"], lrScale: { layer4: 0.1 } },
@@ -123,7 +123,7 @@ describe("resolveFreezePlan", () => {
   });
 
   it("treats a number as the seed's freeze_layers for the whole run", () => {
-    const [p] = resolveFreezePlan(3, "cifar_resnet20", 5);
+    const [p] = resolveFreezePhases(3, "cifar_resnet20", 5);
     expect(p?.frozen).toEqual(["conv1", "bn1", "layer1"]);
     expect(p?.trainable).toEqual(["layer2", "layer3", "fc"]);
   });

@@ -3,12 +3,12 @@ import {
   calibrationFile,
   computeCentroids,
   quantile,
-} from "../../../packages/pipeline/src/train/centroids.js";
+} from "../../../packages/pipeline/src/train/reports/centroids.js";
 import {
   classificationReport,
   expectedCalibrationError,
-} from "../../../packages/pipeline/src/train/metrics.js";
-import { fitTemperature, temperatureNll } from "../../../packages/pipeline/src/train/temperature.js";
+} from "../../../packages/pipeline/src/train/reports/metrics.js";
+import { fitTemperature, temperatureNll } from "../../../packages/pipeline/src/train/reports/temperature.js";
 
 describe("classificationReport", () => {
   it("computes confusion, precision/recall/F1 and top-1 on a hand-checked case", () => {

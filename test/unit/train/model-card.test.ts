@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { calibrationFile, computeCentroids } from "../../../packages/pipeline/src/train/centroids.js";
-import type { EpochRecord } from "../../../packages/pipeline/src/train/checkpoint.js";
+import type { EpochRecord } from "../../../packages/pipeline/src/train/checkpoints/checkpoint.js";
 import { parseJobSpec } from "../../../packages/pipeline/src/train/job-spec.js";
-import { classificationReport } from "../../../packages/pipeline/src/train/metrics.js";
-import { type ModelCardInput, modelCard } from "../../../packages/pipeline/src/train/model-card.js";
+import { calibrationFile, computeCentroids } from "../../../packages/pipeline/src/train/reports/centroids.js";
+import { classificationReport } from "../../../packages/pipeline/src/train/reports/metrics.js";
+import { type ModelCardInput, modelCard } from "../../../packages/pipeline/src/train/reports/model-card.js";
 
 function input(overrides: Partial<ModelCardInput>): ModelCardInput {
   const names = ["a", "b"];

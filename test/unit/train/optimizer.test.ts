@@ -2,8 +2,8 @@ import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-core/dist/register_all_gradients";
 import { beforeAll, describe, expect, it } from "vitest";
-import { smoothedCrossEntropy } from "../../../packages/pipeline/src/train/loss.js";
-import { GroupOptimizer } from "../../../packages/pipeline/src/train/optimizer.js";
+import { GroupOptimizer } from "../../../packages/pipeline/src/train/loop/group-optimizer.js";
+import { smoothedCrossEntropy } from "../../../packages/pipeline/src/train/loop/loss.js";
 import { runTorch } from "./torch-reference.js";
 
 const TORCH_SCRIPT = `

@@ -1,8 +1,14 @@
 import { isResidualError } from "../errors.js";
+import { translateError } from "../translate-error.js";
 
-/** One line saying what went wrong (and, for our own errors, its code); the stack only when asked. */
+/**
+ * One line saying what went wrong (and, for our own errors, its code); the stack only when asked.
+ * @example
+ * process.stderr.write(`${formatCliError(err, false)}\n`); // "residual: error [model_not_found]: …"
+ */
 export function formatCliError(err: unknown, verbose: boolean): string {
-  const e = err instanceof Error ? err : new Error(String(err));
+  const translated = translateError(err);
+  const e = translated instanceof Error ? translated : new Error(String(translated));
   const code = isResidualError(e) ? ` [${e.code}]` : "";
   const issues =
     isResidualError(e) && e.issues?.length

@@ -20,6 +20,13 @@ import { stratifiedSplit } from "./split.js";
 import type { Dataset, DatasetReport, DatasetWarning, Sample } from "./types.js";
 import { readRef, type ValidatedFile, type ValidationResult, validateCandidates } from "./validate.js";
 
+/**
+ * The dataset options a job spec may set (its split share, class minimum and seed).
+ * @example
+ * const wanted: SpecDatasetOptions = { valFraction: 0.1, minImagesPerClass: 5, seed: 3 };
+ */
+export type SpecDatasetOptions = Pick<DatasetOptionsInput, "valFraction" | "minImagesPerClass" | "seed">;
+
 async function readSpec(store: ObjectStore, d: Discovered): Promise<unknown> {
   if (!d.spec) return undefined;
   const text = (await readRef(store, d.spec)).toString("utf8");
@@ -133,18 +140,21 @@ function assemble(f: Found, o: DatasetOptions): Omit<Dataset, "spec" | "workDir"
 
 /**
  * Loads and validates a dataset upload. Archives are extracted under `options.workDir` (or a fresh temp dir,
- * returned as `dataset.workDir`; remove it with {@link disposeDataset}).
+ * returned as `dataset.workDir`; remove it with {@link disposeDataset}). `fromSpec` sees the upload's
+ * `residual.json` (parsed JSON, undefined when absent) as soon as it is read, before any image is validated,
+ * and returns the split options it asks for: the upload is read once, whatever its spec says.
  *
  * @example
  * const ds = await loadDataset(store, "datasets/flowers.zip", { seed: 1 });
- * await store.put(`jobs/${id}/report.json`, JSON.stringify(ds.report, null, 2));
+ * const mine = await loadDataset(store, key, {}, (raw) => splitOptionsOf(parseJobSpec(raw)));
  */
 export async function loadDataset(
   store: ObjectStore,
   key: string,
   options: DatasetOptionsInput = {},
+  fromSpec?: (spec: unknown) => SpecDatasetOptions,
 ): Promise<Dataset> {
-  const o = resolveDatasetOptions(options);
+  let o = resolveDatasetOptions(options);
   const t0 = performance.now();
   const workDir = o.workDir ?? (await mkdtemp(join(tmpdir(), "residual-dataset-")));
   try {
@@ -152,6 +162,7 @@ export async function loadDataset(
     const tDiscover = performance.now();
     const { trainClasses, givenVal } = structure(d);
     const spec = await readSpec(store, d);
+    if (fromSpec) o = resolveDatasetOptions({ ...options, ...fromSpec(spec) });
     const v = await validateCandidates(store, d.candidates, o, o.concurrency);
     if (v.missing.length > 0) throw missingImages(v.missing);
     const tValidate = performance.now();

@@ -32,9 +32,9 @@ export function engineKindFromEnv(env: NodeJS.ProcessEnv = process.env): EngineK
 async function exportAndCache(location: ArtifactsLocation): Promise<Uint8Array> {
   // tfjs is imported lazily: the ONNX serving path never pays for loading it.
   const { exportOnnx, initBackend, loadResNet } = await import("@residual/resnet");
-  const { storeIoHandler } = await import("./store-io-handler.js");
+  const { objectStoreIOHandler } = await import("../store/io-handler.js");
   await initBackend({ logger: () => undefined });
-  const model = await loadResNet(storeIoHandler(location.store, location.prefix));
+  const model = await loadResNet(objectStoreIOHandler(location.store, location.prefix));
   let bytes: Uint8Array;
   try {
     bytes = exportOnnx(model);

@@ -19,5 +19,4 @@ export type { LoadedSession } from "./ort-session.js";
 export { openRunner, openSession, optimizedModelKey, ortVersion } from "./ort-session.js";
 export { OrtWorker } from "./ort-worker.js";
 export { SerialQueue } from "./serial-queue.js";
-export { storeIoHandler } from "./store-io-handler.js";
 export { createTfjsEngine, tfjsLoader } from "./tfjs-engine.js";

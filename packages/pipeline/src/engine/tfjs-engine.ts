@@ -3,10 +3,10 @@
  */
 import { initBackend, loadResNet, type ResNet } from "@residual/resnet";
 import * as tf from "@tensorflow/tfjs-core";
+import { objectStoreIOHandler } from "../store/io-handler.js";
 import { checkBatch } from "./check-batch.js";
 import type { ArtifactsLocation, EngineLoader, EngineOutput, InferenceEngine } from "./inference-engine.js";
 import { SerialQueue } from "./serial-queue.js";
-import { storeIoHandler } from "./store-io-handler.js";
 
 class TfjsEngine implements InferenceEngine {
   readonly kind = "tfjs" as const;
@@ -58,6 +58,6 @@ export const tfjsLoader: EngineLoader = {
   kind: "tfjs",
   async load(location: ArtifactsLocation): Promise<InferenceEngine> {
     await initBackend({ logger: () => undefined });
-    return createTfjsEngine(await loadResNet(storeIoHandler(location.store, location.prefix)));
+    return createTfjsEngine(await loadResNet(objectStoreIOHandler(location.store, location.prefix)));
   },
 };

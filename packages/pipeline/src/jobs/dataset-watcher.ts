@@ -8,7 +8,7 @@ import type { JobQueue } from "../queue/job-queue.js";
 import type { ObjectInfo, ObjectStore } from "../store/object-store.js";
 import { classifyKey, DATASET_PREFIX } from "./dataset-event.js";
 import { jobIdFor } from "./job-id.js";
-import { statusKey } from "./job-status.js";
+import { statusKey } from "./keys.js";
 
 export interface WatcherOptions {
   store: ObjectStore;

@@ -31,6 +31,3 @@ export function jobIdFor(event: Pick<DatasetEvent, "bucket" | "key" | "etag" | "
     .slice(0, 16);
   return `${datasetName(event.key)}-${h}`;
 }
-
-/** Job ids are safe as one key segment: no traversal into the bucket. */
-export const JOB_ID_PATTERN = /^[a-z0-9][a-z0-9._-]{0,80}$/;

@@ -4,10 +4,7 @@
  * each flush; flushes ride on the heartbeat and happen at the end of every attempt.
  */
 import type { ObjectStore } from "../store/object-store.js";
-
-export function logKey(id: string): string {
-  return `jobs/${id}/log.txt`;
-}
+import { logKey } from "./keys.js";
 
 export class JobLog {
   private lines: string[];

@@ -6,7 +6,7 @@ import { z } from "zod";
 import { ConflictError, InvalidInputError, NotFoundError } from "../errors.js";
 import type { ObjectStore } from "../store/object-store.js";
 import type { DatasetEvent } from "./dataset-event.js";
-import { JOB_ID_PATTERN } from "./job-id.js";
+import { JOB_ID_PATTERN, JOBS_PREFIX, statusKey, statusKeyId } from "./keys.js";
 
 export const JOB_STATES = ["queued", "running", "succeeded", "failed"] as const;
 export type JobState = (typeof JOB_STATES)[number];
@@ -48,12 +48,6 @@ export const jobStatusSchema = z.object({
 });
 export type JobStatus = z.infer<typeof jobStatusSchema>;
 
-export function statusKey(id: string): string {
-  if (!JOB_ID_PATTERN.test(id))
-    throw new InvalidInputError("invalid_job_id", `not a job id: ${JSON.stringify(id)}`);
-  return `jobs/${id}/status.json`;
-}
-
 const now = (): string => new Date().toISOString();
 
 /**
@@ -86,13 +80,39 @@ export async function claimJob(
   }
 }
 
-/** @throws NotFoundError (`job_not_found`) when there is no such job. */
-export async function readJobStatus(store: ObjectStore, id: string): Promise<JobStatus> {
+/**
+ * `jobs/<id>/status.json` as stored, JSON-parsed but not checked against the schema (the API shows it as it is).
+ * @throws InvalidInputError (`invalid_job_id`) for a malformed id, NotFoundError (`job_not_found`) when absent.
+ * @example
+ * const doc = await readJobDocument(store, "flowers-1f3c"); // { id, state, … }
+ */
+export async function readJobDocument(store: ObjectStore, id: string): Promise<unknown> {
   const key = statusKey(id);
-  if (!(await store.head(key))) throw new NotFoundError("job_not_found", `no job ${id}`);
-  const parsed = jobStatusSchema.safeParse(JSON.parse((await store.get(key)).toString("utf8")));
+  let bytes: Buffer;
+  try {
+    bytes = await store.get(key);
+  } catch (err) {
+    if (err instanceof NotFoundError)
+      throw new NotFoundError("job_not_found", `job "${id}" does not exist`, { cause: err });
+    throw err;
+  }
+  try {
+    return JSON.parse(bytes.toString("utf8"));
+  } catch (err) {
+    throw new InvalidInputError("corrupt_status", `${key} is not JSON`, { cause: err });
+  }
+}
+
+/**
+ * The job's status document, schema-checked.
+ * @throws NotFoundError (`job_not_found`) when there is no such job, InvalidInputError (`corrupt_status`).
+ * @example
+ * const { state, progress } = await readJobStatus(store, "flowers-1f3c");
+ */
+export async function readJobStatus(store: ObjectStore, id: string): Promise<JobStatus> {
+  const parsed = jobStatusSchema.safeParse(await readJobDocument(store, id));
   if (!parsed.success)
-    throw new InvalidInputError("corrupt_status", `jobs/${id}/status.json is not a valid status document`);
+    throw new InvalidInputError("corrupt_status", `${statusKey(id)} is not a valid status document`);
   return parsed.data;
 }
 
@@ -111,8 +131,8 @@ export async function updateJobStatus(
 /** Every job, newest first. Unreadable status documents are skipped, not fatal. */
 export async function listJobs(store: ObjectStore): Promise<JobStatus[]> {
   const out: JobStatus[] = [];
-  for await (const o of store.list("jobs/")) {
-    if (!/^jobs\/[^/]+\/status\.json$/.test(o.key)) continue;
+  for await (const o of store.list(JOBS_PREFIX)) {
+    if (statusKeyId(o.key) === undefined) continue;
     const parsed = jobStatusSchema.safeParse(JSON.parse((await store.get(o.key)).toString("utf8")));
     if (parsed.success) out.push(parsed.data);
   }

@@ -3,14 +3,14 @@
  * train with checkpoints under `jobs/<id>/checkpoints/` (resuming when they exist), and publish the model.
  */
 import { disposeDataset, loadDataset } from "../dataset/load-dataset.js";
-import { type DatasetOptionsInput, resolveDatasetOptions } from "../dataset/options.js";
 import type { Dataset } from "../dataset/types.js";
-import { type JobSpec, parseJobSpec } from "../train/job-spec.js";
-import type { TrainingProgress } from "../train/run-training.js";
+import { datasetOptionsOf, type JobSpec, parseJobSpec } from "../train/job-spec.js";
+import type { TrainingProgress } from "../train/loop/run-training.js";
 import { runTrainingJob } from "../train/run-training-job.js";
 import { MARKER_FILE } from "./dataset-event.js";
 import { datasetName } from "./job-id.js";
 import type { JobContext, JobOutcome, JobRunner } from "./job-runner.js";
+import { reportKey } from "./keys.js";
 
 export interface TrainingRunnerOptions {
   /** Minimum milliseconds between status.json progress writes (epoch ends always write). @default 2000 */
@@ -103,35 +103,17 @@ function progressReporter(ctx: JobContext, everyMs: number): (p: TrainingProgres
 }
 
 /**
- * @example
- * await runQueueWorker(queue, { store, runner: trainingJobRunner() });
- */
-/** The dataset options a spec asks for (its split share, class minimum and seed). */
-function datasetOptions(spec: JobSpec): DatasetOptionsInput {
-  return { valFraction: spec.valSplit, minImagesPerClass: spec.minImagesPerClass, seed: spec.seed };
-}
-
-/**
- * Load and validate the upload with the spec's split options. A folder's spec is known up front; an archive carries
- * its spec inside, so the archive is read with the defaults first and read again only if its spec asks otherwise.
+ * Load and validate the upload, reading it once: the job spec (a folder's marker, or the `residual.json` inside
+ * the archive, as soon as it is read) is parsed here, the one parse of the job, every issue listed before any
+ * image is validated, and its split options apply to this same read.
  */
 async function loadForSpec(ctx: JobContext, markerSpec: Record<string, unknown> | undefined) {
-  const source = await datasetSource(ctx);
-  const pre = markerSpec ? parseJobSpec(markerSpec) : undefined;
-  let dataset = await loadDataset(ctx.store, source, pre ? datasetOptions(pre) : {});
-  const raw = markerSpec ?? specFor(ctx.status.dataset.key, dataset.spec);
-  const spec = parseJobSpec(raw); // every issue listed, before any training compute
-  const wanted = datasetOptions(spec);
-  const used = resolveDatasetOptions(pre ? datasetOptions(pre) : {});
-  if (
-    wanted.valFraction !== used.valFraction ||
-    wanted.minImagesPerClass !== used.minImagesPerClass ||
-    wanted.seed !== used.seed
-  ) {
-    await disposeDataset(dataset);
-    dataset = await loadDataset(ctx.store, source, wanted);
-  }
-  return { dataset, raw };
+  let spec: JobSpec | undefined;
+  const dataset = await loadDataset(ctx.store, await datasetSource(ctx), {}, (inUpload) => {
+    spec = parseJobSpec(markerSpec ?? specFor(ctx.status.dataset.key, inUpload));
+    return datasetOptionsOf(spec);
+  });
+  return { dataset, spec: spec! };
 }
 
 /**
@@ -145,7 +127,7 @@ export function trainingJobRunner(opts: TrainingRunnerOptions = {}): JobRunner {
     try {
       const loaded = await loadForSpec(ctx, markerSpec);
       dataset = loaded.dataset;
-      await ctx.store.put(`jobs/${ctx.id}/report.json`, JSON.stringify(dataset.report, null, 2), {
+      await ctx.store.put(reportKey(ctx.id), JSON.stringify(dataset.report, null, 2), {
         contentType: "application/json",
       });
       ctx.log(
@@ -155,7 +137,7 @@ export function trainingJobRunner(opts: TrainingRunnerOptions = {}): JobRunner {
         store: ctx.store,
         jobId: ctx.id,
         dataset,
-        spec: loaded.raw,
+        jobSpec: loaded.spec,
         version: versionFor(ctx),
         signal: ctx.signal,
         onProgress: progressReporter(ctx, opts.progressEveryMs ?? 2000),

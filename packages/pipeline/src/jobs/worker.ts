@@ -10,6 +10,7 @@ import { hostname } from "node:os";
 import { isResidualError } from "../errors.js";
 import type { JobQueue, QueueMessage } from "../queue/job-queue.js";
 import type { ObjectStore } from "../store/object-store.js";
+import { translateError } from "../translate-error.js";
 import { parseDatasetMessage } from "./dataset-event.js";
 import { jobIdFor } from "./job-id.js";
 import { JobLog } from "./job-log.js";
@@ -54,9 +55,10 @@ function shouldRun(status: JobStatus, leaseMs: number): boolean {
 async function recordFailure(
   store: ObjectStore,
   id: string,
-  err: unknown,
+  error: unknown,
   log: JobLog,
 ): Promise<JobRunResult> {
+  const err = translateError(error);
   const message = err instanceof Error ? err.message : String(err);
   const code = isResidualError(err) ? err.code : "internal_error";
   if (isResidualError(err) && err.permanent) {

@@ -18,7 +18,6 @@ export {
   SHAPE_CLASSES,
   type ShapeClass,
   type ShapesDatasetOptions,
-  seededRandom,
   shapesDatasetFiles,
 } from "./synthetic-shapes.js";
 export { progressLine, type TerminalOut, withTerminalProgress } from "./terminal-progress.js";

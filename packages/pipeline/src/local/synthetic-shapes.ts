@@ -5,6 +5,7 @@
  * same options re-uploads an identical archive, which maps to the same job id and reuses its model.
  */
 import sharp from "sharp";
+import { createRng } from "../preprocess/random.js";
 
 /** One class of the dataset: what is drawn, around which hue. Depth as data: add a row to add a class. */
 export interface ShapeClass {
@@ -23,18 +24,6 @@ export const SHAPE_CLASSES: readonly ShapeClass[] = [
   { name: "purple-ring", shape: "ring", hue: 280 },
   { name: "cyan-dots", shape: "dots", hue: 185 },
 ];
-
-/** A seeded PRNG (mulberry32): cheap, and identical on every platform. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function hsl(hue: number, sat: number, light: number): string {
   return `hsl(${Math.round(((hue % 360) + 360) % 360)},${Math.round(sat)}%,${Math.round(light)}%)`;
@@ -77,7 +66,8 @@ function shapeBody(c: ShapeClass, size: number, rnd: () => number): string {
  * const png = await renderShape(SHAPE_CLASSES[0]!, 40, 7);
  */
 export async function renderShape(c: ShapeClass, size: number, seed: number): Promise<Buffer> {
-  const rnd = seededRandom(seed);
+  const rng = createRng("shape", seed);
+  const rnd = () => rng.next();
   const bgHue = rnd() * 360;
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${size}" height="${size}">${shapeBody(c, size, rnd)}</svg>`;
   // Low-saturation backgrounds keep the class colour the signal while the background still varies.

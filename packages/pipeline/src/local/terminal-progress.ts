@@ -5,16 +5,11 @@
  */
 import type { JobRunner } from "../jobs/job-runner.js";
 import type { JobProgress } from "../jobs/job-status.js";
+import { progressBar } from "./progress-bar.js";
 
 /** Something to write to (process.stderr in the CLI). */
 export interface TerminalOut {
   write(text: string): unknown;
-}
-
-function seconds(s: number | undefined): string {
-  if (s === undefined || !Number.isFinite(s)) return "?";
-  const r = Math.round(s);
-  return `${Math.floor(r / 60)}m${String(r % 60).padStart(2, "0")}s`;
 }
 
 /**
@@ -24,12 +19,19 @@ function seconds(s: number | undefined): string {
  * progressLine("shapes-1a2b", { epoch: 1, epochs: 4, step: 3, steps: 8 }); // "shapes-1a2b epoch 1/4 [#########---…"
  */
 export function progressLine(id: string, p: JobProgress, width = 24): string {
-  const steps = p.steps ?? 0;
-  const frac = steps > 0 ? Math.min(1, (p.step ?? 0) / steps) : 0;
-  const filled = Math.round(frac * width);
-  const speed = p.imagesPerSecond !== undefined ? ` ${p.imagesPerSecond.toFixed(1)} img/s` : "";
-  const loss = p.metrics?.loss !== undefined ? ` loss ${p.metrics.loss.toFixed(4)}` : "";
-  return `${id} epoch ${Math.min(p.epoch, p.epochs)}/${p.epochs} [${"#".repeat(filled)}${"-".repeat(width - filled)}] ${p.step ?? 0}/${steps}${loss}${speed} ETA ${seconds(p.etaSeconds)}`;
+  return progressBar(
+    {
+      label: id,
+      epoch: p.epoch,
+      epochs: p.epochs,
+      step: p.step ?? 0,
+      steps: p.steps ?? 0,
+      ...(p.metrics?.loss !== undefined ? { loss: p.metrics.loss } : {}),
+      ...(p.imagesPerSecond !== undefined ? { imagesPerSec: p.imagesPerSecond } : {}),
+      ...(p.etaSeconds !== undefined ? { etaSeconds: p.etaSeconds } : {}),
+    },
+    width,
+  );
 }
 
 /**

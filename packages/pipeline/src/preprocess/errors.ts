@@ -1,8 +1,8 @@
 /**
- * Errors raised while decoding one image. They extend the pipeline's hierarchy so the API maps them to 415/413
+ * Errors raised while decoding one image. They extend the pipeline's hierarchy so the API maps them (400, 413)
  * in one place, while the dataset validator turns the same `code` into a skip reason instead of failing a job.
  */
-import { PayloadTooLargeError, UnsupportedMediaTypeError } from "../errors.js";
+import { InvalidInputError, PayloadTooLargeError } from "../errors.js";
 
 /** Why an image could not be used; stable strings that `report.json` and API clients match on. */
 export type ImageErrorCode =
@@ -14,13 +14,15 @@ export type ImageErrorCode =
   | "image_too_small";
 
 /**
- * (`name` stays the parent's, so API mappers that switch on it keep working.)
- * The bytes are not a decodable image (empty, not an image, truncated, corrupt, too small to train on).
+ * The bytes are not a decodable image (empty, not an image, truncated, corrupt, too small to train on): a bad
+ * request (400) by its type. A Content-Type the API does not take is UnsupportedMediaTypeError (415) instead.
  *
  * @example
  * try { await preprocessEval(bytes, spec); } catch (e) { if (e instanceof ImageDecodeError) console.log(e.code); }
  */
-export class ImageDecodeError extends UnsupportedMediaTypeError {}
+export class ImageDecodeError extends InvalidInputError {
+  override readonly name: string = "ImageDecodeError";
+}
 
 /**
  * The image header declares more pixels than `limitInputPixels` (decompression-bomb guard).
@@ -28,7 +30,9 @@ export class ImageDecodeError extends UnsupportedMediaTypeError {}
  * @example
  * if (err instanceof ImageTooLargeError) reply.status(413);
  */
-export class ImageTooLargeError extends PayloadTooLargeError {}
+export class ImageTooLargeError extends PayloadTooLargeError {
+  override readonly name: string = "ImageTooLargeError";
+}
 
 /** Either image error: both carry an {@link ImageErrorCode} as `code`. */
 export type ImageError = ImageDecodeError | ImageTooLargeError;

@@ -2,11 +2,10 @@
  * The preprocessing spec shared by training and serving (written as `preprocess.json` next to a model).
  * Parsed with zod at every edge; {@link resolvePreprocessSpec} fills the defaults torchvision uses.
  */
+import { IMAGENET_MEAN, IMAGENET_STD } from "@residual/resnet/registry";
 import { z } from "zod";
 import { InvalidInputError } from "../errors.js";
 
-export const IMAGENET_MEAN = [0.485, 0.456, 0.406] as const;
-export const IMAGENET_STD = [0.229, 0.224, 0.225] as const;
 /** Grey-image equivalents (the channel means of the RGB values), used when `inChannels` is 1. */
 const GREY_MEAN = [0.449] as const;
 const GREY_STD = [0.226] as const;

@@ -20,4 +20,6 @@ export { publishModel } from "./publish-model.js";
 export type { ModelDescription, ModelSummaryEntry, ResolvedModel } from "./read-model.js";
 export { describeModel, listModels, resolveModel } from "./read-model.js";
 export { DEFAULT_BACKBONE, defaultBackbone, resolveBackbone } from "./resolve-backbone.js";
+export type { TrainedVersion } from "./trained-version.js";
+export { publishTrainedVersion, trainedVersionFiles } from "./trained-version.js";
 export { newVersionId } from "./version-id.js";

@@ -2,6 +2,7 @@
  * Base backbones (`backbones/<arch.tag>/`, written by `residual weights fetch/import`): the embedding model used
  * when a request names no model.
  */
+import { resolveArchTag } from "@residual/resnet/registry";
 import { NotFoundError } from "../errors.js";
 import type { ObjectStore } from "../store/object-store.js";
 import { backbonePrefix } from "./keys.js";
@@ -21,13 +22,15 @@ export function defaultBackbone(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /**
- * Resolve `backbones/<tag>/`; the returned `version` is the tag itself (backbones are not versioned).
+ * Resolve `backbones/<arch.tag>/` (a bare arch name: its default tag); the returned `version` is the tag itself
+ * (backbones are not versioned).
  * NotFoundError `backbone_not_found` tells the operator how to put one there.
  * @example
  * const b = await resolveBackbone(store, "resnet50.tv2_in1k"); // { name: "resnet50.tv2_in1k", prefix: "backbones/…/" }
  */
-export async function resolveBackbone(store: ObjectStore, tag: string): Promise<ResolvedModel> {
-  validateModelName(tag);
+export async function resolveBackbone(store: ObjectStore, name: string): Promise<ResolvedModel> {
+  // A bare arch name means the same weights here as in `residual weights fetch <arch>`.
+  const tag = resolveArchTag(validateModelName(name));
   const prefix = backbonePrefix(tag);
   const [onnx, tfjs] = await Promise.all([
     store.head(`${prefix}model.onnx`),

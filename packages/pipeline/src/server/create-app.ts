@@ -2,16 +2,24 @@
  * The hono app of the local server: every route of the shared table (`API_ROUTES`), a 6 MB body limit,
  * and JSON errors for unknown routes. The Lambda handlers serve the same table.
  */
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { NotFoundError, PayloadTooLargeError } from "../errors.js";
 import { MAX_BODY_BYTES } from "../serving/api-request.js";
 import { API_ROUTES, runRoute } from "../serving/api-routes.js";
+import { errorResponse } from "../serving/error-response.js";
 import type { ServingCore } from "../serving/serving-core.js";
 
 /** `/v1/models/{name}` → `/v1/models/:name`. */
 function honoPath(path: string): string {
   return path.replace(/\{(\w+)\}/g, ":$1");
+}
+
+/** The one error mapping, as a hono response. */
+function errorJson(c: Context, err: unknown): Response {
+  const res = errorResponse(err);
+  return c.json(res.body, res.status as ContentfulStatusCode);
 }
 
 /**
@@ -24,13 +32,13 @@ export function createApp(core: ServingCore): Hono {
   const limit = bodyLimit({
     maxSize: MAX_BODY_BYTES,
     onError: (c) =>
-      c.json(
-        { error: { code: "body_too_large", message: `request body exceeds ${MAX_BODY_BYTES} bytes` } },
-        413,
+      errorJson(
+        c,
+        new PayloadTooLargeError("body_too_large", `request body exceeds ${MAX_BODY_BYTES} bytes`),
       ),
   });
   for (const route of API_ROUTES) {
-    const handler = async (c: import("hono").Context) => {
+    const handler = async (c: Context) => {
       const body = route.method === "POST" ? Buffer.from(await c.req.arrayBuffer()) : Buffer.alloc(0);
       const contentType = c.req.header("content-type");
       const res = await runRoute(core, route, {
@@ -45,13 +53,8 @@ export function createApp(core: ServingCore): Hono {
     else app.get(honoPath(route.path), handler);
   }
   app.notFound((c) =>
-    c.json(
-      { error: { code: "route_not_found", message: `no route for ${c.req.method} ${c.req.path}` } },
-      404,
-    ),
+    errorJson(c, new NotFoundError("route_not_found", `no route for ${c.req.method} ${c.req.path}`)),
   );
-  app.onError((_err, c) =>
-    c.json({ error: { code: "internal_error", message: "internal server error" } }, 500),
-  );
+  app.onError((err, c) => errorJson(c, err));
   return app;
 }

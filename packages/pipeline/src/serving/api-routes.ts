@@ -2,9 +2,11 @@
  * The API's route table, used by both the local server (hono) and the Lambda handlers, so the routes are the
  * same everywhere. Each handler returns a status and a JSON body; errors become responses in `errorResponse`.
  */
+import { MethodNotAllowedError, NotFoundError } from "../errors.js";
 import { type ApiRequest, parseApiRequest } from "./api-request.js";
 import { errorResponse } from "./error-response.js";
 import { openApiDocument } from "./openapi.js";
+import { ROUTES, type RouteId, type RouteSpec } from "./routes.js";
 import type { ServingCore } from "./serving-core.js";
 
 export interface ApiResponse {
@@ -17,30 +19,31 @@ export interface RouteContext extends ApiRequest {
   params: Readonly<Record<string, string>>;
 }
 
-export interface ApiRoute {
-  method: "GET" | "POST";
-  /** OpenAPI-style path: `/v1/models/{name}`. */
-  path: string;
+/**
+ * A route of the table with what it does.
+ * @example
+ * const route = API_ROUTES.find((r) => r.id === "healthz")!;
+ */
+export interface ApiRoute extends RouteSpec {
   handle(core: ServingCore, ctx: RouteContext): Promise<unknown>;
 }
 
-export const API_ROUTES: readonly ApiRoute[] = [
-  {
-    method: "POST",
-    path: "/v1/embeddings",
-    handle: (core, ctx) => core.embed(parseApiRequest("embeddings", ctx)),
-  },
-  {
-    method: "POST",
-    path: "/v1/classify",
-    handle: (core, ctx) => core.classify(parseApiRequest("classify", ctx)),
-  },
-  { method: "GET", path: "/v1/models", handle: async (core) => ({ models: await core.models() }) },
-  { method: "GET", path: "/v1/models/{name}", handle: (core, ctx) => core.model(ctx.params.name ?? "") },
-  { method: "GET", path: "/v1/jobs/{id}", handle: (core, ctx) => core.job(ctx.params.id ?? "") },
-  { method: "GET", path: "/healthz", handle: async (core) => ({ ok: true, loaded: core.loadedModels() }) },
-  { method: "GET", path: "/openapi.json", handle: async () => openApiDocument() },
-];
+const HANDLERS: Record<RouteId, ApiRoute["handle"]> = {
+  embeddings: (core, ctx) => core.embed(parseApiRequest("embeddings", ctx)),
+  classify: (core, ctx) => core.classify(parseApiRequest("classify", ctx)),
+  models: async (core) => ({ models: await core.models() }),
+  model: (core, ctx) => core.model(ctx.params.name ?? ""),
+  job: (core, ctx) => core.job(ctx.params.id ?? ""),
+  healthz: async (core) => ({ ok: true, loaded: core.loadedModels() }),
+  openapi: async () => openApiDocument(),
+};
+
+/**
+ * The route table ({@link ROUTES}) with its handlers: what the local server and the Lambda dispatch serve.
+ * @example
+ * for (const route of API_ROUTES) app.on(route.method, route.path, …);
+ */
+export const API_ROUTES: readonly ApiRoute[] = ROUTES.map((r) => ({ ...r, handle: HANDLERS[r.id] }));
 
 /**
  * Run one route and map any error; never throws.
@@ -97,13 +100,9 @@ export async function dispatch(
     pathMatched = true;
     if (route.method === method.toUpperCase()) return runRoute(core, route, { ...req, params });
   }
-  return pathMatched
-    ? {
-        status: 405,
-        body: { error: { code: "method_not_allowed", message: `${method} is not allowed on ${path}` } },
-      }
-    : {
-        status: 404,
-        body: { error: { code: "route_not_found", message: `no route for ${method} ${path}` } },
-      };
+  return errorResponse(
+    pathMatched
+      ? new MethodNotAllowedError("method_not_allowed", `${method} is not allowed on ${path}`)
+      : new NotFoundError("route_not_found", `no route for ${method} ${path}`),
+  );
 }

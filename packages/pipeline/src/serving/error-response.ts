@@ -1,9 +1,10 @@
 /**
- * The ONE mapping from errors to HTTP responses. Our errors carry `status`; anything else is a 500 whose details
- * stay in the log, never in the response.
+ * The ONE mapping from errors to HTTP responses. Our errors carry `status` (errors of `@residual/resnet` are
+ * translated first, `translate-error.ts`); anything else is a 500 whose details stay in the log, never in the
+ * response.
  */
-import { isResidualError, type ResidualError } from "../errors.js";
-import { ImageDecodeError } from "../preprocess/errors.js";
+import { isResidualError } from "../errors.js";
+import { translateError } from "../translate-error.js";
 
 export interface ErrorBody {
   error: {
@@ -14,21 +15,14 @@ export interface ErrorBody {
 }
 
 /**
- * 415 is for a Content-Type the API does not take. Bytes sent as an image that are no image (ImageDecodeError, which
- * the preprocessing package derives from UnsupportedMediaTypeError for its own reasons) are a bad request: 400.
- */
-function statusOf(err: ResidualError): number {
-  return err instanceof ImageDecodeError ? 400 : err.status;
-}
-
-/**
  * @example
  * errorResponse(new NotFoundError("model_not_found", "…")) // { status: 404, body: { error: { code, message } } }
  */
-export function errorResponse(err: unknown): { status: number; body: ErrorBody } {
+export function errorResponse(error: unknown): { status: number; body: ErrorBody } {
+  const err = translateError(error);
   if (isResidualError(err)) {
     return {
-      status: statusOf(err),
+      status: err.status,
       body: {
         error: {
           code: err.code,

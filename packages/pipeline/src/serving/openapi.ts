@@ -10,6 +10,7 @@ import {
   MAX_BODY_BYTES,
   MAX_IMAGES,
 } from "./api-request.js";
+import { pathParams, ROUTES, type RouteId, type RouteSpec } from "./routes.js";
 
 const json = (schema: object) => ({ "application/json": { schema } });
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -79,6 +80,12 @@ const schemas = {
   },
 };
 
+/** The request and response schemas of the image routes, by route id. */
+const IMAGE_SCHEMAS: Partial<Record<RouteId, { req: string; res: string }>> = {
+  embeddings: { req: "EmbeddingsRequest", res: "EmbeddingsResponse" },
+  classify: { req: "ClassifyRequest", res: "ClassifyResponse" },
+};
+
 function imageOp(summary: string, req: string, res: string) {
   return {
     post: {
@@ -90,19 +97,34 @@ function imageOp(summary: string, req: string, res: string) {
   };
 }
 
-const getOp = (summary: string, params: string[] = []) => ({
-  get: {
-    summary,
-    parameters: params.map((name) => ({ name, in: "path", required: true, schema: { type: "string" } })),
-    responses: { "200": { description: "ok", content: json({ type: "object" }) }, ...errors(400, 404) },
-  },
-});
+function getOp(route: RouteSpec) {
+  return {
+    get: {
+      summary: route.summary,
+      parameters: pathParams(route.path).map((name) => ({
+        name,
+        in: "path",
+        required: true,
+        schema: { type: "string" },
+      })),
+      responses: { "200": { description: "ok", content: json({ type: "object" }) }, ...errors(400, 404) },
+    },
+  };
+}
+
+function operation(route: RouteSpec) {
+  const image = IMAGE_SCHEMAS[route.id];
+  return image ? imageOp(route.summary, image.req, image.res) : getOp(route);
+}
 
 /**
+ * The OpenAPI 3.1 document: one path per route of the table, request schemas from the parsing zod schemas.
  * @example
  * const doc = openApiDocument(); // doc.openapi === "3.1.0"
  */
 export function openApiDocument(): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const route of ROUTES) paths[route.path] = { ...paths[route.path], ...operation(route) };
   return {
     openapi: "3.1.0",
     info: {
@@ -110,15 +132,7 @@ export function openApiDocument(): Record<string, unknown> {
       version: "1.0.0",
       description: "Embeddings and classes from ResNet models.",
     },
-    paths: {
-      "/v1/embeddings": imageOp("Image embeddings", "EmbeddingsRequest", "EmbeddingsResponse"),
-      "/v1/classify": imageOp("Classify images", "ClassifyRequest", "ClassifyResponse"),
-      "/v1/models": getOp("List published models"),
-      "/v1/models/{name}": getOp("Describe a model (versions, labels, metrics)", ["name"]),
-      "/v1/jobs/{id}": getOp("A training job's status.json", ["id"]),
-      "/healthz": getOp("Liveness and loaded models"),
-      "/openapi.json": getOp("This document"),
-    },
+    paths,
     components: { schemas },
   };
 }

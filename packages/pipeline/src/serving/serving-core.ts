@@ -3,7 +3,8 @@
  * One instance per process (module scope in Lambda), so the model cache stays warm across invocations.
  */
 import type { EngineKind } from "../engine/inference-engine.js";
-import { InvalidInputError, isResidualError, NotFoundError } from "../errors.js";
+import { isResidualError } from "../errors.js";
+import { readJobDocument } from "../jobs/job-status.js";
 import { ImageDecodeError } from "../preprocess/errors.js";
 import { preprocessEval } from "../preprocess/eval.js";
 import {
@@ -49,8 +50,6 @@ export interface ClassifyResponse {
 
 /** Quiet time after a preload before the warm-up run. */
 const WARM_UP_IDLE_MS = 100;
-
-const JOB_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 type CachedBundle = ModelBundle & { bytes(): number; dispose(): Promise<void> };
 
@@ -100,7 +99,7 @@ export class ServingCore {
         try {
           await preprocessEval(buf, b.preprocess, { out, offset: i * per, fast: true });
         } catch (err) {
-          // Name the image; `errorResponse` maps ImageDecodeError to 400 (bad request), not 415.
+          // Name the image (ImageDecodeError: 400).
           if (!(err instanceof ImageDecodeError)) throw err;
           throw new ImageDecodeError(err.code, `images[${i}]: ${err.message}`, {
             cause: err,
@@ -177,20 +176,13 @@ export class ServingCore {
     return describeModel(this.store, name);
   }
 
-  /** `jobs/<id>/status.json` as stored (the jobs engineer owns its schema). */
-  async job(id: string): Promise<unknown> {
-    if (!JOB_ID.test(id) || id.includes(".."))
-      throw new InvalidInputError("invalid_job_id", `invalid job id "${id}"`);
-    const key = `jobs/${id}/status.json`;
-    if (!(await this.store.head(key))) throw new NotFoundError("job_not_found", `job "${id}" does not exist`);
-    try {
-      return JSON.parse((await this.store.get(key)).toString("utf8"));
-    } catch (err) {
-      // Racing a writer (or an object deleted between head and get) is infrastructure trouble, not the caller's.
-      if (err instanceof NotFoundError)
-        throw new NotFoundError("job_not_found", `job "${id}" does not exist`);
-      throw err;
-    }
+  /**
+   * `jobs/<id>/status.json` as stored (the jobs module reads it; its schema is theirs).
+   * @example
+   * const status = await core.job("flowers-1f3c");
+   */
+  job(id: string): Promise<unknown> {
+    return readJobDocument(this.store, id);
   }
 
   /**

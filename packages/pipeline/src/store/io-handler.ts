@@ -2,7 +2,7 @@
  * A `tf.io.IOHandler` over any ObjectStore, so a model saves to and loads from `s3://bucket/prefix/` exactly as to a
  * directory: `model.json` (ModelArtifacts JSON) plus weights as `weights.bin` (≤ 4 MiB, the directory handler's
  * layout) or `group1-shard<i>of<n>.bin` shards of 4 MiB (tfjs's converter layout). Loading reads either layout,
- * and any number of groups.
+ * and any number of groups; a manifest path that is not a plain file name beside `model.json` is refused.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { z } from "zod";
@@ -10,8 +10,17 @@ import { formatIssues, InvalidInputError, NotFoundError, zodIssues } from "../er
 import { assertValidPrefix } from "./keys.js";
 import type { ObjectStore } from "./object-store.js";
 
-/** tfjs's default shard size: big enough for few requests, small enough for browsers and Lambda memory. */
+/**
+ * tfjs's default shard size: big enough for few requests, small enough for browsers and Lambda memory.
+ * @example
+ * Math.ceil(bytes / SHARD_BYTES); // shards of a model with `bytes` of weights
+ */
 export const SHARD_BYTES = 4 * 1024 * 1024;
+/**
+ * The manifest's file name in a model directory.
+ * @example
+ * await store.head(`${prefix}${MODEL_JSON_KEY}`);
+ */
 export const MODEL_JSON_KEY = "model.json";
 
 const ModelJsonSchema = z
@@ -45,8 +54,30 @@ function shardNames(total: number): string[] {
   return Array.from({ length: n }, (_, i) => `group1-shard${i + 1}of${n}.bin`);
 }
 
+/** The files of saved model artefacts, in write order: the weight shards, then `model.json` last. */
+function artifactFiles(artifacts: tf.io.ModelArtifacts): Array<[string, Uint8Array | string]> {
+  if (artifacts.modelTopology instanceof ArrayBuffer) {
+    throw new InvalidInputError(
+      "unsupported_model",
+      "Binary (ArrayBuffer) model topologies cannot be saved as model.json.",
+    );
+  }
+  const data = new Uint8Array(
+    artifacts.weightData ? tf.io.concatenateArrayBuffers(artifacts.weightData) : new ArrayBuffer(0),
+  );
+  const names = shardNames(data.byteLength);
+  const shards = names.map((name, i): [string, Uint8Array] => [
+    name,
+    data.subarray(i * SHARD_BYTES, (i + 1) * SHARD_BYTES),
+  ]);
+  const { weightData: _data, weightSpecs, ...rest } = artifacts;
+  const json = { ...rest, weightsManifest: [{ paths: names, weights: weightSpecs ?? [] }] };
+  return [...shards, [MODEL_JSON_KEY, JSON.stringify(json)]];
+}
+
 /**
- * An IOHandler that saves to and loads from `prefix` in `store`.
+ * An IOHandler that saves to and loads from `prefix` in `store`: the one way a tfjs model moves between a
+ * store and a `ResNet` (training's backbones, the tfjs engine, `residual weights`).
  *
  * @example
  * const store = openObjectStore("s3://residual-data");
@@ -63,32 +94,38 @@ export function objectStoreIOHandler(store: ObjectStore, prefix: string): tf.io.
   };
 }
 
+/**
+ * A model's files as {@link objectStoreIOHandler} writes them (`model.json` + shards), in memory, for a caller
+ * that publishes them with other files (the registry's version directory).
+ *
+ * @example
+ * const files = await tfjsModelFiles(model); // { "weights.bin": Uint8Array, "model.json": "{…}" }
+ */
+export async function tfjsModelFiles(model: {
+  save(handler: tf.io.IOHandler): Promise<unknown>;
+}): Promise<Record<string, Uint8Array | string>> {
+  let files: Array<[string, Uint8Array | string]> = [];
+  await model.save({
+    save: async (artifacts) => {
+      files = artifactFiles(artifacts);
+      return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
+    },
+  });
+  return Object.fromEntries(files);
+}
+
 async function saveArtifacts(
   store: ObjectStore,
   key: (name: string) => string,
   artifacts: tf.io.ModelArtifacts,
 ): Promise<tf.io.SaveResult> {
-  if (artifacts.modelTopology instanceof ArrayBuffer) {
-    throw new InvalidInputError(
-      "unsupported_model",
-      "Binary (ArrayBuffer) model topologies cannot be saved as model.json.",
-    );
-  }
-  const data = new Uint8Array(
-    artifacts.weightData ? tf.io.concatenateArrayBuffers(artifacts.weightData) : new ArrayBuffer(0),
-  );
-  const names = shardNames(data.byteLength);
+  const files = artifactFiles(artifacts);
+  const json = files.pop()!;
   // Shards first, model.json last: a reader that finds model.json finds every shard it lists.
   await Promise.all(
-    names.map((name, i) =>
-      store.put(key(name), data.subarray(i * SHARD_BYTES, (i + 1) * SHARD_BYTES), {
-        contentType: "application/octet-stream",
-      }),
-    ),
+    files.map(([name, bytes]) => store.put(key(name), bytes, { contentType: "application/octet-stream" })),
   );
-  const { weightData: _data, weightSpecs, ...rest } = artifacts;
-  const json = { ...rest, weightsManifest: [{ paths: names, weights: weightSpecs ?? [] }] };
-  await store.put(key(MODEL_JSON_KEY), JSON.stringify(json), { contentType: "application/json" });
+  await store.put(key(json[0]), json[1], { contentType: "application/json" });
   return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
 }
 

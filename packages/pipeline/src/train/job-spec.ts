@@ -5,8 +5,9 @@
  */
 import { ARCH_NAMES, type ArchName, STAGE_NAMES, type StageName } from "@residual/resnet";
 import { z } from "zod";
+import type { SpecDatasetOptions } from "../dataset/load-dataset.js";
 import { type ErrorIssue, InvalidInputError } from "../errors.js";
-import { validateFreezePlan } from "./freeze-plan.js";
+import { validateFreezeSpec } from "./loop/freeze-phases.js";
 
 const stageName = z.enum(STAGE_NAMES);
 
@@ -127,7 +128,7 @@ function crossFieldIssues(raw: Record<string, unknown>): ErrorIssue[] {
   const epochs = z.number().int().positive().default(10).safeParse(raw.epochs);
   const freeze = freezeSchema.default(0).safeParse(raw.freeze);
   if (arch.success && epochs.success && freeze.success) {
-    issues.push(...validateFreezePlan(freeze.data, arch.data, epochs.data));
+    issues.push(...validateFreezeSpec(freeze.data, arch.data, epochs.data));
   }
   const schedule = scheduleSchema.safeParse(raw.schedule);
   if (epochs.success && schedule.success && schedule.data.type === "multistep") {
@@ -188,6 +189,15 @@ export function parseJobSpec(raw: unknown): JobSpec {
     weightDecay: s.weightDecay ?? (sgd ? 1e-4 : 0.01),
     earlyStopping: es === "off" || es === null ? null : es,
   };
+}
+
+/**
+ * The dataset options a job spec asks for: its validation share, class minimum and seed.
+ * @example
+ * const dataset = await loadDataset(store, key, {}, (raw) => datasetOptionsOf(parseJobSpec(raw)));
+ */
+export function datasetOptionsOf(spec: JobSpec): SpecDatasetOptions {
+  return { valFraction: spec.valSplit, minImagesPerClass: spec.minImagesPerClass, seed: spec.seed };
 }
 
 /** Stage names are re-exported for spec authors' tooling. */

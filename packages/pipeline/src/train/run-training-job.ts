@@ -1,35 +1,36 @@
 /**
  * One training job end to end: parse the spec (before any compute), build the starting model, train with
  * checkpoints under `jobs/<id>/checkpoints/` (resuming when they exist), evaluate, and publish the version:
- * `model.json` + `weights.bin`, `model.onnx`, `labels.json`, `preprocess.json`, `metrics.json`, `calibration.json`,
+ * `model.json` + weight shards, `model.onnx`, `labels.json`, `preprocess.json`, `metrics.json`, `calibration.json`,
  * `centroids.json`, `curves.svg` / `.png`, `confusion.svg` / `.png`, `model-card.md`, `job.json`, then `latest`.
  */
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { exportOnnx, type ResNet } from "@residual/resnet";
 import type { Dataset } from "../dataset/types.js";
+import { checkpointPrefix } from "../jobs/keys.js";
 import { type DatasetCache, ensureDatasetCache } from "../loader/dataset-cache.js";
 import { type PreprocessSpec, resolvePreprocessSpec } from "../preprocess/spec.js";
-import { newVersionId, type PublishedModel, publishModel } from "../registry/index.js";
+import { publishTrainedVersion, type TrainedVersion } from "../registry/trained-version.js";
+import { newVersionId } from "../registry/version-id.js";
 import type { ObjectStore } from "../store/object-store.js";
-import { trainingModel } from "./backbone.js";
-import { datasetTrainingData } from "./dataset-examples.js";
-import type { TrainingData } from "./examples.js";
-import { type FinalMetrics, finalMetrics } from "./final-metrics.js";
+import { datasetTrainingData } from "./dataset-image-sets.js";
+import type { TrainingData } from "./image-sets.js";
 import { type JobSpec, parseJobSpec } from "./job-spec.js";
-import { modelCard } from "./model-card.js";
-import { chartPngs } from "./png-charts.js";
-import { runTraining, type TrainingProgress, type TrainingResult } from "./run-training.js";
-import { confusionMatrixSvg, trainingCurvesSvg } from "./svg-charts.js";
+import { runTraining, type TrainingProgress, type TrainingResult } from "./loop/run-training.js";
+import { type FinalMetrics, finalMetrics } from "./reports/final-metrics.js";
+import { modelCard } from "./reports/model-card.js";
+import { chartPngs } from "./reports/png-charts.js";
+import { confusionMatrixSvg, trainingCurvesSvg } from "./reports/svg-charts.js";
+import { trainingModel } from "./starting-model.js";
 
 export interface TrainingJobOptions {
   /** The bucket: dataset bytes, `jobs/<id>/checkpoints/`, and (by default) `models/`. */
   store: ObjectStore;
   jobId: string;
   dataset: Dataset;
-  /** The `residual.json` value. @default dataset.spec */
+  /** The `residual.json` value, parsed here. @default dataset.spec */
   spec?: unknown;
+  /** The spec already parsed at the job boundary (the training runner); `spec` is then not parsed again. */
+  jobSpec?: JobSpec;
   /** Where the dataset's bytes are read (the CLI's input folder). @default store */
   datasetStore?: ObjectStore;
   /** Where the model is published. @default store */
@@ -61,45 +62,20 @@ export interface TrainingJobResult {
   metrics: FinalMetrics;
 }
 
-/** Directory name of `jobs/<id>/checkpoints/`. */
-export function checkpointPrefix(jobId: string): string {
-  return `jobs/${jobId}/checkpoints/`;
-}
-
-async function tfjsFiles(model: ResNet): Promise<Record<string, Buffer>> {
-  const dir = await mkdtemp(join(tmpdir(), "residual-model-"));
-  try {
-    await model.save(dir);
-    const out: Record<string, Buffer> = {};
-    for (const f of await readdir(dir)) out[f] = await readFile(join(dir, f));
-    return out;
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
-function metricsJson(training: TrainingResult, m: FinalMetrics): string {
+/** The `metrics.json` document: validation report, calibration, per-class metrics, history. */
+function metricsDocument(training: TrainingResult, m: FinalMetrics): unknown {
   const { val } = m;
-  const summary = { top1: val.top1, top5: val.top5, macroF1: val.macroF1, nll: val.nll, ece: val.ece };
-  const calibrated = { temperature: m.temperature, ece: m.calibratedEce, nll: m.calibratedNll };
-  const body = {
-    val: summary,
-    calibrated,
+  const best = training.restoredBestEpoch;
+  return {
+    val: { top1: val.top1, top5: val.top5, macroF1: val.macroF1, nll: val.nll, ece: val.ece },
+    calibrated: { temperature: m.temperature, ece: m.calibratedEce, nll: m.calibratedNll },
     perClass: val.perClass,
     confusion: val.confusion,
     history: training.history,
+    epochsRun: training.epochsRun,
+    stoppedEarly: training.stoppedEarly,
+    ...(best !== undefined ? { restoredBestEpoch: best } : {}),
   };
-  const best = training.restoredBestEpoch;
-  return JSON.stringify(
-    {
-      ...body,
-      epochsRun: training.epochsRun,
-      stoppedEarly: training.stoppedEarly,
-      ...(best !== undefined ? { restoredBestEpoch: best } : {}),
-    },
-    null,
-    2,
-  );
 }
 
 interface Artefacts {
@@ -112,51 +88,42 @@ interface Artefacts {
   version: string;
 }
 
-async function modelFiles(a: Artefacts): Promise<Record<string, Buffer | string>> {
+/** What the job computed, as the registry's trained version (the registry names the files). */
+async function trainedVersion(a: Artefacts, preprocess: PreprocessSpec): Promise<TrainedVersion> {
   const { spec, data, training, metrics, o } = a;
-  const pre = resolvePreprocessSpec({ size: spec.imageSize });
-  const preprocess = {
-    size: pre.size,
-    resize: pre.resize,
-    mean: pre.mean,
-    std: pre.std,
-    interpolation: "bilinear",
-  };
-  const card = modelCard({
-    name: spec.name,
-    version: a.version,
-    jobId: o.jobId,
-    spec,
-    classNames: data.classNames,
-    trainCount: data.train.size,
-    valCount: data.val.size,
-    history: training.history,
-    metrics,
-    stoppedEarly: training.stoppedEarly,
-    ...(training.restoredBestEpoch !== undefined ? { restoredBestEpoch: training.restoredBestEpoch } : {}),
-  });
   const charts = {
     "curves.svg": trainingCurvesSvg(training.history),
     "confusion.svg": confusionMatrixSvg(metrics.val.confusion, data.classNames),
   };
-  const job = {
-    jobId: o.jobId,
-    spec,
-    dataset: { source: o.dataset.report.source, hash: o.dataset.hash },
-    training,
-  };
+  const best = training.restoredBestEpoch;
   return {
-    ...(await tfjsFiles(a.model)),
-    "model.onnx": Buffer.from(exportOnnx(a.model)),
-    "labels.json": JSON.stringify(data.classNames),
-    "preprocess.json": JSON.stringify(preprocess),
-    "metrics.json": metricsJson(training, metrics),
-    "calibration.json": JSON.stringify(metrics.calibration),
-    "centroids.json": JSON.stringify(metrics.centroids),
-    ...charts,
-    ...(await chartPngs(charts, o.log ?? console.warn)),
-    "model-card.md": card,
-    "job.json": JSON.stringify(job, null, 2),
+    model: a.model,
+    onnx: exportOnnx(a.model),
+    labels: data.classNames,
+    preprocess,
+    metrics: metricsDocument(training, metrics),
+    calibration: metrics.calibration,
+    centroids: metrics.centroids,
+    pictures: { ...charts, ...(await chartPngs(charts, o.log ?? console.warn)) },
+    modelCard: modelCard({
+      name: spec.name,
+      version: a.version,
+      jobId: o.jobId,
+      spec,
+      classNames: data.classNames,
+      trainCount: data.train.size,
+      valCount: data.val.size,
+      history: training.history,
+      metrics,
+      stoppedEarly: training.stoppedEarly,
+      ...(best !== undefined ? { restoredBestEpoch: best } : {}),
+    }),
+    job: {
+      jobId: o.jobId,
+      spec,
+      dataset: { source: o.dataset.report.source, hash: o.dataset.hash },
+      training,
+    },
   };
 }
 
@@ -190,7 +157,7 @@ async function compiledCache(
  * const { model, version } = await runTrainingJob({ store, jobId: "flowers-1a2b", dataset });
  */
 export async function runTrainingJob(o: TrainingJobOptions): Promise<TrainingJobResult> {
-  const spec = parseJobSpec(o.spec ?? o.dataset.spec ?? {});
+  const spec = o.jobSpec ?? parseJobSpec(o.spec ?? o.dataset.spec ?? {});
   const preprocess = resolvePreprocessSpec({ size: spec.imageSize });
   const cache = o.data || !o.datasetCache ? undefined : await compiledCache(o, preprocess);
   const data =
@@ -216,12 +183,8 @@ export async function runTrainingJob(o: TrainingJobOptions): Promise<TrainingJob
     });
     const metrics = await finalMetrics(model, data, spec.batchSize);
     const version = o.version ?? newVersionId();
-    const files = await modelFiles({ o, spec, model, data, training, metrics, version });
-    const published: PublishedModel = await publishModel(o.publishStore ?? o.store, {
-      name: spec.name,
-      version,
-      files,
-    });
+    const trained = await trainedVersion({ o, spec, model, data, training, metrics, version }, preprocess);
+    const published = await publishTrainedVersion(o.publishStore ?? o.store, spec.name, version, trained);
     return {
       model: published.name,
       version: published.version,

@@ -7,8 +7,8 @@
 import { availableParallelism } from "node:os";
 import * as tf from "@tensorflow/tfjs-core";
 import { z } from "zod";
+import { BackendError } from "../errors.js";
 import { registerWasmTrainingKernels } from "../kernels/register-wasm-kernels.js";
-import { BackendError } from "./backend-error.js";
 import { ensureGradients } from "./register-gradients.js";
 import { initWasmThreads, MAX_WASM_THREADS, type WasmThreadsModule } from "./wasm-threads.js";
 

@@ -3,7 +3,7 @@
  * tests and PyTorch. See https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html.
  */
 import { readFile, writeFile } from "node:fs/promises";
-import { FormatError } from "./errors.js";
+import { FormatError } from "../errors.js";
 
 /** A dense float32 array in C (row-major) order. */
 export interface NpyArray {
@@ -28,17 +28,17 @@ interface NpyHeader {
 
 function readHeader(bytes: Uint8Array, what: string): NpyHeader {
   if (bytes.length < PREAMBLE + 2 || MAGIC.some((b, i) => bytes[i] !== b)) {
-    fail("NPY_BAD_MAGIC", what, "not a .npy file (missing the \\x93NUMPY magic)");
+    fail("npy_bad_magic", what, "not a .npy file (missing the \\x93NUMPY magic)");
   }
   const major = bytes[6] ?? 0;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (major < 1 || major > 3) fail("NPY_BAD_HEADER", what, `unsupported .npy format version ${major}`);
+  if (major < 1 || major > 3) fail("npy_bad_header", what, `unsupported .npy format version ${major}`);
   // Version 1 stores the header length in 2 bytes; versions 2 and 3 in 4 (3 only changes the header encoding).
   const lenBytes = major === 1 ? 2 : 4;
-  if (bytes.length < PREAMBLE + lenBytes) fail("NPY_TRUNCATED", what, "file ends inside the header");
+  if (bytes.length < PREAMBLE + lenBytes) fail("npy_truncated", what, "file ends inside the header");
   const headerLen = major === 1 ? view.getUint16(PREAMBLE, true) : view.getUint32(PREAMBLE, true);
   const start = PREAMBLE + lenBytes;
-  if (bytes.length < start + headerLen) fail("NPY_TRUNCATED", what, "file ends inside the header");
+  if (bytes.length < start + headerLen) fail("npy_truncated", what, "file ends inside the header");
   const text = new TextDecoder(major === 3 ? "utf-8" : "latin1").decode(
     bytes.subarray(start, start + headerLen),
   );
@@ -51,14 +51,14 @@ function parseHeaderDict(text: string, what: string): Omit<NpyHeader, "dataOffse
   const fortran = /['"]fortran_order['"]\s*:\s*(True|False)/.exec(text)?.[1];
   const shapeText = /['"]shape['"]\s*:\s*\(([^)]*)\)/.exec(text)?.[1];
   if (descr === undefined || fortran === undefined || shapeText === undefined) {
-    fail("NPY_BAD_HEADER", what, `cannot parse the header ${JSON.stringify(text.trim())}`);
+    fail("npy_bad_header", what, `cannot parse the header ${JSON.stringify(text.trim())}`);
   }
   const parts = shapeText
     .split(",")
     .map((s) => s.trim())
     .filter((s) => s.length > 0);
   const shape = parts.map((s) => (/^\d+L?$/.test(s) ? Number(s.replace(/L$/, "")) : Number.NaN));
-  if (shape.some((d) => !Number.isSafeInteger(d))) fail("NPY_BAD_HEADER", what, `bad shape (${shapeText})`);
+  if (shape.some((d) => !Number.isSafeInteger(d))) fail("npy_bad_header", what, `bad shape (${shapeText})`);
   return { descr, fortranOrder: fortran === "True", shape };
 }
 
@@ -73,21 +73,21 @@ export function parseNpy(bytes: Uint8Array, what = "npy data"): NpyArray {
   const h = readHeader(bytes, what);
   if (h.descr !== "<f4") {
     fail(
-      "NPY_UNSUPPORTED_DTYPE",
+      "npy_unsupported_dtype",
       what,
       `dtype '${h.descr}' is not supported; expected little-endian float32 ('<f4'), e.g. np.save(path, x.astype('<f4'))`,
     );
   }
   if (h.fortranOrder) {
-    fail("NPY_FORTRAN_ORDER", what, "Fortran-ordered arrays are not supported; save np.ascontiguousarray(x)");
+    fail("npy_fortran_order", what, "Fortran-ordered arrays are not supported; save np.ascontiguousarray(x)");
   }
   const count = h.shape.reduce((a, b) => a * b, 1);
   const have = bytes.length - h.dataOffset;
   if (have < count * 4) {
-    fail("NPY_TRUNCATED", what, `shape [${h.shape}] needs ${count * 4} data bytes, the file has ${have}`);
+    fail("npy_truncated", what, `shape [${h.shape}] needs ${count * 4} data bytes, the file has ${have}`);
   }
   if (have > count * 4)
-    fail("NPY_TRAILING_DATA", what, `${have - count * 4} unexpected bytes after the data`);
+    fail("npy_trailing_data", what, `${have - count * 4} unexpected bytes after the data`);
   return { shape: h.shape, data: decodeFloat32LE(bytes.subarray(h.dataOffset)) };
 }
 
@@ -138,7 +138,7 @@ export function encodeNpy(array: NpyArray): Uint8Array {
   const count = array.shape.reduce((a, b) => a * b, 1);
   if (count !== array.data.length) {
     throw new FormatError(
-      "NPY_BAD_HEADER",
+      "npy_bad_header",
       `shape [${array.shape}] does not match ${array.data.length} values`,
     );
   }

@@ -1,3 +1,4 @@
+import { ResNetError } from "../errors.js";
 import {
   ARCH_NAMES,
   type ArchName,
@@ -6,7 +7,6 @@ import {
   type ResNetConfig,
   type ResNetOptions,
 } from "../types.js";
-import { ResNetError } from "./resnet-error.js";
 
 interface ArchRow {
   block: BlockType;

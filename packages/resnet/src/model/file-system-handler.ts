@@ -3,7 +3,7 @@ import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import { z } from "zod";
-import { ResNetError } from "./resnet-error.js";
+import { ResNetError } from "../errors.js";
 
 /** File names of the on-disk format, shared with the object-store handler. */
 export const MODEL_JSON = "model.json";

@@ -1,8 +1,8 @@
 import * as tf from "@tensorflow/tfjs-core";
+import { ResNetError } from "../errors.js";
 import type { ForwardResult, ResNetConfig, StageName } from "../types.js";
 import { batchNormInference, batchNormTraining, conv2d, groupNorm, maxPool3x3 } from "./layers.js";
 import type { BlockSpec, ConvSpec, NetworkPlan, NormSpec } from "./plan.js";
-import { ResNetError } from "./resnet-error.js";
 
 /** What a forward pass reads from the model: its plan, its variables, and which stages are frozen. */
 export interface ForwardContext {

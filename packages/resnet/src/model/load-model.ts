@@ -1,8 +1,8 @@
 import * as tf from "@tensorflow/tfjs-core";
+import { ResNetError } from "../errors.js";
 import type { ResNet } from "../types.js";
 import { directoryOf, fileSystemHandler } from "./file-system-handler.js";
 import { MODEL_FORMAT, type ResNetTopology, resnetTopologySchema } from "./model-format.js";
-import { ResNetError } from "./resnet-error.js";
 import { ResNetModel } from "./resnet-model.js";
 
 function parseTopology(topology: unknown): ResNetTopology {

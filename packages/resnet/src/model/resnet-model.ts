@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
+import { ResNetError } from "../errors.js";
 import {
   type ForwardOptions,
   type ForwardResult,
@@ -21,7 +22,6 @@ import {
 } from "./forward-pass.js";
 import { type InitMode, initialValue, randomSeed } from "./init.js";
 import { fcParams, type NetworkPlan, networkPlan, type ParamSpec, paramSpecs } from "./plan.js";
-import { ResNetError } from "./resnet-error.js";
 import { saveResNet } from "./save-model.js";
 import { summarize } from "./summary.js";
 import { assignWeights } from "./weight-assign.js";

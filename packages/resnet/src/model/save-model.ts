@@ -1,8 +1,8 @@
 import * as tf from "@tensorflow/tfjs-core";
+import { ResNetError } from "../errors.js";
 import type { ResNet } from "../types.js";
 import { directoryOf, fileSystemHandler } from "./file-system-handler.js";
 import { MODEL_FORMAT, MODEL_FORMAT_VERSION, type ResNetTopology } from "./model-format.js";
-import { ResNetError } from "./resnet-error.js";
 
 /**
  * The `tf.io.ModelArtifacts` of a model: topology `{ format: "residual-resnet", version: 1, config, frozen }` and

@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { type MisshapedWeight, WeightsMismatchError } from "./resnet-error.js";
+import { type MisshapedWeight, WeightsMismatchError } from "../errors.js";
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);

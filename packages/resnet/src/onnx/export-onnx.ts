@@ -9,8 +9,8 @@
  *   by the per-channel affine; below 18, Reshape/InstanceNormalization/Reshape + affine. ORT 1.30 runs all three.
  */
 
+import { ResNetError } from "../errors.js";
 import { type ConvSpec, type NetworkPlan, type NormSpec, networkPlan } from "../model/plan.js";
-import { ResNetError } from "../model/resnet-error.js";
 import type { ResNet } from "../types.js";
 import { foldBatchNorm, hwioToOihw } from "./fold-weights.js";
 import { floatValueInfo, GraphBuilder } from "./graph-builder.js";

@@ -6,8 +6,8 @@
  *   in eval mode (BatchNorm folded with running statistics, which is what a frozen stage uses even in training).
  */
 
+import { ResNetError } from "../errors.js";
 import { networkPlan } from "../model/plan.js";
-import { ResNetError } from "../model/resnet-error.js";
 import type { StageName } from "../types.js";
 import { type ExportableModel, ResNetGraph } from "./export-onnx.js";
 import { hwioToOihw } from "./fold-weights.js";

@@ -1,7 +1,7 @@
 /**
  * Download a file into memory with progress, using Node's global `fetch` and the response's byte stream.
  */
-import { DownloadError } from "../io/errors.js";
+import { DownloadError } from "../errors.js";
 
 export interface DownloadProgress {
   url: string;
@@ -27,10 +27,10 @@ export async function download(url: string, opts: DownloadOptions = {}): Promise
   try {
     res = await fetch(url, { signal: opts.signal, redirect: "follow" });
   } catch (cause) {
-    throw new DownloadError("WEIGHTS_DOWNLOAD_FAILED", `GET ${url} failed: ${String(cause)}`, { cause });
+    throw new DownloadError(`GET ${url} failed: ${String(cause)}`, { cause });
   }
   if (!res.ok || !res.body) {
-    throw new DownloadError("WEIGHTS_DOWNLOAD_FAILED", `GET ${url} answered ${res.status} ${res.statusText}`);
+    throw new DownloadError(`GET ${url} answered ${res.status} ${res.statusText}`);
   }
   const header = res.headers.get("content-length");
   const total = header === null ? undefined : Number(header);
@@ -43,12 +43,12 @@ export async function download(url: string, opts: DownloadOptions = {}): Promise
       opts.onProgress?.({ url, received, total });
     }
   } catch (cause) {
-    throw new DownloadError("WEIGHTS_DOWNLOAD_FAILED", `GET ${url} broke off after ${received} bytes`, {
+    throw new DownloadError(`GET ${url} broke off after ${received} bytes`, {
       cause,
     });
   }
   if (total !== undefined && received !== total) {
-    throw new DownloadError("WEIGHTS_DOWNLOAD_FAILED", `GET ${url}: got ${received} of ${total} bytes`);
+    throw new DownloadError(`GET ${url}: got ${received} of ${total} bytes`);
   }
   return concat(chunks, received);
 }

@@ -3,8 +3,7 @@
  */
 import { readFile } from "node:fs/promises";
 import * as tf from "@tensorflow/tfjs-core";
-import { WeightsError } from "../io/errors.js";
-import { WeightsMismatchError } from "../model/resnet-error.js";
+import { WeightsError, WeightsMismatchError } from "../errors.js";
 import type { ResNet } from "../types.js";
 import { parseSafetensors, type SafetensorsFile } from "./safetensors.js";
 import { type HostTensor, isIgnoredTorchKey, normalizeTorchKey, torchToTfjs } from "./torch-layout.js";
@@ -40,7 +39,7 @@ function refuseIfPickle(bytes: Uint8Array, what: string): void {
   const pickle = bytes[0] === 0x80 && (bytes[1] ?? 0) >= 2 && (bytes[1] ?? 0) <= 5; // legacy torch.save
   if (zip || pickle) {
     throw new WeightsError(
-      "WEIGHTS_UNSUPPORTED_FORMAT",
+      "weights_unsupported_format",
       `${what} is a pickled PyTorch checkpoint (.pth); reading pickles is unsafe and unsupported. Convert it to safetensors first: ${PTH_CONVERT_COMMAND}`,
     );
   }
@@ -61,7 +60,7 @@ function checkHead(
   const want = model.config.numClasses;
   if (opts.resetHead || sourceClasses === undefined || sourceClasses === want) return;
   throw new WeightsError(
-    "WEIGHTS_CLASSES_MISMATCH",
+    "weights_classes_mismatch",
     `${what} has a ${sourceClasses}-class head but the model was built for ${want} classes; build it with numClasses ${sourceClasses}, or reset the head (resetHead: true, CLI --reset-head) to train a new ${want}-class one`,
   );
 }
@@ -138,7 +137,7 @@ function loadInto(model: ResNet, host: Map<string, HostTensor>, keepHead: boolea
   } catch (err) {
     if (err instanceof WeightsMismatchError) {
       throw new WeightsError(
-        "WEIGHTS_MISMATCH",
+        "weights_mismatch",
         `${what} does not fit ${model.config.arch}: ${err.message}`,
         {
           cause: err,

@@ -4,7 +4,7 @@
  * know that torchvision's V2 weights want a 232-pixel resize.
  */
 
-import { WeightsError } from "../io/errors.js";
+import { WeightsError } from "../errors.js";
 import type { ArchName } from "../types.js";
 import imagenetClassList from "./imagenet-classes.json" with { type: "json" };
 
@@ -13,8 +13,18 @@ export const DEFAULT_WEIGHTS_BASE_URL = "https://huggingface.co/timm";
 /** Environment variable that replaces {@link DEFAULT_WEIGHTS_BASE_URL} (mirrors, tests, air-gapped installs). */
 export const WEIGHTS_BASE_URL_ENV = "RESIDUAL_WEIGHTS_BASE_URL";
 
-const IMAGENET_MEAN: [number, number, number] = [0.485, 0.456, 0.406];
-const IMAGENET_STD: [number, number, number] = [0.229, 0.224, 0.225];
+/**
+ * ImageNet's per-channel mean of RGB values in [0, 1]: the one copy (training, serving and every registry entry).
+ * @example
+ * (pixel / 255 - IMAGENET_MEAN[0]) / IMAGENET_STD[0]; // red channel, normalised
+ */
+export const IMAGENET_MEAN: readonly [number, number, number] = [0.485, 0.456, 0.406];
+/**
+ * ImageNet's per-channel standard deviation of RGB values in [0, 1].
+ * @example
+ * (pixel / 255 - IMAGENET_MEAN[2]) / IMAGENET_STD[2]; // blue channel, normalised
+ */
+export const IMAGENET_STD: readonly [number, number, number] = [0.229, 0.224, 0.225];
 
 /** Evaluation preprocessing: resize the short side to `resize`, centre-crop `crop`, scale to [0,1], normalise. */
 export interface EvalPreprocess {
@@ -23,8 +33,8 @@ export interface EvalPreprocess {
   /** timm's `crop_pct`: `resize = floor(crop / cropPct)`. */
   cropPct: number;
   interpolation: "bilinear" | "bicubic";
-  mean: [number, number, number];
-  std: [number, number, number];
+  mean: readonly [number, number, number];
+  std: readonly [number, number, number];
 }
 
 export interface PretrainedWeights {
@@ -97,16 +107,30 @@ export const PRETRAINED: readonly PretrainedWeights[] = [
 ];
 
 /**
- * Look up pretrained weights by `arch.tag`; a bare arch name picks its first (torchvision V1) entry.
- * Throws {@link WeightsError} `WEIGHTS_UNKNOWN_TAG` listing what exists.
+ * The `arch.tag` a name means: an `arch.tag` as it is; a bare arch name its default weights, the arch's first
+ * entry above (torchvision's V1 recipe). The registry and serving both resolve bare names here, so
+ * `residual weights fetch resnet50` fills the backbone `RESIDUAL_DEFAULT_BACKBONE=resnet50` serves.
+ * @example
+ * resolveArchTag("resnet50"); // "resnet50.tv_in1k"
+ * resolveArchTag("resnet50.tv2_in1k"); // "resnet50.tv2_in1k"
+ */
+export function resolveArchTag(name: string): string {
+  if (name.includes(".")) return name;
+  return PRETRAINED.find((p) => p.arch === name)?.archTag ?? name;
+}
+
+/**
+ * Look up pretrained weights by `arch.tag`; a bare arch name picks its default ({@link resolveArchTag}).
+ * Throws {@link WeightsError} `weights_unknown_tag` listing what exists.
  * @example
  * getPretrained("resnet50.tv2_in1k").preprocess.resize; // 232
  */
 export function getPretrained(archTag: string): PretrainedWeights {
-  const found = PRETRAINED.find((p) => p.archTag === archTag) ?? PRETRAINED.find((p) => p.arch === archTag);
+  const wanted = resolveArchTag(archTag);
+  const found = PRETRAINED.find((p) => p.archTag === wanted);
   if (!found) {
     const known = PRETRAINED.map((p) => p.archTag).join(", ");
-    throw new WeightsError("WEIGHTS_UNKNOWN_TAG", `unknown pretrained weights '${archTag}'; known: ${known}`);
+    throw new WeightsError("weights_unknown_tag", `unknown pretrained weights '${archTag}'; known: ${known}`);
   }
   return found;
 }
@@ -138,6 +162,6 @@ export function pretrainedUrl(archTag: string, baseUrl?: string): string {
  */
 export function classNames(classes: PretrainedWeights["classes"]): string[] {
   if (classes !== "imagenet-1k")
-    throw new WeightsError("WEIGHTS_UNKNOWN_TAG", `unknown label set '${classes}'`);
+    throw new WeightsError("weights_unknown_tag", `unknown label set '${classes}'`);
   return [...imagenetClassList];
 }

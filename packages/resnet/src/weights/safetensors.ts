@@ -5,7 +5,7 @@
  * checked before a byte of data is trusted (https://github.com/huggingface/safetensors#format).
  */
 import { z } from "zod";
-import { FormatError } from "../io/errors.js";
+import { FormatError } from "../errors.js";
 import { decodeFloat32LE, encodeFloat32LE } from "../io/npy.js";
 import { bf16ToFloat32, f16ToFloat32 } from "./half-float.js";
 
@@ -60,26 +60,26 @@ function bad(code: ConstructorParameters<typeof FormatError>[0], what: string, m
 }
 
 function readHeaderJson(bytes: Uint8Array, what: string): { json: unknown; dataStart: number } {
-  if (bytes.length < 8) bad("SAFETENSORS_TRUNCATED", what, "shorter than the 8-byte header length");
+  if (bytes.length < 8) bad("safetensors_truncated", what, "shorter than the 8-byte header length");
   const len = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
   if (len > BigInt(MAX_HEADER_BYTES))
-    bad("SAFETENSORS_BAD_HEADER", what, `header length ${len} is too large`);
+    bad("safetensors_bad_header", what, `header length ${len} is too large`);
   const n = Number(len);
   if (8 + n > bytes.length)
-    bad("SAFETENSORS_TRUNCATED", what, `header of ${n} bytes runs past the end of the file`);
+    bad("safetensors_truncated", what, `header of ${n} bytes runs past the end of the file`);
   try {
     return {
       json: JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(8, 8 + n))),
       dataStart: 8 + n,
     };
   } catch (cause) {
-    throw new FormatError("SAFETENSORS_BAD_HEADER", `${what}: header is not valid UTF-8 JSON`, { cause });
+    throw new FormatError("safetensors_bad_header", `${what}: header is not valid UTF-8 JSON`, { cause });
   }
 }
 
 function parseEntries(json: unknown, dataStart: number, dataLen: number, what: string): SafetensorsEntry[] {
   if (typeof json !== "object" || json === null || Array.isArray(json)) {
-    bad("SAFETENSORS_BAD_HEADER", what, "header is not a JSON object");
+    bad("safetensors_bad_header", what, "header is not a JSON object");
   }
   const entries: SafetensorsEntry[] = [];
   for (const [name, raw] of Object.entries(json)) {
@@ -87,7 +87,7 @@ function parseEntries(json: unknown, dataStart: number, dataLen: number, what: s
     const parsed = entrySchema.safeParse(raw);
     if (!parsed.success) {
       bad(
-        "SAFETENSORS_BAD_HEADER",
+        "safetensors_bad_header",
         what,
         `tensor '${name}': ${parsed.error.issues.map((i) => i.message).join("; ")}`,
       );
@@ -100,13 +100,13 @@ function parseEntries(json: unknown, dataStart: number, dataLen: number, what: s
     const expected = shape.reduce((a, d) => a * d, 1) * DTYPE_BYTES[dtype];
     if (b > e || e > dataLen)
       bad(
-        "SAFETENSORS_BAD_OFFSETS",
+        "safetensors_bad_offsets",
         what,
         `tensor '${name}' offsets [${b}, ${e}] outside the ${dataLen}-byte data`,
       );
     if (e - b !== expected)
       bad(
-        "SAFETENSORS_BAD_OFFSETS",
+        "safetensors_bad_offsets",
         what,
         `tensor '${name}' ${dtype}[${shape}] needs ${expected} bytes, offsets give ${e - b}`,
       );
@@ -123,7 +123,7 @@ function checkCoverage(entries: SafetensorsEntry[], dataStart: number, dataLen: 
   for (const e of sorted) {
     if (e.begin !== at) {
       bad(
-        "SAFETENSORS_BAD_OFFSETS",
+        "safetensors_bad_offsets",
         what,
         `tensor '${e.name}' starts at ${e.begin - dataStart}, expected ${at - dataStart} (overlap or gap)`,
       );
@@ -131,7 +131,7 @@ function checkCoverage(entries: SafetensorsEntry[], dataStart: number, dataLen: 
     at = e.end;
   }
   if (at !== dataStart + dataLen) {
-    bad("SAFETENSORS_TRUNCATED", what, `tensors cover ${at - dataStart} of ${dataLen} data bytes`);
+    bad("safetensors_truncated", what, `tensors cover ${at - dataStart} of ${dataLen} data bytes`);
   }
 }
 
@@ -145,7 +145,7 @@ function decode(bytes: Uint8Array, e: SafetensorsEntry, what: string): Float32Ar
     return Float32Array.from({ length: raw.length / 8 }, (_, i) => view.getFloat64(i * 8, true));
   }
   return bad(
-    "SAFETENSORS_UNSUPPORTED_DTYPE",
+    "safetensors_unsupported_dtype",
     what,
     `tensor '${e.name}' has dtype ${e.dtype}; only F32, F16, BF16 and F64 convert to float32`,
   );
@@ -164,14 +164,14 @@ export function parseSafetensors(bytes: Uint8Array, what = "safetensors data"): 
   const rawMeta = (json as Record<string, unknown>).__metadata__;
   const meta =
     rawMeta === undefined ? { success: true as const, data: {} } : metadataSchema.safeParse(rawMeta);
-  if (!meta.success) bad("SAFETENSORS_BAD_HEADER", what, "__metadata__ must map strings to strings");
+  if (!meta.success) bad("safetensors_bad_header", what, "__metadata__ must map strings to strings");
   const byName = new Map(entries.map((e) => [e.name, e]));
   return {
     metadata: meta.data,
     entries: byName,
     float32(name: string): Float32Array {
       const e = byName.get(name);
-      if (!e) bad("SAFETENSORS_MISSING_TENSOR", what, `no tensor named '${name}'`);
+      if (!e) bad("safetensors_missing_tensor", what, `no tensor named '${name}'`);
       return decode(bytes, e, what);
     },
   };
@@ -199,7 +199,7 @@ export function encodeSafetensors(
     const count = t.shape.reduce((a, d) => a * d, 1);
     if (count !== t.data.length)
       throw new FormatError(
-        "SAFETENSORS_BAD_HEADER",
+        "safetensors_bad_header",
         `tensor '${name}': shape [${t.shape}] does not match ${t.data.length} values`,
       );
     const isInt = t.data instanceof BigInt64Array;

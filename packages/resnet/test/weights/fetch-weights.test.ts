@@ -6,8 +6,7 @@ import { join } from "node:path";
 import "@tensorflow/tfjs-backend-wasm";
 import * as tf from "@tensorflow/tfjs-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createResNet, loadResNet } from "../../src/index.js";
-import { DownloadError, WeightsError } from "../../src/io/errors.js";
+import { createResNet, DownloadError, loadResNet, WeightsError } from "../../src/index.js";
 import type { DownloadProgress } from "../../src/weights/download.js";
 import { exportTorchWeights } from "../../src/weights/export-torch.js";
 import { fetchWeights } from "../../src/weights/fetch-weights.js";
@@ -130,7 +129,7 @@ describe("fetchWeights", () => {
     expect((missing as Error).message).toMatch(/answered 404/);
     const short = await fail("resnet18.tv_in1k", `${base}/short`);
     expect(short).toBeInstanceOf(DownloadError);
-    expect((short as DownloadError).code).toBe("WEIGHTS_DOWNLOAD_FAILED");
+    expect((short as DownloadError).code).toBe("weights_download_failed");
     const refused = await fail("resnet18.tv_in1k", "http://127.0.0.1:1");
     expect((refused as Error).message).toMatch(/GET http:\/\/127.0.0.1:1\/.* failed/);
     expect(await fail("resnet18.nope", base)).toBeInstanceOf(WeightsError);

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { FormatError } from "../../src/io/errors.js";
+import { FormatError } from "../../src/index.js";
 import { encodeNpy, parseNpy, readNpy, writeNpy } from "../../src/io/npy.js";
 
 const dir = mkdtempSync(join(tmpdir(), "npy-test-"));
@@ -70,21 +70,21 @@ describe("npy", () => {
   it("gives a specific error for each kind of bad file", () => {
     const ok = "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }\n";
     expect(codeOf(() => parseNpy(new TextEncoder().encode("PK\u0003\u0004 not numpy")))).toBe(
-      "NPY_BAD_MAGIC",
+      "npy_bad_magic",
     );
     expect(codeOf(() => parseNpy(handMade(ok.replace("<f4", "<f8"), new Uint8Array(16))))).toBe(
-      "NPY_UNSUPPORTED_DTYPE",
+      "npy_unsupported_dtype",
     );
     expect(codeOf(() => parseNpy(handMade(ok.replace("<f4", ">f4"), floats([1, 2]))))).toBe(
-      "NPY_UNSUPPORTED_DTYPE",
+      "npy_unsupported_dtype",
     );
     expect(codeOf(() => parseNpy(handMade(ok.replace("False", "True"), floats([1, 2]))))).toBe(
-      "NPY_FORTRAN_ORDER",
+      "npy_fortran_order",
     );
-    expect(codeOf(() => parseNpy(handMade(ok, floats([1]))))).toBe("NPY_TRUNCATED");
-    expect(codeOf(() => parseNpy(handMade(ok, floats([1, 2, 3]))))).toBe("NPY_TRAILING_DATA");
-    expect(codeOf(() => parseNpy(handMade("{'descr': '<f4'}\n", floats([1, 2]))))).toBe("NPY_BAD_HEADER");
-    expect(codeOf(() => parseNpy(handMade(ok, floats([1, 2])).subarray(0, 20)))).toBe("NPY_TRUNCATED");
+    expect(codeOf(() => parseNpy(handMade(ok, floats([1]))))).toBe("npy_truncated");
+    expect(codeOf(() => parseNpy(handMade(ok, floats([1, 2, 3]))))).toBe("npy_trailing_data");
+    expect(codeOf(() => parseNpy(handMade("{'descr': '<f4'}\n", floats([1, 2]))))).toBe("npy_bad_header");
+    expect(codeOf(() => parseNpy(handMade(ok, floats([1, 2])).subarray(0, 20)))).toBe("npy_truncated");
   });
 
   it("names the file and the fix in the message", async () => {

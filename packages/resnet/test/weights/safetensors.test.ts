@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { FormatError } from "../../src/io/errors.js";
+import { FormatError } from "../../src/index.js";
 import { bf16ToFloat32, f16ToFloat32 } from "../../src/weights/half-float.js";
 import { encodeSafetensors, parseSafetensors } from "../../src/weights/safetensors.js";
 
@@ -42,8 +42,8 @@ describe("safetensors", () => {
     expect(Array.from(file.float32("conv1.weight"))).toEqual([1, -2, 3.5, 4]);
     expect(Array.from(file.float32("fc.bias"))).toEqual([0.25, 0, -1]);
     expect(file.entries.get("bn1.num_batches_tracked")?.dtype).toBe("I64");
-    expect(codeOf(() => file.float32("bn1.num_batches_tracked"))).toBe("SAFETENSORS_UNSUPPORTED_DTYPE");
-    expect(codeOf(() => file.float32("nope"))).toBe("SAFETENSORS_MISSING_TENSOR");
+    expect(codeOf(() => file.float32("bn1.num_batches_tracked"))).toBe("safetensors_unsupported_dtype");
+    expect(codeOf(() => file.float32("nope"))).toBe("safetensors_missing_tensor");
   });
 
   it("converts F16, BF16 and F64 to float32 exactly", () => {
@@ -81,36 +81,36 @@ describe("safetensors", () => {
 
   it("rejects truncated and malicious headers with specific codes", () => {
     const entry = { dtype: "F32", shape: [2], data_offsets: [0, 8] };
-    expect(codeOf(() => parseSafetensors(new Uint8Array(5)))).toBe("SAFETENSORS_TRUNCATED");
+    expect(codeOf(() => parseSafetensors(new Uint8Array(5)))).toBe("safetensors_truncated");
     expect(codeOf(() => parseSafetensors(withHeader({ a: entry }, f32([1, 2]), 10n ** 12n)))).toBe(
-      "SAFETENSORS_BAD_HEADER",
+      "safetensors_bad_header",
     );
     expect(codeOf(() => parseSafetensors(withHeader({ a: entry }, f32([1, 2]), 4000n)))).toBe(
-      "SAFETENSORS_TRUNCATED",
+      "safetensors_truncated",
     );
     expect(codeOf(() => parseSafetensors(withHeader({ a: entry }, f32([1]))))).toBe(
-      "SAFETENSORS_BAD_OFFSETS",
+      "safetensors_bad_offsets",
     );
     expect(codeOf(() => parseSafetensors(withHeader({ a: entry }, f32([1, 2, 3]))))).toBe(
-      "SAFETENSORS_TRUNCATED",
+      "safetensors_truncated",
     );
-    expect(codeOf(() => parseSafetensors(withHeader([1, 2], f32([]))))).toBe("SAFETENSORS_BAD_HEADER");
+    expect(codeOf(() => parseSafetensors(withHeader([1, 2], f32([]))))).toBe("safetensors_bad_header");
     expect(codeOf(() => parseSafetensors(withHeader({ a: { ...entry, dtype: "F17" } }, f32([1, 2]))))).toBe(
-      "SAFETENSORS_BAD_HEADER",
+      "safetensors_bad_header",
     );
     expect(codeOf(() => parseSafetensors(withHeader({ a: { ...entry, shape: [-2] } }, f32([1, 2]))))).toBe(
-      "SAFETENSORS_BAD_HEADER",
+      "safetensors_bad_header",
     );
     const size = { dtype: "F32", shape: [2], data_offsets: [0, 12] };
     expect(codeOf(() => parseSafetensors(withHeader({ a: size }, f32([1, 2, 3]))))).toBe(
-      "SAFETENSORS_BAD_OFFSETS",
+      "safetensors_bad_offsets",
     );
     const overlap = { a: entry, b: { dtype: "F32", shape: [1], data_offsets: [4, 8] } };
-    expect(codeOf(() => parseSafetensors(withHeader(overlap, f32([1, 2]))))).toBe("SAFETENSORS_BAD_OFFSETS");
+    expect(codeOf(() => parseSafetensors(withHeader(overlap, f32([1, 2]))))).toBe("safetensors_bad_offsets");
     const meta = { __metadata__: { n: 3 }, a: entry };
-    expect(codeOf(() => parseSafetensors(withHeader(meta, f32([1, 2]))))).toBe("SAFETENSORS_BAD_HEADER");
+    expect(codeOf(() => parseSafetensors(withHeader(meta, f32([1, 2]))))).toBe("safetensors_bad_header");
     const notJson = withHeader({ a: entry }, f32([1, 2]));
     notJson[8] = 0x7b + 1;
-    expect(codeOf(() => parseSafetensors(notJson))).toBe("SAFETENSORS_BAD_HEADER");
+    expect(codeOf(() => parseSafetensors(notJson))).toBe("safetensors_bad_header");
   });
 });

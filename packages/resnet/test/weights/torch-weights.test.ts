@@ -5,8 +5,7 @@ import { join } from "node:path";
 import "@tensorflow/tfjs-backend-wasm";
 import * as tf from "@tensorflow/tfjs-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createResNet, type ResNet } from "../../src/index.js";
-import { WeightsError } from "../../src/io/errors.js";
+import { createResNet, type ResNet, WeightsError } from "../../src/index.js";
 import { readNpy } from "../../src/io/npy.js";
 import { exportTorchWeights } from "../../src/weights/export-torch.js";
 import { importTorchWeights } from "../../src/weights/import-torch.js";
@@ -135,7 +134,7 @@ describe("importTorchWeights / exportTorchWeights", () => {
       const conv1 = await other.namedWeights().get("conv1.weight")?.data();
       const err = await importTorchWeights(other, weights).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(WeightsError);
-      expect((err as WeightsError).code).toBe("WEIGHTS_MISMATCH");
+      expect((err as WeightsError).code).toBe("weights_mismatch");
       expect((err as Error).message).toMatch(/does not fit resnet34.*missing.*layer1\.2\.conv1\.weight/);
       expect(await other.namedWeights().get("conv1.weight")?.data()).toEqual(conv1);
     } finally {
@@ -152,7 +151,7 @@ describe("importTorchWeights / exportTorchWeights", () => {
     await expect(importTorchWeights(model, pth)).rejects.toThrow(
       /pickled PyTorch checkpoint.*safetensors\.torch/,
     );
-    expect(await codeOf(importTorchWeights(model, readFileSync(pth)))).toBe("WEIGHTS_UNSUPPORTED_FORMAT");
+    expect(await codeOf(importTorchWeights(model, readFileSync(pth)))).toBe("weights_unsupported_format");
   });
 
   it("strips DataParallel's module. prefix", async () => {

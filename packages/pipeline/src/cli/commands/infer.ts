@@ -4,10 +4,10 @@
  */
 import {
   initBackend,
+  isResNetError,
   loadResNet,
   type NpyArray,
   type ResNet,
-  ResNetIoError,
   readNpy,
   writeNpy,
 } from "@residual/resnet";
@@ -15,6 +15,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import type { Command } from "commander";
 import { z } from "zod";
 import { InvalidInputError } from "../../errors.js";
+import { translateError } from "../../translate-error.js";
 
 const InferOptionsSchema = z.object({
   model: z.string().min(1),
@@ -30,8 +31,7 @@ async function readInput(o: InferOptions): Promise<NpyArray> {
   try {
     return await readNpy(o.input);
   } catch (err) {
-    if (err instanceof ResNetIoError)
-      throw new InvalidInputError(err.code.toLowerCase(), err.message, { cause: err });
+    if (isResNetError(err)) throw translateError(err);
     throw new InvalidInputError("file_not_readable", `cannot read ${o.input}: ${String(err)}`, {
       cause: err,
     });

@@ -7,11 +7,11 @@ import { stat } from "node:fs/promises";
 import { basename, dirname, resolve } from "node:path";
 import { initBackend } from "@residual/resnet";
 import type { Command } from "commander";
+import { completedFolderStore } from "../../dataset/completed-folder-store.js";
 import { disposeDataset, loadDataset } from "../../dataset/load-dataset.js";
+import { progressRenderer } from "../../local/training-progress.js";
 import { LocalObjectStore } from "../../store/local-object-store.js";
-import { completedFolderStore } from "../../train/completed-folder-store.js";
-import { parseJobSpec } from "../../train/job-spec.js";
-import { progressRenderer } from "../../train/progress-render.js";
+import { datasetOptionsOf, type JobSpec, parseJobSpec } from "../../train/job-spec.js";
 import { runTrainingJob } from "../../train/run-training-job.js";
 
 interface TrainFlags {
@@ -60,7 +60,7 @@ function modelName(path: string): string {
 
 async function train(path: string, f: TrainFlags): Promise<void> {
   const given = overrides(f);
-  parseJobSpec(given); // bad flags fail here, before the dataset is read
+  parseJobSpec(given); // the flags alone: a typo fails here, before the dataset is read (or found missing)
   const abs = resolve(path);
   const isDir = (await stat(abs)).isDirectory();
   const key = isDir ? `${basename(abs)}/` : basename(abs);
@@ -69,16 +69,20 @@ async function train(path: string, f: TrainFlags): Promise<void> {
   const out = new LocalObjectStore(resolve(f.out));
   const json = f.json === true || !process.stdout.isTTY;
   await initBackend({ logger: (line) => process.stderr.write(`${line}\n`) });
-  const dataset = await loadDataset(input, key);
+  let spec: JobSpec | undefined;
+  // The flags override residual.json; parsed once, as soon as residual.json is read, before any image is checked.
+  const dataset = await loadDataset(input, key, {}, (fromFile) => {
+    const raw = typeof fromFile === "object" && fromFile !== null ? fromFile : {};
+    spec = parseJobSpec({ name: modelName(path), ...raw, ...given });
+    return datasetOptionsOf(spec);
+  });
   try {
-    const fromFile = (dataset.spec ?? {}) as Record<string, unknown>;
-    const spec = { name: modelName(path), ...fromFile, ...given };
     const result = await runTrainingJob({
       store: out,
       datasetStore: input,
       jobId: f.job ?? `local-${Date.now().toString(36)}`,
       dataset,
-      spec,
+      jobSpec: spec!,
       augment: f.augment,
       onProgress: progressRenderer(json ? process.stdout : process.stderr, !json),
     });

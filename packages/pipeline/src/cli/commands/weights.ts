@@ -11,20 +11,21 @@ import { join } from "node:path";
 import {
   ARCH_NAMES,
   createResNet,
-  DownloadError,
   type DownloadProgress,
   fetchWeights,
   importTorchWeights,
   initBackend,
   isArchName,
+  loadResNet,
   parseSafetensors,
-  ResNetIoError,
 } from "@residual/resnet";
 import type { Command } from "commander";
 import { z } from "zod";
-import { InvalidInputError, TransientError } from "../../errors.js";
+import { InvalidInputError } from "../../errors.js";
 import { backbonePrefix } from "../../registry/keys.js";
 import { validateModelName } from "../../registry/model-ref.js";
+import { objectStoreIOHandler } from "../../store/io-handler.js";
+import { translateError } from "../../translate-error.js";
 import { openCliStore } from "../store-option.js";
 
 const common = {
@@ -51,23 +52,25 @@ async function outputDir(o: { out?: string; store?: string }): Promise<{ dir: st
   return { dir: await mkdtemp(join(tmpdir(), "residual-weights-")), temp: true };
 }
 
-/** Copy a saved model directory into the bucket as backbone `tag` (model.json last, so readers see it whole). */
+/**
+ * Put a saved model directory into the bucket as backbone `tag`: the model through the store's model handler
+ * (shards, then `model.json` last, so readers see it whole), then the files beside it (`labels.json`, …).
+ */
 async function putBackbone(storeUrl: string, tag: string, dir: string): Promise<string> {
   validateModelName(tag);
   const store = openCliStore(storeUrl);
   const prefix = backbonePrefix(tag);
-  const files = (await readdir(dir)).sort((a, b) => Number(a === "model.json") - Number(b === "model.json"));
-  for (const f of files) await store.put(`${prefix}${f}`, await readFile(join(dir, f)));
+  const model = await loadResNet(dir);
+  try {
+    for (const f of await readdir(dir)) {
+      if (f !== "model.json" && !f.endsWith(".bin"))
+        await store.put(`${prefix}${f}`, await readFile(join(dir, f)));
+    }
+    await model.save(objectStoreIOHandler(store, prefix));
+  } finally {
+    model.dispose();
+  }
   return `${store.url}/${prefix}`;
-}
-
-/** Our package's file/weights errors become the pipeline's: bad input is permanent, downloads are transient. */
-function asCliError(err: unknown): unknown {
-  if (err instanceof DownloadError)
-    return new TransientError(err.code.toLowerCase(), err.message, { cause: err });
-  if (err instanceof ResNetIoError)
-    return new InvalidInputError(err.code.toLowerCase(), err.message, { cause: err });
-  return err;
 }
 
 function parse<T>(schema: z.ZodType<T>, raw: unknown, what: string): T {
@@ -116,7 +119,7 @@ async function importFile(file: string, raw: unknown): Promise<void> {
       model.dispose();
     }
   } catch (err) {
-    throw asCliError(err);
+    throw translateError(err);
   }
 }
 
@@ -149,7 +152,7 @@ async function fetchTag(archTag: string, raw: unknown): Promise<void> {
       `residual: saved ${where} (${r.entry.archTag}, ${r.bytes} bytes, sha256 ${r.sha256})\n`,
     );
   } catch (err) {
-    throw asCliError(err);
+    throw translateError(err);
   } finally {
     if (out.temp) await rm(out.dir, { recursive: true, force: true });
   }

@@ -1,0 +1,53 @@
+/** End-of-training evaluation: the classification report, temperature, calibration and centroid files. */
+import type { ResNet } from "@residual/resnet";
+import type { Calibration, Centroids } from "../../registry/index.js";
+import type { TrainingData } from "../image-sets.js";
+import { calibrationFile, computeCentroids } from "./centroids.js";
+import { evaluateExamples } from "./evaluate.js";
+import { type ClassificationReport, classificationReport } from "./metrics.js";
+import { fitTemperature } from "./temperature.js";
+
+export interface FinalMetrics {
+  /** Validation report at temperature 1. */
+  val: ClassificationReport;
+  temperature: number;
+  /** ECE and NLL after temperature scaling. */
+  calibratedEce: number;
+  calibratedNll: number;
+  centroids: Centroids;
+  calibration: Calibration;
+}
+
+/**
+ * Evaluate `model` on the validation split and derive every end-of-training artefact.
+ *
+ * @example
+ * const m = await finalMetrics(model, data, 64);
+ * m.val.perClass[0]?.f1;
+ */
+export async function finalMetrics(
+  model: ResNet,
+  data: TrainingData,
+  batchSize: number,
+): Promise<FinalMetrics> {
+  const k = data.classNames.length;
+  const ev = await evaluateExamples(model, data.val, k, { batchSize, collect: true });
+  const logits = ev.logits ?? new Float32Array(0);
+  const labels = data.val.labels;
+  const val = classificationReport(logits, labels, data.classNames);
+  const temperature = fitTemperature(logits, labels, k);
+  const calibrated = classificationReport(logits, labels, data.classNames, temperature);
+  return {
+    val,
+    temperature,
+    calibratedEce: calibrated.ece,
+    calibratedNll: calibrated.nll,
+    centroids: computeCentroids(
+      ev.features ?? new Float32Array(0),
+      labels,
+      data.classNames,
+      model.featureDim,
+    ),
+    calibration: calibrationFile(logits, k, temperature),
+  };
+}

@@ -1,0 +1,73 @@
+/** `model-card.md`: what the model was trained on, how, how well, and where it should not be trusted. */
+import type { EpochRecord } from "../checkpoints/checkpoint.js";
+import type { JobSpec } from "../job-spec.js";
+import type { FinalMetrics } from "./final-metrics.js";
+
+export interface ModelCardInput {
+  name: string;
+  version: string;
+  jobId: string;
+  spec: JobSpec;
+  classNames: string[];
+  trainCount: number;
+  valCount: number;
+  history: EpochRecord[];
+  metrics: FinalMetrics;
+  stoppedEarly: boolean;
+  /** The epoch whose weights were published (early stopping's best), when not simply the last. */
+  restoredBestEpoch?: number;
+}
+
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+
+/** Which epoch's weights these are, when early stopping restored an earlier one than the last. */
+function bestNote(c: ModelCardInput): string {
+  const best = c.restoredBestEpoch;
+  const last = c.history.at(-1)?.epoch;
+  if (best === undefined || best === last || !c.spec.earlyStopping) return "";
+  return `; weights of epoch ${best + 1}, the best by ${c.spec.earlyStopping.monitor}`;
+}
+
+/**
+ * Render the model card.
+ * @example
+ * files["model-card.md"] = modelCard({ name, version, jobId, spec, classNames, trainCount, valCount, history, metrics, stoppedEarly });
+ */
+export function modelCard(c: ModelCardInput): string {
+  const m = c.metrics;
+  const rows = m.val.perClass.map(
+    (p) => `| ${p.label} | ${p.support} | ${pct(p.precision)} | ${pct(p.recall)} | ${p.f1.toFixed(3)} |`,
+  );
+  const weakest = [...m.val.perClass].sort((a, b) => a.f1 - b.f1)[0];
+  return [
+    `# ${c.name} ${c.version}`,
+    "",
+    `Fine-tuned ${c.spec.arch} (${c.spec.pretrained ? `from ${c.spec.pretrained}` : "from scratch"}) by job \`${c.jobId}\`.`,
+    "",
+    "## Data",
+    `${c.classNames.length} classes; ${c.trainCount} training and ${c.valCount} validation images at ${c.spec.imageSize}px.`,
+    "",
+    "## Training",
+    `${c.history.length} of ${c.spec.epochs} epochs${c.stoppedEarly ? " (stopped early)" : ""}${bestNote(c)}, ${c.spec.optimizer} lr ${c.spec.lr}, batch ${c.spec.batchSize}, weight decay ${c.spec.weightDecay}, label smoothing ${c.spec.labelSmoothing}, seed ${c.spec.seed}.`,
+    "",
+    "```json",
+    JSON.stringify(c.spec, null, 2),
+    "```",
+    "",
+    "## Validation metrics",
+    `top-1 ${pct(m.val.top1)}${m.val.top5 !== undefined ? `, top-5 ${pct(m.val.top5)}` : ""}, macro F1 ${m.val.macroF1.toFixed(3)}, NLL ${m.val.nll.toFixed(3)}, ECE ${m.val.ece.toFixed(3)} (after temperature ${m.temperature.toFixed(3)}: ECE ${m.calibratedEce.toFixed(3)}).`,
+    "",
+    "| class | support | precision | recall | F1 |",
+    "|---|---|---|---|---|",
+    ...rows,
+    "",
+    "Curves: `curves.svg` (`curves.png`); confusion matrix: `confusion.svg` (`confusion.png`).",
+    "",
+    "## Limits",
+    `- Measured on ${c.valCount} validation images only; small classes have wide error bars.`,
+    weakest ? `- Weakest class: ${weakest.label} (F1 ${weakest.f1.toFixed(3)}).` : "",
+    "- The model only knows these classes: other inputs get one of them unless the `unknown` flag (centroid distance or calibrated confidence, see `centroids.json` and `calibration.json`) is used; those thresholds flag about 5% of in-distribution images by construction.",
+    "- Images unlike the training data (other cameras, lighting, resolutions) may be classified with misleading confidence.",
+    "",
+  ].join("\n");
+}
