@@ -170,8 +170,9 @@ export async function runTrainingJob(o: TrainingJobOptions): Promise<TrainingJob
     });
   const model = await trainingModel(o.store, spec, data.classNames.length);
   try {
-    const training = await runTraining({
+    const { finalEval, ...training } = await runTraining({
       model,
+      collectFinal: true,
       spec,
       data,
       store: o.store,
@@ -181,7 +182,7 @@ export async function runTrainingJob(o: TrainingJobOptions): Promise<TrainingJob
       ...(o.onProgress ? { onProgress: o.onProgress } : {}),
       ...(o.log ? { log: o.log } : {}),
     });
-    const metrics = await finalMetrics(model, data, spec.batchSize);
+    const metrics = await finalMetrics(model, data, spec.batchSize, finalEval);
     const version = o.version ?? newVersionId();
     const trained = await trainedVersion({ o, spec, model, data, training, metrics, version }, preprocess);
     const published = await publishTrainedVersion(o.publishStore ?? o.store, spec.name, version, trained);

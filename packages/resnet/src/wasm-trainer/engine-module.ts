@@ -3,7 +3,9 @@
  * Node 22 does by default, Node 20 once V8's `--experimental-wasm-relaxed-simd` flag is set, which is done here
  * (before any module using it compiles) — and the plain SIMD build otherwise.
  */
+
 import { setFlagsFromString } from "node:v8";
+import { ResNetError } from "../errors.js";
 import { TRAINER_WASM_RELAXED, TRAINER_WASM_SIMD } from "./trainer-wasm.generated.js";
 import { type WasmModule, wasm } from "./wasm-api.js";
 
@@ -43,7 +45,10 @@ export function loadEngineModule(fma: boolean | "auto" = "auto"): EngineModule {
   const relaxed = decode(TRAINER_WASM_RELAXED);
   const useFma = fma !== false && relaxedSupported(relaxed);
   if (fma === true && !useFma)
-    throw new Error("wasm trainer: relaxed SIMD (FMA) is not available on this host");
+    throw new ResNetError(
+      "trainer_unsupported",
+      "wasm trainer: relaxed SIMD (FMA) is not available on this host",
+    );
   const bytes = useFma ? relaxed : decode(TRAINER_WASM_SIMD);
   const loaded = { module: new wasm.Module(bytes), fma: useFma };
   cached = { ...cached, [useFma ? "fma" : "plain"]: loaded };

@@ -3,7 +3,9 @@
  * memory. A program runs when this thread bumps the start generation; every thread then works through the same
  * op list, meeting at a barrier after each op, and `run` returns on this thread when the last op is done.
  */
+
 import { Worker } from "node:worker_threads";
+import { ResNetError } from "../errors.js";
 import { engineImports } from "./engine-imports.mjs";
 import type { EngineModule } from "./engine-module.js";
 import { type WasmInstance, type WasmMemory, wasm } from "./wasm-api.js";
@@ -45,7 +47,7 @@ export class EngineThreads {
     const instance = new wasm.Instance(engine.module, engineImports(memory));
     const t = new EngineThreads(memory, ctl, threads, instance);
     if (t.exports.heapBase() > ctl)
-      throw new Error("wasm trainer: the module's static data overlaps the layout");
+      throw new ResNetError("trainer_failed", "wasm trainer: the module's static data overlaps the layout");
     const i32 = t.i32();
     Atomics.store(i32, THREADS >> 2, threads);
     const ready: Promise<void>[] = [];
@@ -87,8 +89,9 @@ export class EngineThreads {
 
   /** Runs the `count` op records at `program` on every thread; returns when all are done. */
   run(program: number, count: number): void {
-    if (this.closed) throw new Error("wasm trainer: threads are closed");
-    if (this.failure) throw new Error(`wasm trainer: a worker failed: ${this.failure}`);
+    if (this.closed) throw new ResNetError("trainer_failed", "wasm trainer: threads are closed");
+    if (this.failure)
+      throw new ResNetError("trainer_failed", `wasm trainer: a worker failed: ${this.failure}`);
     const i32 = this.i32();
     this.exports.resetCounters(program, count);
     Atomics.store(i32, PROGRAM >> 2, program);
@@ -105,7 +108,10 @@ export class EngineThreads {
       throw e;
     }
     if (!ok || Atomics.load(i32, ABORT >> 2) !== 0) {
-      throw new Error(`wasm trainer: a worker failed${this.failure ? `: ${this.failure}` : ""}`);
+      throw new ResNetError(
+        "trainer_failed",
+        `wasm trainer: a worker failed${this.failure ? `: ${this.failure}` : ""}`,
+      );
     }
   }
 

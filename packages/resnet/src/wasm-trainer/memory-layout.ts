@@ -3,6 +3,7 @@
  * gradients, optimizer slots, row tables, op records) gets a fixed, 64-byte aligned address before any memory
  * exists, so the total size is known up front.
  */
+import { ResNetError } from "../errors.js";
 
 /** An NHWC tensor stored with a zero border of `p` cells: the argument form of every image-shaped op. */
 export interface View {
@@ -42,7 +43,8 @@ export class MemoryLayout {
   alloc(bytes: number): number {
     const at = this.top;
     this.top += Math.ceil(Math.max(bytes, 1) / 64) * 64;
-    if (this.top > 0xffff_0000) throw new RangeError("wasm trainer: the network needs more than 4 GiB");
+    if (this.top > 0xffff_0000)
+      throw new ResNetError("trainer_unsupported", "wasm trainer: the network needs more than 4 GiB");
     return at;
   }
 

@@ -5,6 +5,7 @@
  * Tensors that feed a convolution carry a zero border as wide as that convolution's padding, so no kernel
  * ever tests bounds; gradients of convolution outputs carry the border their input gradient's taps need.
  */
+import { ResNetError } from "../errors.js";
 import type { BlockSpec, ConvSpec, NetworkPlan, NormSpec } from "../model/plan.js";
 import type { StageName } from "../types.js";
 import {
@@ -165,7 +166,11 @@ class GraphBuilder {
     this.layout = shared?.layout ?? new MemoryLayout();
     const start = o.from === undefined ? 0 : STAGE_ORDER.indexOf(o.from) + 1;
     const first = STAGE_ORDER.findIndex((s, i) => i >= start && o.trainable.has(s));
-    if (first < 0) throw new Error("wasm trainer: no trainable stage after the engine's input");
+    if (first < 0)
+      throw new ResNetError(
+        "trainer_unsupported",
+        "wasm trainer: no trainable stage after the engine's input",
+      );
     this.firstTrainable = first;
     this.params = shared?.params ?? new NetworkParams(this.layout, (s) => o.trainable.has(s));
     let maxC = o.plan.numClasses;
@@ -190,9 +195,16 @@ class GraphBuilder {
   }
 
   conv(spec: ConvSpec, stage: StageName, x: View, outPad: number, needDx: boolean): ConvNode {
-    if (spec.groups !== 1) throw new Error(`wasm trainer: grouped convolution ${spec.name} is not supported`);
+    if (spec.groups !== 1)
+      throw new ResNetError(
+        "trainer_unsupported",
+        `wasm trainer: grouped convolution ${spec.name} is not supported`,
+      );
     if (spec.outChannels % 8 !== 0)
-      throw new Error(`wasm trainer: ${spec.name} has ${spec.outChannels} outputs`);
+      throw new ResNetError(
+        "trainer_unsupported",
+        `wasm trainer: ${spec.name} has ${spec.outChannels} outputs`,
+      );
     const ho = Math.floor((x.h + 2 * spec.pad - spec.kernel) / spec.stride) + 1;
     const wo = Math.floor((x.w + 2 * spec.pad - spec.kernel) / spec.stride) + 1;
     const y = this.view(x.n, ho, wo, spec.outChannels, outPad);
@@ -224,9 +236,13 @@ class GraphBuilder {
 
   /** Input gradient of `c` into `dx` (allocated by the caller, unpadded). */
   inputGrad(c: ConvNode, dx: View): void {
-    if (!c.dy) throw new Error(`wasm trainer: ${c.spec.name} has no output gradient`);
+    if (!c.dy)
+      throw new ResNetError("trainer_unsupported", `wasm trainer: ${c.spec.name} has no output gradient`);
     if (c.spec.inChannels % 8 !== 0)
-      throw new Error(`wasm trainer: ${c.spec.name} has ${c.spec.inChannels} inputs`);
+      throw new ResNetError(
+        "trainer_unsupported",
+        `wasm trainer: ${c.spec.name} has ${c.spec.inChannels} inputs`,
+      );
     const phases = inputGradPhases(this.layout, this.write, c.spec, c.dy, dx, this.trash).map((p) => ({
       ...p,
       packed: this.layout.floats(p.tapCount * c.spec.inChannels * c.spec.outChannels),
@@ -353,7 +369,7 @@ function buildStem(
 
 function channelsAfter(plan: NetworkPlan, stage: BodyStage): number {
   const st = plan.stages.find((s) => s.name === stage);
-  if (!st) throw new Error(`wasm trainer: the plan has no stage ${stage}`);
+  if (!st) throw new ResNetError("trainer_unsupported", `wasm trainer: the plan has no stage ${stage}`);
   return st.blocks.at(-1)!.norms.at(-1)!.channels;
 }
 

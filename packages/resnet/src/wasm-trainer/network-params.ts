@@ -2,6 +2,7 @@
  * The parameters and buffers of a compiled network, by torchvision name: where each lives in engine memory,
  * its tfjs shape, and for trainable ones the gradient and optimizer slots.
  */
+import { ResNetError } from "../errors.js";
 import type { StageName } from "../types.js";
 import type { MemoryLayout } from "./memory-layout.js";
 
@@ -50,7 +51,7 @@ export class NetworkParams {
 
   get(name: string): ParamSlot {
     const p = this.byName.get(name);
-    if (!p) throw new Error(`wasm trainer: no parameter ${name}`);
+    if (!p) throw new ResNetError("invalid_options", `wasm trainer: no parameter ${name}`);
     return p;
   }
 

@@ -2,6 +2,7 @@
  * Op records of the engine's programs (assembly/trainer/control.ts dispatches on the code): REC_WORDS i32
  * words each, `[code, work counter, args…]`. Float arguments are written as f32 bits.
  */
+import { ResNetError } from "../errors.js";
 export const REC_WORDS = 64;
 export const REC_BYTES = REC_WORDS * 4;
 
@@ -45,7 +46,8 @@ export class Program {
   readonly ops: OpRecord[] = [];
 
   push(code: OpCode, args: OpArg[]): void {
-    if (args.length > REC_WORDS - 2) throw new RangeError(`op ${code}: ${args.length} arguments`);
+    if (args.length > REC_WORDS - 2)
+      throw new ResNetError("trainer_unsupported", `op ${code}: ${args.length} arguments`);
     this.ops.push({ code, args });
   }
 

@@ -6,7 +6,9 @@
  *
  * The tfjs model stays the model of record: weights go in with `setWeights` and come back with `getWeights`.
  */
+
 import { availableParallelism } from "node:os";
+import { ResNetError } from "../errors.js";
 import { emitBackward } from "./emit-backward.js";
 import { emitForward } from "./emit-forward.js";
 import { type EngineModule, loadEngineModule } from "./engine-module.js";
@@ -163,7 +165,11 @@ export class WasmTrainer {
   private batch(n: number): CompiledBatch {
     const hit = this.batches.get(n);
     if (hit) return hit;
-    if (n < 2) throw new RangeError("wasm trainer: a training batch needs at least 2 images (BatchNorm)");
+    if (n < 2)
+      throw new ResNetError(
+        "invalid_input",
+        "wasm trainer: a training batch needs at least 2 images (BatchNorm)",
+      );
     const graph = buildGraph({ ...this.o, batch: n }, { layout: this.layout, params: this.params });
     const compiled = this.compileInto(graph);
     this.batches.set(n, compiled);
@@ -174,9 +180,12 @@ export class WasmTrainer {
   setWeights(weights: ReadonlyMap<string, ArrayLike<number>>): void {
     for (const p of this.params.byName.values()) {
       const v = weights.get(p.name);
-      if (!v) throw new Error(`wasm trainer: no value for ${p.name}`);
+      if (!v) throw new ResNetError("weights_mismatch", `wasm trainer: no value for ${p.name}`);
       if (v.length !== p.floats)
-        throw new Error(`wasm trainer: ${p.name} has ${v.length} values, expected ${p.floats}`);
+        throw new ResNetError(
+          "invalid_input",
+          `wasm trainer: ${p.name} has ${v.length} values, expected ${p.floats}`,
+        );
       this.f32(p.addr, p.floats).set(v);
     }
   }
@@ -197,7 +206,8 @@ export class WasmTrainer {
     for (const g of groups)
       for (const n of g.names) next.set(n, { lrScale: g.lrScale, weightDecay: g.weightDecay });
     const missing = this.order.filter((p) => !next.has(p.name)).map((p) => p.name);
-    if (missing.length > 0) throw new Error(`wasm trainer: no parameter group for ${missing.join(", ")}`);
+    if (missing.length > 0)
+      throw new ResNetError("invalid_options", `wasm trainer: no parameter group for ${missing.join(", ")}`);
     this.groups = next;
   }
 
@@ -205,7 +215,10 @@ export class WasmTrainer {
     const v = graph.input;
     const row = v.w * v.c;
     if (pixels.length !== n * v.h * row) {
-      throw new RangeError(`wasm trainer: expected ${n}×${v.h}×${v.w}×${v.c} values, got ${pixels.length}`);
+      throw new ResNetError(
+        "invalid_input",
+        `wasm trainer: expected ${n}×${v.h}×${v.w}×${v.c} values, got ${pixels.length}`,
+      );
     }
     const all = new Float32Array(this.memory.buffer);
     for (let i = 0; i < n; i++)
@@ -221,7 +234,11 @@ export class WasmTrainer {
     const { momentum, beta1, beta2, eps } = this.opt;
     this.order.forEach((p, i) => {
       const g = this.groups.get(p.name);
-      if (!g) throw new Error(`wasm trainer: no parameter group for ${p.name} (call setGroups)`);
+      if (!g)
+        throw new ResNetError(
+          "invalid_options",
+          `wasm trainer: no parameter group for ${p.name} (call setGroups)`,
+        );
       const step = (this.steps.get(p.name) ?? 0) + 1;
       this.steps.set(p.name, step);
       const b = i * SEGMENT_WORDS;
@@ -253,7 +270,7 @@ export class WasmTrainer {
     for (let i = 0; i < n; i++) {
       const y = labels[i]!;
       if (!Number.isInteger(y) || y < 0 || y >= k)
-        throw new RangeError(`wasm trainer: label ${y} outside [0, ${k})`);
+        throw new ResNetError("invalid_input", `wasm trainer: label ${y} outside [0, ${k})`);
       lab[i] = y;
     }
     // The CE record's smoothing argument (word 2 + 4).
@@ -272,7 +289,7 @@ export class WasmTrainer {
   evaluate(pixels: Float32Array, n: number): { logits: Float32Array; features: Float32Array } {
     const c = this.batches.get(this.o.batch)!;
     if (n < 1 || n > this.o.batch)
-      throw new RangeError(`wasm trainer: evaluate takes 1 to ${this.o.batch} images`);
+      throw new ResNetError("invalid_input", `wasm trainer: evaluate takes 1 to ${this.o.batch} images`);
     this.writeInput(c.graph, pixels, n);
     this.threadsRef.t!.run(c.eval.addr, c.eval.count);
     const { head } = c.graph;
@@ -306,7 +323,10 @@ export class WasmTrainer {
       names.forEach((slot, i) => {
         const v = s.slots[slot];
         if (!v || v.length !== p.floats)
-          throw new Error(`wasm trainer: optimizer slot ${slot} of ${p.name} is missing`);
+          throw new ResNetError(
+            "invalid_options",
+            `wasm trainer: optimizer slot ${slot} of ${p.name} is missing`,
+          );
         this.f32(p.slots[i as 0 | 1], p.floats).set(v);
       });
       this.steps.set(p.name, s.step);
