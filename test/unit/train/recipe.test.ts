@@ -84,7 +84,10 @@ describe("training recipes", () => {
     expect(spec).toMatchObject({ inChannels: 3, imageSize: 32, evalResize: 36, warmupEpochs: 0 });
     expect(spec.augment).toEqual({ kind: "pad_crop", pad: 2, hflip: 0 });
     expect(parseJobSpec(JSON.parse(JSON.stringify(spec)), profile)).toEqual(spec);
-    const rrc = parseJobSpec({ arch: "cifar_resnet20", augment: { kind: "random_resized_crop", scale: [0.5, 1] } });
+    const rrc = parseJobSpec({
+      arch: "cifar_resnet20",
+      augment: { kind: "random_resized_crop", scale: [0.5, 1] },
+    });
     expect(rrc.augment).toMatchObject({ kind: "random_resized_crop", scale: [0.5, 1], brightness: 0.4 });
   });
 });
