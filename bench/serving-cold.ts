@@ -7,8 +7,7 @@
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { onnxSessionOptions } from "../packages/pipeline/src/engine/onnx-engine.js";
-import { openSession } from "../packages/pipeline/src/engine/ort-session.js";
+import { onnxSessionOptions, openOrtSession } from "@residual/pipeline";
 import { LocalObjectStore } from "../packages/pipeline/src/store/local-object-store.js";
 
 const BIN = resolve("packages/pipeline/bin/residual.js");
@@ -77,7 +76,8 @@ async function setCache(dir: string, present: boolean): Promise<void> {
   }
   if (!present) return;
   for (const prefix of prefixes) {
-    const s = await openSession({ store, prefix }, onnxSessionOptions());
+    const info = (await store.head(`${prefix}model.onnx`))!;
+    const s = await openOrtSession({ store, prefix }, info, onnxSessionOptions(), "worker");
     await s.saved;
     await s.runner.release();
   }

@@ -16,11 +16,10 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { availableParallelism, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Worker } from "node:worker_threads";
+import { onnxSessionOptions, openOnnxEngine, openOrtSession } from "@residual/pipeline";
 import { createResNet, exportOnnx, initBackend } from "@residual/resnet";
 import ort from "onnxruntime-node";
 import sharp from "sharp";
-import { createOnnxLoader, onnxSessionOptions } from "../packages/pipeline/src/engine/onnx-engine.js";
-import { openSession } from "../packages/pipeline/src/engine/ort-session.js";
 import { publishModel } from "../packages/pipeline/src/registry/publish-model.js";
 import { buildBundle } from "../packages/pipeline/src/server/build-bundle.js";
 import { startServer } from "../packages/pipeline/src/server/start-server.js";
@@ -135,11 +134,12 @@ async function computeBench(store: LocalObjectStore, bytes: Map<string, Uint8Arr
     const prefix = `bench/${arch}/`;
     // The first load writes the ORT-format cache in the background: wait for it, or the measured engine could load
     // from model.onnx and its own background save (read, hash, write ~100 MB) would overlap the first runs.
-    const first = await openSession({ store, prefix }, onnxSessionOptions());
+    const info = (await store.head(`${prefix}model.onnx`))!;
+    const first = await openOrtSession({ store, prefix }, info, onnxSessionOptions(), "worker");
     await first.saved;
     await first.runner.release();
-    const main = await createOnnxLoader("main").load({ store, prefix });
-    const worker = await createOnnxLoader("worker").load({ store, prefix });
+    const main = await openOnnxEngine({ store, prefix }, info, "main");
+    const worker = await openOnnxEngine({ store, prefix }, info, "worker");
     for (const n of [1, 8]) {
       const x = new Float32Array(n * 224 * 224 * 3).map(() => (Math.random() - 0.45) / 0.225);
       const r = await blocks(

@@ -1,31 +1,53 @@
 /**
- * The environment variables this stack hands to the code it runs. `functions/` and the `residual worker` read these
- * names; cdk/README.md documents them. Changing a name here is a breaking change for both.
+ * The environment this stack hands to the code it runs, named from the pipeline's one contract
+ * (`@residual/pipeline/config`, `packages/pipeline/src/config/env-vars.ts`): every name here is a variable some
+ * reader parses, and test/cdk/env-contract.test.ts checks that each deployment's environment parses as its
+ * process kind. cdk/README.md documents them.
+ */
+import { ENV_VARS, type EnvName, type ProcessKind } from "@residual/pipeline/config";
+
+/** A contract name, checked when the stack module loads (a typo is a type error first). */
+function contract<N extends EnvName>(name: N): N {
+  if (!(name in ENV_VARS)) throw new Error(`${name} is not in the pipeline's environment contract`);
+  return name;
+}
+
+/**
+ * The variables the stack sets.
+ * @example
+ * environment: { [ENV.bucket]: bucket.bucketName }
  */
 export const ENV = {
   /** Data bucket name (all Lambdas and the trainer). */
-  bucket: "RESIDUAL_BUCKET",
+  bucket: contract("RESIDUAL_BUCKET"),
   /** Batch job queue ARN (dispatcher). */
-  jobQueue: "RESIDUAL_JOB_QUEUE",
+  jobQueue: contract("RESIDUAL_JOB_QUEUE"),
   /** Batch job definition ARN, with revision (dispatcher). */
-  jobDefinition: "RESIDUAL_JOB_DEFINITION",
+  jobDefinition: contract("RESIDUAL_JOB_DEFINITION"),
   /** Megabytes of decoded models the serving Lambdas may keep in memory between invocations. */
-  modelCacheMb: "RESIDUAL_MODEL_CACHE_MB",
+  modelCacheMb: contract("RESIDUAL_MODEL_CACHE_MB"),
   /** Where ONNX Runtime sessions run in the serving Lambdas: `main` (one request at a time: no worker thread hop). */
-  ortThread: "RESIDUAL_ORT_THREAD",
-  /** Job id, set per job by the dispatcher through container overrides (trainer). */
-  jobId: "RESIDUAL_JOB_ID",
-  /** Key of the uploaded archive or `residual.json` marker, set per job by the dispatcher (trainer). */
-  datasetKey: "RESIDUAL_DATASET_KEY",
+  ortThread: contract("RESIDUAL_ORT_THREAD"),
   /** tfjs backend the trainer uses: `tensorflow` (tfjs-node-gpu) in the container. */
-  backend: "RESIDUAL_BACKEND",
+  backend: contract("RESIDUAL_BACKEND"),
   /** Powertools service name, one per function. */
-  serviceName: "POWERTOOLS_SERVICE_NAME",
-  /** Powertools metrics namespace. */
-  metricsNamespace: "POWERTOOLS_METRICS_NAMESPACE",
+  serviceName: contract("POWERTOOLS_SERVICE_NAME"),
   /** Powertools log level. */
-  logLevel: "POWERTOOLS_LOG_LEVEL",
+  logLevel: contract("POWERTOOLS_LOG_LEVEL"),
 } as const;
+
+/**
+ * The process kind of each thing the stack runs, whose part of the contract its environment must satisfy.
+ * @example
+ * DEPLOYED_KINDS.dispatch; // "dispatcher"
+ */
+export const DEPLOYED_KINDS = {
+  embed: "api",
+  classify: "api",
+  jobs: "api",
+  dispatch: "dispatcher",
+  trainer: "worker",
+} as const satisfies Record<string, ProcessKind>;
 
 /**
  * Exit codes of `residual worker` that the Batch retry strategy tells apart. Anything else fails the job without
@@ -39,6 +61,3 @@ export const WORKER_EXIT_CODES = {
   /** Transient infrastructure trouble (`TransientError`, sysexits EX_TEMPFAIL); retried from the last checkpoint. */
   transient: 75,
 } as const;
-
-/** The metrics namespace the Lambdas publish to and the alarms read from. */
-export const METRICS_NAMESPACE = "Residual";

@@ -4,7 +4,7 @@ import * as lambda from "aws-cdk-lib/aws-lambda";
 import * as logs from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
 import { dockerAssetOptions, REPO_ROOT } from "./docker-context.js";
-import { ENV, METRICS_NAMESPACE } from "./env-contract.js";
+import { ENV } from "./env-contract.js";
 
 /** The handlers in `functions/src/`; each is the image's CMD (`<name>.handler`) in cdk/docker/lambda.Dockerfile. */
 export type HandlerName = "embed" | "classify" | "jobs" | "dispatch";
@@ -70,7 +70,6 @@ export class ResidualFunction extends Construct {
       loggingFormat: lambda.LoggingFormat.JSON,
       environment: {
         [ENV.serviceName]: `residual-${props.handler}`,
-        [ENV.metricsNamespace]: METRICS_NAMESPACE,
         [ENV.logLevel]: "INFO",
         ...props.environment,
       },

@@ -1,20 +1,22 @@
 /**
  * Dispatcher Lambda: SQS (S3 dataset events) → claimed jobs → AWS Batch. Partial batch responses: a message that
- * fails (malformed, or Batch/S3 trouble) is reported alone, retried by SQS, and ends in the DLQ.
+ * fails (malformed, or Batch/S3 trouble) is reported alone, retried by SQS, and ends in the DLQ. Its environment
+ * is parsed once at init (`loadConfig("dispatcher")`): a missing bucket, queue or job definition fails the init
+ * phase naming every one.
  */
 import { Logger } from "@aws-lambda-powertools/logger";
-import { batchSubmitter, dispatchMessage, openObjectStore } from "@residual/pipeline/dispatch";
+import { batchSubmitter, dispatchMessage, loadConfig, openObjectStore } from "@residual/pipeline/dispatch";
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 
 const logger = new Logger({ serviceName: "residual-dispatch" });
-const bucket = process.env.RESIDUAL_BUCKET ?? "";
+const config = loadConfig("dispatcher");
+const { s3Endpoint, region } = config.aws;
 // Created once per container so warm invocations reuse connections.
-const store = openObjectStore(`s3://${bucket}`);
-const submitter = batchSubmitter({
-  bucket,
-  jobQueue: process.env.RESIDUAL_JOB_QUEUE ?? "",
-  jobDefinition: process.env.RESIDUAL_JOB_DEFINITION ?? "",
+const store = openObjectStore(`s3://${config.dispatch.bucket}`, {
+  ...(s3Endpoint ? { endpoint: s3Endpoint } : {}),
+  ...(region ? { region } : {}),
 });
+const submitter = batchSubmitter(config.dispatch);
 
 export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
   const batchItemFailures: SQSBatchResponse["batchItemFailures"] = [];

@@ -67,6 +67,9 @@ describe("Lambda bundles", () => {
       env: {
         ...process.env,
         RESIDUAL_BUCKET: "residual-data",
+        // The dispatcher parses its environment at init and names every missing variable: give it what the stack does.
+        RESIDUAL_JOB_QUEUE: "arn:aws:batch:us-east-1:123456789012:job-queue/q",
+        RESIDUAL_JOB_DEFINITION: "arn:aws:batch:us-east-1:123456789012:job-definition/d:1",
         AWS_REGION: "us-east-1",
         POWERTOOLS_LOG_LEVEL: "SILENT",
       },

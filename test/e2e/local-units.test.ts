@@ -5,10 +5,10 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { loadConfig } from "@residual/pipeline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TransientError } from "../../packages/pipeline/src/errors.js";
 import type { JobRunner } from "../../packages/pipeline/src/jobs/job-runner.js";
-import { localSettings } from "../../packages/pipeline/src/local/local-settings.js";
 import { resolveMode } from "../../packages/pipeline/src/local/pipeline-mode.js";
 import { startBanner } from "../../packages/pipeline/src/local/start-banner.js";
 import { shapesDatasetFiles } from "../../packages/pipeline/src/local/synthetic-shapes.js";
@@ -27,33 +27,37 @@ afterAll(async () => {
 
 describe("resolveMode", () => {
   it("is local by default, with the queue in a dot folder of the home", () => {
-    const m = resolveMode({ home: "/srv/r" }, {});
+    const m = resolveMode({ home: "/srv/r" }, loadConfig("local", {}));
     expect(m).toMatchObject({ kind: "local", home: "/srv/r", queueUrl: "file:///srv/r/.queue" });
   });
 
   it("needs a bucket or queue besides credentials to switch to AWS", () => {
-    expect(resolveMode({}, { AWS_ACCESS_KEY_ID: "x" }).kind).toBe("local");
+    expect(resolveMode({}, loadConfig("local", { AWS_ACCESS_KEY_ID: "x" })).kind).toBe("local");
     const env = {
       AWS_ENDPOINT_URL: "http://127.0.0.1:5000",
       RESIDUAL_BUCKET: "b1",
       RESIDUAL_QUEUE_URL: "http://q/1/j",
     };
-    expect(resolveMode({}, env)).toMatchObject({
+    expect(resolveMode({}, loadConfig("local", env))).toMatchObject({
       kind: "aws",
       store: "s3://b1",
       bucket: "b1",
       queueUrl: "http://q/1/j",
     });
-    expect(resolveMode({ local: true }, env).kind).toBe("local");
+    expect(resolveMode({ local: true }, loadConfig("local", env)).kind).toBe("local");
   });
 
   it("names every missing AWS setting", () => {
-    expect(() => resolveMode({ aws: true }, {})).toThrow(/--bucket.*and --queue-url/);
-    expect(() => resolveMode({ aws: true, home: "x", bucket: "b" }, {})).toThrow(/--home/);
+    expect(() => resolveMode({ aws: true }, loadConfig("local", {}))).toThrow(/--bucket.*and --queue-url/);
+    expect(() => resolveMode({ aws: true, home: "x", bucket: "b" }, loadConfig("local", {}))).toThrow(
+      /--home/,
+    );
   });
 });
 
-describe("localSettings", () => {
+const localSettings = (env: Record<string, string>) => loadConfig("local", env).local;
+
+describe('the local pipeline\'s settings (loadConfig("local").local)', () => {
   it("has short defaults and reads overrides", () => {
     expect(localSettings({})).toMatchObject({ visibilitySeconds: 30, heartbeatSeconds: 5, leaseSeconds: 15 });
     expect(localSettings({ RESIDUAL_LEASE_SECONDS: "3", RESIDUAL_VISIBILITY_SECONDS: "" })).toMatchObject({
@@ -75,10 +79,18 @@ describe("localSettings", () => {
 
 describe("startBanner", () => {
   it("starts with the parseable ready line and tells how to reach a non-default home", () => {
-    const lines = startBanner("http://127.0.0.1:9", resolveMode({ home: "/w/other" }, {}), "/w");
+    const lines = startBanner(
+      "http://127.0.0.1:9",
+      resolveMode({ home: "/w/other" }, loadConfig("local", {})),
+      "/w",
+    );
     expect(lines[0]).toBe("residual: pipeline ready on http://127.0.0.1:9");
     expect(lines.join("\n")).toContain("residual upload ./my-dataset --store other");
-    const plain = startBanner("http://h:1", resolveMode({ home: "/w/.residual" }, {}), "/w").join("\n");
+    const plain = startBanner(
+      "http://h:1",
+      resolveMode({ home: "/w/.residual" }, loadConfig("local", {})),
+      "/w",
+    ).join("\n");
     expect(plain).not.toContain("--store");
     expect(plain).toContain("curl http://h:1/v1/models");
   });

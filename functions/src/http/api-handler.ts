@@ -16,8 +16,8 @@ export type ApiHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayPr
  */
 export async function apiHandler(service: string, opts: { preload?: boolean } = {}): Promise<ApiHandler> {
   const logger = apiLogger(service);
-  const core = servingCore();
-  if (opts.preload) await preloadModels(core, logger);
+  const { core, config } = servingCore();
+  if (opts.preload) await preloadModels(core, config.serving.preload, logger);
   return async (event) => {
     const started = Date.now();
     const res = await handleApiEvent(core, event);

@@ -1,35 +1,33 @@
 /**
  * The serving core of a Lambda container, created once at module scope so its model cache stays warm across
- * invocations. Bucket from `RESIDUAL_BUCKET` (or `RESIDUAL_STORE` for a non-default location), cache budget
- * from `RESIDUAL_MODEL_CACHE_MB`, models to load at init from `RESIDUAL_PRELOAD`.
+ * invocations, from the API's configuration (`loadConfig("api")`: the bucket, `RESIDUAL_MODEL_CACHE_MB`,
+ * `RESIDUAL_PRELOAD`, `RESIDUAL_ORT_THREAD` — the handler's thread in Lambda —, every bad variable reported
+ * together).
  */
 import { Logger } from "@aws-lambda-powertools/logger";
-import { InvalidInputError, openObjectStore, ServingCore } from "@residual/pipeline/serving";
-import { z } from "zod";
+import {
+  type Config,
+  InvalidInputError,
+  loadConfig,
+  openObjectStore,
+  ServingCore,
+  servingCoreOptions,
+} from "@residual/pipeline/serving";
 
-const EnvSchema = z.object({
-  RESIDUAL_BUCKET: z.string().min(3).optional(),
-  RESIDUAL_STORE: z.string().min(1).optional(),
-  RESIDUAL_MODEL_CACHE_MB: z.coerce.number().positive().default(1024),
-  /** Comma-separated `name[@version]` (or `default` for the backbone) to load during the Lambda's init phase. */
-  RESIDUAL_PRELOAD: z.string().optional(),
-});
+let core: { core: ServingCore; config: Config<"api"> } | undefined;
 
-let core: ServingCore | undefined;
-
-/** @example const core = servingCore(); */
-export function servingCore(env: NodeJS.ProcessEnv = process.env): ServingCore {
+/** @example const { core, config } = servingCore(); */
+export function servingCore(): { core: ServingCore; config: Config<"api"> } {
   if (core) return core;
-  const parsed = EnvSchema.safeParse(env);
-  if (!parsed.success)
-    throw new InvalidInputError("invalid_config", `handler environment: ${parsed.error.message}`);
-  const location =
-    parsed.data.RESIDUAL_STORE ?? (parsed.data.RESIDUAL_BUCKET && `s3://${parsed.data.RESIDUAL_BUCKET}`);
+  const config = loadConfig("api");
+  const location = config.store.location;
   if (!location) throw new InvalidInputError("invalid_config", "set RESIDUAL_BUCKET (or RESIDUAL_STORE)");
-  core = new ServingCore({
-    store: openObjectStore(location),
-    cacheBytes: parsed.data.RESIDUAL_MODEL_CACHE_MB * 1024 * 1024,
+  const { s3Endpoint, region } = config.aws;
+  const store = openObjectStore(location, {
+    ...(s3Endpoint ? { endpoint: s3Endpoint } : {}),
+    ...(region ? { region } : {}),
   });
+  core = { core: new ServingCore({ store, ...servingCoreOptions(config) }), config };
   return core;
 }
 
@@ -39,24 +37,21 @@ export function apiLogger(serviceName: string): Logger {
 }
 
 /**
- * Load the `RESIDUAL_PRELOAD` models into `core` (awaited at module scope, so it happens in the init phase, before
- * the first request). A model that fails to load is logged, never fatal: requests for it report the error.
+ * Load the configured preload models (`RESIDUAL_PRELOAD`) into `core` (awaited at module scope, so it happens
+ * in the init phase, before the first request). A model that fails to load is logged, never fatal: requests for
+ * it report the error.
  * @example
- * await preloadModels(core, logger);
+ * await preloadModels(core, config.serving.preload, logger);
  */
 export async function preloadModels(
   core: ServingCore,
+  refs: ReadonlyArray<string | null>,
   logger: Logger,
-  env: NodeJS.ProcessEnv = process.env,
 ): Promise<void> {
-  const refs = (env.RESIDUAL_PRELOAD ?? "")
-    .split(",")
-    .map((r) => r.trim())
-    .filter((r) => r.length > 0);
   await Promise.all(
     refs.map((ref) =>
-      core.preload(ref === "default" ? undefined : ref).catch((err: Error) => {
-        logger.warn("preload failed", { model: ref, error: err.message });
+      core.preload(ref ?? undefined).catch((err: Error) => {
+        logger.warn("preload failed", { model: ref ?? "default", error: err.message });
       }),
     ),
   );

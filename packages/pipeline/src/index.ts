@@ -1,5 +1,7 @@
 // Public API of @residual/pipeline. Explicit exports only; add new ones here with a one-line edit.
 
+export { ENV_VARS, type EnvName, type EnvVar, PROCESS_KINDS, type ProcessKind } from "./config/env-vars.js";
+export * from "./config/load-config.js";
 export { dHash, findNearDuplicates, hamming } from "./dataset/dhash.js";
 export { labelsJson, sortClasses } from "./dataset/labels.js";
 export { disposeDataset, loadDataset } from "./dataset/load-dataset.js";
@@ -48,7 +50,7 @@ export {
 } from "./jobs/dataset-event.js";
 export { scanDatasets, type WatcherOptions, watchDatasets } from "./jobs/dataset-watcher.js";
 export type { BatchSubmitterOptions, DispatchResult, JobSubmitter } from "./jobs/dispatcher.js";
-export { batchSubmitter, dispatchMessage } from "./jobs/dispatcher.js";
+export { batchSubmitter, CONTAINER_ENV, dispatchMessage } from "./jobs/dispatcher.js";
 export { datasetName, jobIdFor } from "./jobs/job-id.js";
 export { JobLog } from "./jobs/job-log.js";
 export type { JobContext, JobOutcome, JobRunner } from "./jobs/job-runner.js";

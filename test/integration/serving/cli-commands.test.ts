@@ -3,10 +3,9 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
+import { loadConfig, storeLocation } from "@residual/pipeline";
 import { initBackend } from "@residual/resnet";
 import { beforeAll, describe, expect, it } from "vitest";
-import { serveStoreLocation } from "../../../packages/pipeline/src/cli/commands/serve.js";
-import { storeLocation } from "../../../packages/pipeline/src/cli/store-option.js";
 import { jpeg, LABELS, type ServingFixture, servingFixture } from "./support/fixtures.js";
 
 const BIN = resolve(import.meta.dirname, "../../../packages/pipeline/bin/residual.js");
@@ -87,17 +86,20 @@ describe("residual embed / classify / models (spawned CLI, real files)", () => {
     expect(empty.stdout).toMatch(/no models yet/);
   });
 
-  it("serve resolves its store location exactly as the other commands do", () => {
-    const envs: NodeJS.ProcessEnv[] = [
-      {},
-      { RESIDUAL_STORE: "/data/bucket" },
-      { RESIDUAL_BUCKET: "b" },
-      { RESIDUAL_STORE: "s3://x/y", RESIDUAL_BUCKET: "b" },
-      { RESIDUAL_STORE: "", RESIDUAL_BUCKET: "" },
+  it("serve resolves its store location exactly as the other commands do (one function, every kind)", () => {
+    const envs: Array<[Record<string, string>, string]> = [
+      [{}, ".residual"],
+      [{ RESIDUAL_STORE: "/data/bucket" }, "/data/bucket"],
+      [{ RESIDUAL_BUCKET: "b" }, "s3://b"],
+      [{ RESIDUAL_STORE: "s3://x/y", RESIDUAL_BUCKET: "b" }, "s3://x/y"],
+      [{ RESIDUAL_STORE: "", RESIDUAL_BUCKET: "" }, ".residual"],
     ];
-    for (const env of envs) {
+    for (const [env, expected] of envs) {
       for (const flag of [undefined, "./here", "file:///tmp/x"]) {
-        expect(serveStoreLocation(flag, env)).toBe(storeLocation(flag, env));
+        const api = storeLocation(loadConfig("api", env), flag);
+        expect(api).toBe(flag ?? expected);
+        expect(storeLocation(loadConfig("worker", env), flag)).toBe(api);
+        expect(storeLocation(loadConfig("local", env), flag)).toBe(api);
       }
     }
   });

@@ -1,15 +1,14 @@
-import { createResNet, exportOnnx, initBackend } from "@residual/resnet";
-import { beforeAll, describe, expect, it } from "vitest";
 import {
   createOnnxEngine,
-  onnxLoader,
+  type LoadedSession,
   onnxSessionOptions,
-} from "../../../packages/pipeline/src/engine/onnx-engine.js";
-import {
-  openSession,
+  openOnnxEngine,
+  openOrtSession,
   optimizedModelKey,
   ortVersion,
-} from "../../../packages/pipeline/src/engine/ort-session.js";
+} from "@residual/pipeline";
+import { createResNet, exportOnnx, initBackend } from "@residual/resnet";
+import { beforeAll, describe, expect, it } from "vitest";
 import { MemoryStore } from "./support/memory-store.js";
 
 const PREFIX = "models/tiny/v1/";
@@ -19,8 +18,20 @@ async function cacheKey(store: MemoryStore): Promise<string> {
   return optimizedModelKey(PREFIX, (await store.head(`${PREFIX}model.onnx`))!, ortVersion());
 }
 
+/** `model.onnx`'s description, as resolving the model hands it to the loader. */
+async function onnxInfo(store: MemoryStore) {
+  return (await store.head(`${PREFIX}model.onnx`))!;
+}
+
+function openSession(
+  store: MemoryStore,
+  options: ReturnType<typeof onnxSessionOptions>,
+): Promise<LoadedSession> {
+  return onnxInfo(store).then((info) => openOrtSession({ store, prefix: PREFIX }, info, options, "worker"));
+}
+
 async function features(store: MemoryStore): Promise<Float32Array> {
-  const engine = await onnxLoader.load({ store, prefix: PREFIX });
+  const engine = await openOnnxEngine({ store, prefix: PREFIX }, await onnxInfo(store), "worker");
   try {
     const x = new Float32Array(32 * 32 * 3).map((_, i) => Math.cos(i * 0.05));
     return (await engine.run(x, 1, 32)).features;
@@ -40,14 +51,14 @@ describe("ORT-format session cache", () => {
   it("optimises once, saves next to the model, and later loads from the cache with the same outputs", async () => {
     const store = new MemoryStore();
     await store.put(`${PREFIX}model.onnx`, model);
-    const first = await openSession({ store, prefix: PREFIX }, onnxSessionOptions(1));
+    const first = await openSession(store, onnxSessionOptions(1));
     expect(first.source).toBe("onnx");
     await first.saved;
     await first.runner.release();
     const key = await cacheKey(store);
     expect(key).toMatch(/^models\/tiny\/v1\/ort-cache\/.+\.ort$/);
     expect((await store.head(key))?.size).toBeGreaterThan(1000);
-    const second = await openSession({ store, prefix: PREFIX }, onnxSessionOptions(1));
+    const second = await openSession(store, onnxSessionOptions(1));
     expect(second.source).toBe("cache");
     await second.runner.release();
     const fromCache = await features(store);
@@ -61,7 +72,7 @@ describe("ORT-format session cache", () => {
     await store.put(`${PREFIX}model.onnx`, model);
     const key = await cacheKey(store);
     await store.put(key, Buffer.from("not an ort file"));
-    const s = await openSession({ store, prefix: PREFIX }, onnxSessionOptions(1));
+    const s = await openSession(store, onnxSessionOptions(1));
     expect(s.source).toBe("onnx");
     await s.saved;
     await s.runner.release();
@@ -78,7 +89,7 @@ describe("ORT-format session cache", () => {
     store.put = async () => {
       throw new Error("AccessDenied");
     };
-    const s = await openSession({ store, prefix: PREFIX }, onnxSessionOptions(1));
+    const s = await openSession(store, onnxSessionOptions(1));
     await expect(s.saved).resolves.toBeUndefined();
     expect(s.runner.outputs).toEqual(["features", "logits"]);
     await s.runner.release();
@@ -102,7 +113,9 @@ describe("ORT-format session cache", () => {
   it("reports a model ORT cannot read as invalid_model_file", async () => {
     const store = new MemoryStore();
     await store.put(`${PREFIX}model.onnx`, Buffer.from("garbage"));
-    await expect(onnxLoader.load({ store, prefix: PREFIX })).rejects.toMatchObject({
+    await expect(
+      openOnnxEngine({ store, prefix: PREFIX }, await onnxInfo(store), "worker"),
+    ).rejects.toMatchObject({
       code: "invalid_model_file",
       status: 400,
     });

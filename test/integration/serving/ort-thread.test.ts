@@ -1,14 +1,15 @@
-import { createResNet, exportOnnx, initBackend } from "@residual/resnet";
-import { beforeAll, describe, expect, it } from "vitest";
 import {
   createOnnxEngine,
-  createOnnxLoader,
+  loadConfig,
+  OrtInline,
+  type OrtThread,
+  OrtWorker,
   onnxSessionOptions,
-} from "../../../packages/pipeline/src/engine/onnx-engine.js";
-import { OrtInline } from "../../../packages/pipeline/src/engine/ort-inline.js";
-import { ortThreadFromEnv } from "../../../packages/pipeline/src/engine/ort-runner.js";
-import { openSession } from "../../../packages/pipeline/src/engine/ort-session.js";
-import { OrtWorker } from "../../../packages/pipeline/src/engine/ort-worker.js";
+  openOnnxEngine,
+  openOrtSession,
+} from "@residual/pipeline";
+import { createResNet, exportOnnx, initBackend } from "@residual/resnet";
+import { beforeAll, describe, expect, it } from "vitest";
 import { MemoryStore } from "./support/memory-store.js";
 
 const PREFIX = "models/tiny/v1/";
@@ -24,6 +25,8 @@ describe("where the ORT session runs", () => {
   });
 
   it("defaults to a worker, to the main thread inside Lambda, and honours RESIDUAL_ORT_THREAD", () => {
+    const ortThreadFromEnv = (env: Record<string, string>): OrtThread =>
+      loadConfig("api", env).serving.ortThread;
     expect(ortThreadFromEnv({})).toBe("worker");
     expect(ortThreadFromEnv({ AWS_LAMBDA_FUNCTION_NAME: "embed" })).toBe("main");
     expect(ortThreadFromEnv({ AWS_LAMBDA_FUNCTION_NAME: "embed", RESIDUAL_ORT_THREAD: "worker" })).toBe(
@@ -38,16 +41,17 @@ describe("where the ORT session runs", () => {
   it("gives the same outputs on the main thread as on a worker, from the ORT-format cache too", async () => {
     const store = new MemoryStore();
     await store.put(`${PREFIX}model.onnx`, model);
-    const first = await openSession({ store, prefix: PREFIX }, onnxSessionOptions(1), "main");
+    const info = (await store.head(`${PREFIX}model.onnx`))!;
+    const first = await openOrtSession({ store, prefix: PREFIX }, info, onnxSessionOptions(1), "main");
     expect(first.runner).toBeInstanceOf(OrtInline);
     expect(first.runner.channels).toBe(3);
     await first.saved;
     await first.runner.release();
-    const cached = await openSession({ store, prefix: PREFIX }, onnxSessionOptions(1), "main");
+    const cached = await openOrtSession({ store, prefix: PREFIX }, info, onnxSessionOptions(1), "main");
     expect(cached.source).toBe("cache");
     await cached.runner.release();
-    const inline = await createOnnxLoader("main").load({ store, prefix: PREFIX });
-    const worker = await createOnnxLoader("worker").load({ store, prefix: PREFIX });
+    const inline = await openOnnxEngine({ store, prefix: PREFIX }, info, "main");
+    const worker = await openOnnxEngine({ store, prefix: PREFIX }, info, "worker");
     try {
       const a = await inline.run(x, 2, 32);
       const b = await worker.run(x, 2, 32);
@@ -76,15 +80,10 @@ describe("where the ORT session runs", () => {
         createOnnxEngine(Buffer.from("garbage"), { session: onnxSessionOptions(1), thread }),
       ).rejects.toMatchObject({ code: "invalid_model_file", status: 400 });
     }
-    const w = await openSession(
-      await (async () => {
-        const store = new MemoryStore();
-        await store.put(`${PREFIX}model.onnx`, model);
-        return { store, prefix: PREFIX };
-      })(),
-      onnxSessionOptions(1),
-      "worker",
-    );
+    const store = new MemoryStore();
+    await store.put(`${PREFIX}model.onnx`, model);
+    const info = (await store.head(`${PREFIX}model.onnx`))!;
+    const w = await openOrtSession({ store, prefix: PREFIX }, info, onnxSessionOptions(1), "worker");
     expect(w.runner).toBeInstanceOf(OrtWorker);
     await w.saved;
     await w.runner.release();

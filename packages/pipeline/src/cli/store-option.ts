@@ -1,21 +1,17 @@
 /**
- * Where the CLI's bucket is: `--store <url>`, else `RESIDUAL_STORE`, else `s3://$RESIDUAL_BUCKET` (the AWS
- * containers), else the local directory `./.residual` (the embedded default).
+ * Where the CLI's bucket is: `--store <url>`, else the process's configuration (`RESIDUAL_STORE`, then
+ * `s3://$RESIDUAL_BUCKET`: the AWS containers), else the local directory `./.residual` (the embedded default).
  */
 import type { Command } from "commander";
+import { type AwsSettings, storeLocation } from "../config/load-config.js";
 import type { ObjectStore } from "../store/object-store.js";
 import { openObjectStore } from "../store/open-object-store.js";
 
-export const DEFAULT_LOCAL_HOME = ".residual";
-
-export function storeLocation(flag?: string, env: NodeJS.ProcessEnv = process.env): string {
-  if (flag) return flag;
-  if (env.RESIDUAL_STORE) return env.RESIDUAL_STORE;
-  if (env.RESIDUAL_BUCKET) return `s3://${env.RESIDUAL_BUCKET}`;
-  return DEFAULT_LOCAL_HOME;
-}
-
-/** Adds `--store <url>` to a command. */
+/**
+ * Adds `--store <url>` to a command.
+ * @example
+ * withStoreOption(program.command("jobs")).action((o) => list(o.store));
+ */
 export function withStoreOption(cmd: Command): Command {
   return cmd.option(
     "--store <url>",
@@ -23,6 +19,17 @@ export function withStoreOption(cmd: Command): Command {
   );
 }
 
-export function openCliStore(flag?: string): ObjectStore {
-  return openObjectStore(storeLocation(flag));
+/**
+ * The store of a command: its `--store` flag, else the configured one.
+ * @example
+ * const store = openCliStore(flags.store, loadConfig("api"));
+ */
+export function openCliStore(
+  flag: string | undefined,
+  config: { store: { location?: string }; aws: AwsSettings },
+): ObjectStore {
+  return openObjectStore(storeLocation(config, flag), {
+    ...(config.aws.s3Endpoint ? { endpoint: config.aws.s3Endpoint } : {}),
+    ...(config.aws.region ? { region: config.aws.region } : {}),
+  });
 }

@@ -1,22 +1,24 @@
-// Inference engines: the seam (onnx | tfjs) and the one place that picks one.
-export { engineKindFromEnv, loadEngine } from "./create-engine.js";
+// Inference engines: the seam (onnx | tfjs) and the one place that opens one.
 export type {
   ArtifactsLocation,
+  EngineChoice,
   EngineKind,
-  EngineLoader,
   EngineOutput,
   InferenceEngine,
+  ModelArtifacts,
 } from "./inference-engine.js";
 export { ENGINE_KINDS } from "./inference-engine.js";
 export type { BatchRunner, MicroBatchOptions } from "./micro-batcher.js";
 export { MicroBatcher } from "./micro-batcher.js";
 export type { OnnxEngineOptions } from "./onnx-engine.js";
-export { createOnnxEngine, createOnnxLoader, onnxLoader, onnxSessionOptions } from "./onnx-engine.js";
-export { OrtInline } from "./ort-inline.js";
-export type { OrtRunner, OrtThread } from "./ort-runner.js";
-export { ORT_THREADS, ortThreadFromEnv } from "./ort-runner.js";
-export type { LoadedSession } from "./ort-session.js";
-export { openRunner, openSession, optimizedModelKey, ortVersion } from "./ort-session.js";
-export { OrtWorker } from "./ort-worker.js";
+export { createOnnxEngine, openOnnxEngine } from "./onnx-engine.js";
+export { openEngine } from "./open-engine.js";
+export { OrtInline } from "./ort/ort-inline.js";
+export type { OrtRunner, OrtThread } from "./ort/ort-runner.js";
+export { ORT_THREADS, openRunner } from "./ort/ort-runner.js";
+export type { LoadedSession } from "./ort/ort-session.js";
+export { openOrtSession, optimizedModelKey, ortVersion } from "./ort/ort-session.js";
+export { OrtWorker } from "./ort/ort-worker.js";
+export { onnxSessionOptions } from "./ort/session-options.js";
 export { SerialQueue } from "./serial-queue.js";
-export { createTfjsEngine, tfjsLoader } from "./tfjs-engine.js";
+export { createTfjsEngine, loadTfjsModel } from "./tfjs-engine.js";

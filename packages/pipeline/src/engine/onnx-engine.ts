@@ -2,38 +2,28 @@
  * ONNX Runtime engine (the serving default): one session per model behind a micro-batcher. Runs never overlap
  * (ORT's intra-op threads already use every core); requests that arrive during a run are grouped into the next
  * one. The session lives on a worker thread in a server, so HTTP and image decoding carry on during a run and fill
- * that next batch, and on the calling thread in Lambda, which has one request at a time (`ort-runner.ts`).
+ * that next batch, and on the calling thread in Lambda, which has one request at a time (`ort/ort-runner.ts`).
  */
-import { availableParallelism } from "node:os";
 import type { InferenceSession } from "onnxruntime-node";
+import type { ObjectInfo } from "../store/object-store.js";
 import { checkBatch } from "./check-batch.js";
-import type { ArtifactsLocation, EngineLoader, EngineOutput, InferenceEngine } from "./inference-engine.js";
+import type { ArtifactsLocation, EngineOutput, InferenceEngine } from "./inference-engine.js";
 import { MicroBatcher, type MicroBatchOptions } from "./micro-batcher.js";
-import { type OrtRunner, type OrtThread, ortThreadFromEnv } from "./ort-runner.js";
-import { openRunner, openSession } from "./ort-session.js";
+import { type OrtRunner, type OrtThread, openRunner } from "./ort/ort-runner.js";
+import { openOrtSession } from "./ort/ort-session.js";
+import { onnxSessionOptions } from "./ort/session-options.js";
 
 /**
- * Session options for latency: full graph optimisation, all cores, memory arena and pattern reuse.
+ * How {@link createOnnxEngine} builds its session.
  * @example
- * const session = await ort.InferenceSession.create(bytes, onnxSessionOptions(2));
+ * const engine = await createOnnxEngine(bytes, { thread: "main", batching: { maxBatch: 16 } });
  */
-export function onnxSessionOptions(threads = availableParallelism()): InferenceSession.SessionOptions {
-  return {
-    graphOptimizationLevel: "all",
-    executionMode: "sequential",
-    intraOpNumThreads: threads,
-    interOpNumThreads: 1,
-    enableCpuMemArena: true,
-    enableMemPattern: true,
-  };
-}
-
 export interface OnnxEngineOptions {
   /** @default onnxSessionOptions() */
   session?: InferenceSession.SessionOptions;
   /** @default { maxBatch: 8, maxWaitMs: 2 } */
   batching?: MicroBatchOptions;
-  /** Where the session runs. @default ortThreadFromEnv() (`main` in Lambda, `worker` elsewhere) */
+  /** Where the session runs. @default "worker" */
   thread?: OrtThread;
 }
 
@@ -83,34 +73,26 @@ export async function createOnnxEngine(
   options: OnnxEngineOptions = {},
 ): Promise<InferenceEngine> {
   const size = bytes.byteLength;
-  const session = options.session ?? onnxSessionOptions();
   // The caller may still hold `bytes`: a worker gets a copy.
-  const runner = await openRunner(bytes, session, options.thread ?? ortThreadFromEnv(), false);
+  const runner = await openRunner(
+    bytes,
+    options.session ?? onnxSessionOptions(),
+    options.thread ?? "worker",
+    false,
+  );
   return new OnnxEngine(runner, size, options.batching);
 }
 
 /**
- * A loader for `<prefix>model.onnx` from the store through the ORT-format cache (`ort-session.ts`), sessions on
- * `thread`.
+ * An engine for `<prefix>model.onnx` (described by `onnx`) through the ORT-format cache, its session on `thread`.
  * @example
- * const engine = await createOnnxLoader("main").load({ store, prefix: "models/flowers/v1/" });
+ * const engine = await openOnnxEngine({ store, prefix: "models/flowers/v1/" }, info, "main");
  */
-export function createOnnxLoader(thread?: OrtThread): EngineLoader {
-  return {
-    kind: "onnx",
-    async load(location: ArtifactsLocation): Promise<InferenceEngine> {
-      const { runner, byteLength } = await openSession(location, onnxSessionOptions(), thread);
-      return new OnnxEngine(runner, byteLength);
-    },
-  };
+export async function openOnnxEngine(
+  location: ArtifactsLocation,
+  onnx: ObjectInfo,
+  thread: OrtThread,
+): Promise<InferenceEngine> {
+  const { runner, byteLength } = await openOrtSession(location, onnx, onnxSessionOptions(), thread);
+  return new OnnxEngine(runner, byteLength);
 }
-
-/**
- * The serving loader: sessions where `RESIDUAL_ORT_THREAD` (or the Lambda default) puts them, read at each load.
- * @example
- * const engine = await onnxLoader.load({ store, prefix: "models/flowers/v1/" });
- */
-export const onnxLoader: EngineLoader = {
-  kind: "onnx",
-  load: (location) => createOnnxLoader(ortThreadFromEnv()).load(location),
-};

@@ -5,7 +5,7 @@ import { initBackend, loadResNet, type ResNet } from "@residual/resnet";
 import * as tf from "@tensorflow/tfjs-core";
 import { objectStoreIOHandler } from "../store/io-handler.js";
 import { checkBatch } from "./check-batch.js";
-import type { ArtifactsLocation, EngineLoader, EngineOutput, InferenceEngine } from "./inference-engine.js";
+import type { ArtifactsLocation, EngineChoice, EngineOutput, InferenceEngine } from "./inference-engine.js";
 import { SerialQueue } from "./serial-queue.js";
 
 class TfjsEngine implements InferenceEngine {
@@ -53,11 +53,15 @@ export function createTfjsEngine(model: ResNet): InferenceEngine {
   return new TfjsEngine(model);
 }
 
-/** Loads `<prefix>model.json` + shards through the store and the resnet package's loader. */
-export const tfjsLoader: EngineLoader = {
-  kind: "tfjs",
-  async load(location: ArtifactsLocation): Promise<InferenceEngine> {
-    await initBackend({ logger: () => undefined });
-    return createTfjsEngine(await loadResNet(objectStoreIOHandler(location.store, location.prefix)));
-  },
-};
+/**
+ * `<prefix>model.json` + shards as a ResNet, through the store's model handler, on the given tfjs backend.
+ * @example
+ * const resnet = await loadTfjsModel({ store, prefix: "backbones/resnet18.tv_in1k/" });
+ */
+export async function loadTfjsModel(
+  location: ArtifactsLocation,
+  backend: EngineChoice["backend"] = {},
+): Promise<ResNet> {
+  await initBackend({ ...backend, logger: () => undefined });
+  return loadResNet(objectStoreIOHandler(location.store, location.prefix));
+}

@@ -3,10 +3,23 @@
  * container runs `residual worker --job <id>`. Locally the worker consumes the queue itself (see worker.ts).
  */
 import { BatchClient, SubmitJobCommand } from "@aws-sdk/client-batch";
+import type { EnvName } from "../config/env-vars.js";
 import type { ObjectStore } from "../store/object-store.js";
 import { parseDatasetMessage } from "./dataset-event.js";
 import { jobIdFor } from "./job-id.js";
 import { claimJob, updateJobStatus } from "./job-status.js";
+
+/**
+ * What each submitted container gets in its environment, from the contract the worker parses
+ * (`config/env-vars.ts`): the job, the bucket and the upload it is for.
+ * @example
+ * CONTAINER_ENV.includes("RESIDUAL_JOB_ID"); // true
+ */
+export const CONTAINER_ENV = [
+  "RESIDUAL_JOB_ID",
+  "RESIDUAL_BUCKET",
+  "RESIDUAL_DATASET_KEY",
+] as const satisfies readonly EnvName[];
 
 /** Starts the training container for a claimed job; returns the Batch job id. */
 export interface JobSubmitter {
@@ -23,14 +36,19 @@ export interface BatchSubmitterOptions {
 
 /**
  * A JobSubmitter over AWS Batch. The job id travels both as the `jobId` parameter (the job definition's command is
- * `--job Ref::jobId`, see cdk/lib/training.ts) and as `RESIDUAL_JOB_ID` in the environment (cdk/lib/env-contract.ts).
+ * `--job Ref::jobId`, see cdk/lib/training.ts) and as `RESIDUAL_JOB_ID` in the environment (`CONTAINER_ENV`).
  * @example
- * const submitter = batchSubmitter({ jobQueue: env.RESIDUAL_JOB_QUEUE, jobDefinition: env.RESIDUAL_JOB_DEFINITION, bucket });
+ * const submitter = batchSubmitter(loadConfig("dispatcher").dispatch);
  */
 export function batchSubmitter(opts: BatchSubmitterOptions): JobSubmitter {
   const client = opts.client ?? new BatchClient({});
   return {
     async submit(jobId, datasetKey) {
+      const values: Record<(typeof CONTAINER_ENV)[number], string> = {
+        RESIDUAL_JOB_ID: jobId,
+        RESIDUAL_BUCKET: opts.bucket,
+        RESIDUAL_DATASET_KEY: datasetKey,
+      };
       const out = await client.send(
         new SubmitJobCommand({
           jobName: `residual-${jobId}`.slice(0, 128),
@@ -39,11 +57,7 @@ export function batchSubmitter(opts: BatchSubmitterOptions): JobSubmitter {
           parameters: { jobId },
           // The job definition's command is `--job Ref::jobId` after the `residual worker` entrypoint.
           containerOverrides: {
-            environment: [
-              { name: "RESIDUAL_JOB_ID", value: jobId },
-              { name: "RESIDUAL_BUCKET", value: opts.bucket },
-              { name: "RESIDUAL_DATASET_KEY", value: datasetKey },
-            ],
+            environment: CONTAINER_ENV.map((name) => ({ name, value: values[name] })),
           },
         }),
       );

@@ -18,8 +18,8 @@ export interface TrainingRunnerOptions {
   /** Mid-epoch checkpoint interval. @default the trainer's (10 minutes) */
   checkpointEveryMs?: number;
   /**
-   * Train from the compiled dataset cache (`cache/<hash>/`, built by the first job on the data).
-   * @default true unless RESIDUAL_DATASET_CACHE=off
+   * Train from the compiled dataset cache (`cache/<hash>/`, built by the first job on the data); processes pass
+   * their configuration's `RESIDUAL_DATASET_CACHE`. @default true
    */
   datasetCache?: boolean;
 }
@@ -141,7 +141,7 @@ export function trainingJobRunner(opts: TrainingRunnerOptions = {}): JobRunner {
         version: versionFor(ctx),
         signal: ctx.signal,
         onProgress: progressReporter(ctx, opts.progressEveryMs ?? 2000),
-        datasetCache: opts.datasetCache ?? process.env.RESIDUAL_DATASET_CACHE !== "off",
+        datasetCache: opts.datasetCache ?? true,
         log: ctx.log,
         ...(opts.checkpointEveryMs !== undefined ? { checkpointEveryMs: opts.checkpointEveryMs } : {}),
       });

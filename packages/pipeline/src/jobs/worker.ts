@@ -27,6 +27,11 @@ export interface WorkerOptions {
   /** A running job whose heartbeat is older than this is presumed dead and may be taken over. @default 3 × heartbeat */
   leaseSeconds?: number;
   workerId?: string;
+  /**
+   * The upload the job was submitted for (the dispatcher's `RESIDUAL_DATASET_KEY`): a status.json naming another
+   * is refused, so a mixed-up submission never trains on the wrong data.
+   */
+  datasetKey?: string;
   log?: (line: string) => void;
   signal?: AbortSignal;
 }
@@ -88,6 +93,12 @@ export async function runJob(
 ): Promise<JobRunResult> {
   const s = settings(o);
   const current = await readJobStatus(o.store, id);
+  if (o.datasetKey !== undefined && current.dataset.key !== o.datasetKey) {
+    s.log(
+      `job ${id}: submitted for ${o.datasetKey} but its status names ${current.dataset.key}; not running it`,
+    );
+    return "failed";
+  }
   if (!shouldRun(current, s.leaseMs)) {
     s.log(
       `job ${id}: ${current.state}${current.state === "running" ? " on a live worker" : ""}; nothing to do`,

@@ -2,9 +2,7 @@
 export { ApiCallError, ApiClient, type JobView } from "./api-client.js";
 export { writeDatasetArchive, writeDatasetFolder } from "./dataset-archive.js";
 export type { DemoProbe } from "./demo-queries.js";
-export { type LocalSettings, localSettings } from "./local-settings.js";
 export {
-  DEFAULT_HOME,
   LOCAL_QUEUE_DIR,
   type ModeFlags,
   type PipelineMode,

@@ -4,6 +4,7 @@
  */
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { type Config, DEFAULT_LOCAL_HOME, loadConfig } from "../config/load-config.js";
 import { InvalidInputError } from "../errors.js";
 
 export interface ModeFlags {
@@ -22,16 +23,16 @@ export type PipelineMode =
 
 /** The queue's folder inside the local bucket; a dot name, so it never shows under `datasets/` or `jobs/`. */
 export const LOCAL_QUEUE_DIR = ".queue";
-export const DEFAULT_HOME = ".residual";
 
-function awsReason(flags: ModeFlags, env: NodeJS.ProcessEnv): string | undefined {
+/** What the mode depends on in a process's configuration. */
+type ModeConfig = Pick<Config<"local">, "store" | "local">;
+
+function awsReason(flags: ModeFlags, config: ModeConfig): string | undefined {
   if (flags.aws) return "--aws";
   if (flags.bucket || flags.queueUrl) return flags.bucket ? "--bucket" : "--queue-url";
-  const configured = env.RESIDUAL_BUCKET || env.RESIDUAL_QUEUE_URL;
-  const credentials = env.AWS_ENDPOINT_URL || env.AWS_ACCESS_KEY_ID || env.AWS_PROFILE;
+  const { bucket, queueUrl, awsCredentials } = config.local;
   // Credentials alone (a developer's shell) do not switch modes: only with a bucket or queue to use.
-  if (configured && credentials)
-    return env.AWS_ENDPOINT_URL ? "AWS_ENDPOINT_URL + RESIDUAL_*" : "AWS credentials + RESIDUAL_*";
+  if ((bucket || queueUrl) && awsCredentials) return `${awsCredentials} + RESIDUAL_*`;
   return undefined;
 }
 
@@ -39,23 +40,24 @@ function awsReason(flags: ModeFlags, env: NodeJS.ProcessEnv): string | undefined
  * Choose local or AWS. AWS needs both a bucket and a queue; a missing one is a clear error naming the flag.
  *
  * @example
- * resolveMode({}, {}).kind; // "local"
- * resolveMode({ bucket: "b", queueUrl: "http://localhost:5000/123/jobs" }, {}).kind; // "aws"
+ * resolveMode({}, loadConfig("local", {})).kind; // "local"
+ * resolveMode({ bucket: "b", queueUrl: "http://localhost:5000/123/jobs" }, loadConfig("local", {})).kind; // "aws"
  */
-export function resolveMode(flags: ModeFlags, env: NodeJS.ProcessEnv = process.env): PipelineMode {
-  const reason = flags.local ? undefined : awsReason(flags, env);
+export function resolveMode(flags: ModeFlags, config: ModeConfig = loadConfig("local")): PipelineMode {
+  const reason = flags.local ? undefined : awsReason(flags, config);
   if (!reason) {
-    // Same default as `residual upload --store`: $RESIDUAL_STORE when it is a directory, else ./.residual.
-    const envHome = env.RESIDUAL_STORE?.startsWith("s3://") ? undefined : env.RESIDUAL_STORE;
-    const home = resolve(flags.home ?? (envHome || DEFAULT_HOME));
+    // Same default as `residual upload --store`: the configured store when it is a directory, else ./.residual.
+    const location = config.store.location;
+    const envHome = location?.startsWith("s3://") ? undefined : location;
+    const home = resolve(flags.home ?? (envHome || DEFAULT_LOCAL_HOME));
     const queueUrl = `${pathToFileURL(join(home, LOCAL_QUEUE_DIR)).href}`;
     return { kind: "local", home, store: home, queueUrl, reason: flags.local ? "--local" : "default" };
   }
   if (flags.home) {
     throw new InvalidInputError("invalid_options", "--home is for the local mode; drop it or drop --aws");
   }
-  const bucket = flags.bucket ?? env.RESIDUAL_BUCKET;
-  const queueUrl = flags.queueUrl ?? env.RESIDUAL_QUEUE_URL;
+  const bucket = flags.bucket ?? config.local.bucket;
+  const queueUrl = flags.queueUrl ?? config.local.queueUrl;
   const missing = [
     ...(bucket ? [] : ["--bucket <name> (or RESIDUAL_BUCKET)"]),
     ...(queueUrl ? [] : ["--queue-url <url> (or RESIDUAL_QUEUE_URL)"]),

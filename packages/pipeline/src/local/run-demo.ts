@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ARCH_NAMES } from "@residual/resnet";
 import { z } from "zod";
+import { loadConfig } from "../config/load-config.js";
 import { InvalidInputError } from "../errors.js";
 import { jobIdFor } from "../jobs/job-id.js";
 import { uploadDataset } from "../jobs/upload.js";
@@ -74,8 +75,10 @@ async function ensurePipeline(api: ApiClient, o: DemoOptions, log: (l: string) =
     );
   const u = new URL(o.url);
   log(`no pipeline at ${o.url}: starting one in this process (bucket ${o.store})`);
+  const config = loadConfig("local");
   return startPipeline({
-    mode: resolveMode({ home: o.store, local: true }),
+    config,
+    mode: resolveMode({ home: o.store, local: true }, config),
     port: Number(u.port || 80),
     host: u.hostname.replace(/^\[|\]$/g, ""),
     log,

@@ -5,6 +5,7 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { initBackend } from "@residual/resnet";
+import { type Config, loadConfig, servingCoreOptions } from "../config/load-config.js";
 import type { EngineKind } from "../engine/inference-engine.js";
 import { InvalidInputError } from "../errors.js";
 import { watchDatasets } from "../jobs/dataset-watcher.js";
@@ -16,7 +17,6 @@ import { type RunningServer, startServer } from "../server/start-server.js";
 import { ServingCore } from "../serving/serving-core.js";
 import type { ObjectStore } from "../store/object-store.js";
 import { openObjectStore } from "../store/open-object-store.js";
-import { type LocalSettings, localSettings } from "./local-settings.js";
 import { LOCAL_QUEUE_DIR, type PipelineMode } from "./pipeline-mode.js";
 import { type TerminalOut, withTerminalProgress } from "./terminal-progress.js";
 import { runWorkerLoop } from "./worker-loop.js";
@@ -27,8 +27,8 @@ export interface StartPipelineOptions {
   port?: number;
   /** @default "127.0.0.1" */
   host?: string;
-  /** @default localSettings() (environment knobs) */
-  settings?: LocalSettings;
+  /** The process's parsed environment (timing knobs, serving, backend). @default loadConfig("local") */
+  config?: Config<"local">;
   engine?: EngineKind;
   /** Log lines (job events, epochs). @default stderr */
   log?: (line: string) => void;
@@ -65,8 +65,21 @@ async function listen(core: ServingCore, port: number, host: string): Promise<Ru
   }
 }
 
-function openParts(mode: PipelineMode, s: LocalSettings): { store: ObjectStore; queue: JobQueue } {
-  if (mode.kind === "aws") return { store: openObjectStore(mode.store), queue: openQueue(mode.queueUrl) };
+function openParts(mode: PipelineMode, config: Config<"local">): { store: ObjectStore; queue: JobQueue } {
+  const s = config.local;
+  if (mode.kind === "aws") {
+    const { s3Endpoint, sqsEndpoint, region } = config.aws;
+    return {
+      store: openObjectStore(mode.store, {
+        ...(s3Endpoint ? { endpoint: s3Endpoint } : {}),
+        ...(region ? { region } : {}),
+      }),
+      queue: openQueue(mode.queueUrl, {
+        ...(sqsEndpoint ? { endpoint: sqsEndpoint } : {}),
+        ...(region ? { region } : {}),
+      }),
+    };
+  }
   return {
     store: openObjectStore(mode.home),
     queue: new LocalQueue(join(mode.home, LOCAL_QUEUE_DIR), { maxReceiveCount: s.maxReceiveCount }),
@@ -81,21 +94,29 @@ function openParts(mode: PipelineMode, s: LocalSettings): { store: ObjectStore; 
  * console.log(p.url); await p.stop();
  */
 export async function startPipeline(o: StartPipelineOptions): Promise<RunningPipeline> {
-  const s = o.settings ?? localSettings();
+  const config = o.config ?? loadConfig("local");
+  const s = config.local;
   const log = o.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const { store, queue } = openParts(o.mode, s);
+  const { store, queue } = openParts(o.mode, config);
   if (o.mode.kind === "local") await mkdir(join(o.mode.home, "datasets"), { recursive: true });
-  const core = new ServingCore({ store, ...(o.engine ? { engine: o.engine } : {}) });
+  const core = new ServingCore({
+    store,
+    ...servingCoreOptions(config),
+    ...(o.engine ? { engine: o.engine } : {}),
+  });
   const server = await listen(core, o.port ?? 8080, o.host ?? "127.0.0.1");
   try {
-    await initBackend({ logger: log });
+    await initBackend({ ...config.backend, logger: log });
   } catch (err) {
     await server.close();
     throw err;
   }
   const ctl = new AbortController();
   const runner = withTerminalProgress(
-    trainingJobRunner(s.checkpointEveryMs !== undefined ? { checkpointEveryMs: s.checkpointEveryMs } : {}),
+    trainingJobRunner({
+      datasetCache: config.worker.datasetCache,
+      ...(s.checkpointEveryMs !== undefined ? { checkpointEveryMs: s.checkpointEveryMs } : {}),
+    }),
     o.progressOut ?? process.stderr,
     o.tty ?? false,
   );

@@ -3,13 +3,14 @@
  * `file:///dir` → LocalQueue (with `?maxReceiveCount=N` for its redrive policy).
  */
 import { fileURLToPath } from "node:url";
+import { awsSettings } from "../config/load-config.js";
 import { InvalidInputError } from "../errors.js";
 import type { JobQueue } from "./job-queue.js";
 import { LocalQueue } from "./local-queue.js";
 import { SqsQueue, type SqsQueueConfig } from "./sqs-queue.js";
 
 export type OpenQueueOptions = Omit<SqsQueueConfig, "url"> & {
-  /** Environment to read `AWS_ENDPOINT_URL_SQS`/`AWS_ENDPOINT_URL` from. @default process.env */
+  /** Environment the SQS endpoint default (`AWS_ENDPOINT_URL_SQS`, `AWS_ENDPOINT_URL`) is parsed from. @default process.env */
   env?: Record<string, string | undefined>;
 };
 
@@ -17,7 +18,7 @@ export type OpenQueueOptions = Omit<SqsQueueConfig, "url"> & {
  * Open the queue at `url`.
  *
  * @example
- * const queue = openQueue(process.env.RESIDUAL_QUEUE_URL ?? "file:///var/residual/queue?maxReceiveCount=3");
+ * const queue = openQueue("file:///var/residual/queue?maxReceiveCount=3");
  */
 export function openQueue(url: string, options: OpenQueueOptions = {}): JobQueue {
   let parsed: URL;
@@ -35,8 +36,8 @@ export function openQueue(url: string, options: OpenQueueOptions = {}): JobQueue
     return new LocalQueue(fileURLToPath(parsed), maxReceiveCount === undefined ? {} : { maxReceiveCount });
   }
   if (parsed.protocol === "https:" || parsed.protocol === "http:") {
-    const { env = process.env, ...sqs } = options;
-    const endpoint = sqs.endpoint ?? (env.AWS_ENDPOINT_URL_SQS || env.AWS_ENDPOINT_URL || undefined);
+    const { env, ...sqs } = options;
+    const endpoint = sqs.endpoint ?? awsSettings(env).sqsEndpoint;
     return new SqsQueue({ ...sqs, url, endpoint });
   }
   throw new InvalidInputError(

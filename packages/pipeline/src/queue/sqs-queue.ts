@@ -11,6 +11,7 @@ import {
   SQSClient,
 } from "@aws-sdk/client-sqs";
 import { z } from "zod";
+import { awsSettings } from "../config/load-config.js";
 import { InvalidInputError, PayloadTooLargeError } from "../errors.js";
 import { mapAwsError } from "../store/aws-errors.js";
 import {
@@ -67,7 +68,7 @@ export class SqsQueue implements JobQueue {
     this.client =
       c.client ??
       new SQSClient({
-        region: c.region ?? regionFromHost(url.host) ?? process.env.AWS_REGION ?? "us-east-1",
+        region: c.region ?? regionFromHost(url.host) ?? awsSettings().region ?? "us-east-1",
         endpoint: c.endpoint ?? (url.protocol === "http:" ? url.origin : undefined),
         credentials: c.credentials,
         maxAttempts: c.maxAttempts,

@@ -18,8 +18,8 @@ export {
 export type { PublishBody, PublishedModel, PublishModelOptions } from "./publish-model.js";
 export { publishModel } from "./publish-model.js";
 export type { ModelDescription, ModelSummaryEntry, ResolvedModel } from "./read-model.js";
-export { describeModel, listModels, resolveModel } from "./read-model.js";
-export { DEFAULT_BACKBONE, defaultBackbone, resolveBackbone } from "./resolve-backbone.js";
+export { describeModel, listModels, modelArtifactsAt, resolveModel } from "./read-model.js";
+export { DEFAULT_BACKBONE, resolveBackbone } from "./resolve-backbone.js";
 export type { TrainedVersion } from "./trained-version.js";
 export { publishTrainedVersion, trainedVersionFiles } from "./trained-version.js";
 export { newVersionId } from "./version-id.js";

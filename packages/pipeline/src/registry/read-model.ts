@@ -3,11 +3,16 @@
  * NotFoundError with codes `model_not_found` / `version_not_found`.
  */
 import { NotFoundError } from "../errors.js";
-import type { ObjectStore } from "../store/object-store.js";
+import type { ObjectInfo, ObjectStore } from "../store/object-store.js";
 import { latestKey, MODELS_PREFIX, modelPrefix } from "./keys.js";
 import { LabelsSchema, parseModelFile } from "./model-files.js";
 import { parseModelRef, validateModelName } from "./model-ref.js";
 
+/**
+ * A model version found in the store, with what its artefacts are (so loading it needs no second look).
+ * @example
+ * const { prefix, onnx } = await resolveModel(store, "flowers@20251127T162135123Z-3f9a");
+ */
 export interface ResolvedModel {
   name: string;
   version: string;
@@ -16,6 +21,25 @@ export interface ResolvedModel {
   /** Which model artefacts exist there. */
   hasOnnx: boolean;
   hasTfjs: boolean;
+  /** `model.onnx`'s description (size, ETag), when it exists. */
+  onnx?: ObjectInfo;
+}
+
+/**
+ * Look at a version directory's artefacts once: undefined when it holds no model.
+ * @example
+ * const found = await modelArtifactsAt(store, "backbones/resnet50.tv2_in1k/");
+ */
+export async function modelArtifactsAt(
+  store: ObjectStore,
+  prefix: string,
+): Promise<Pick<ResolvedModel, "hasOnnx" | "hasTfjs" | "onnx"> | undefined> {
+  const [onnx, tfjs] = await Promise.all([
+    store.head(`${prefix}model.onnx`),
+    store.head(`${prefix}model.json`),
+  ]);
+  if (!onnx && !tfjs) return undefined;
+  return { hasOnnx: !!onnx, hasTfjs: !!tfjs, ...(onnx ? { onnx } : {}) };
 }
 
 export interface ModelSummaryEntry {
@@ -48,14 +72,11 @@ export async function resolveModel(store: ObjectStore, ref: string): Promise<Res
   const version = parsed.version ?? (await readText(store, latestKey(parsed.name)));
   if (!version) throw new NotFoundError("model_not_found", `model "${parsed.name}" does not exist`);
   const prefix = modelPrefix(parsed.name, version);
-  const [onnx, tfjs] = await Promise.all([
-    store.head(`${prefix}model.onnx`),
-    store.head(`${prefix}model.json`),
-  ]);
-  if (!onnx && !tfjs) {
+  const artifacts = await modelArtifactsAt(store, prefix);
+  if (!artifacts) {
     throw new NotFoundError("version_not_found", `model "${parsed.name}" has no version "${version}"`);
   }
-  return { name: parsed.name, version, prefix, hasOnnx: !!onnx, hasTfjs: !!tfjs };
+  return { name: parsed.name, version, prefix, ...artifacts };
 }
 
 /**

@@ -7,19 +7,14 @@ import { NotFoundError } from "../errors.js";
 import type { ObjectStore } from "../store/object-store.js";
 import { backbonePrefix } from "./keys.js";
 import { validateModelName } from "./model-ref.js";
-import type { ResolvedModel } from "./read-model.js";
-
-/** The backbone used without `model`: `RESIDUAL_DEFAULT_BACKBONE` or `resnet50.tv2_in1k`. */
-export const DEFAULT_BACKBONE = "resnet50.tv2_in1k";
+import { modelArtifactsAt, type ResolvedModel } from "./read-model.js";
 
 /**
- * The configured default backbone tag.
+ * The backbone served when a request names no model (unless `RESIDUAL_DEFAULT_BACKBONE` names another).
  * @example
- * defaultBackbone({ RESIDUAL_DEFAULT_BACKBONE: "resnet18.tv_in1k" }) // "resnet18.tv_in1k"
+ * await resolveBackbone(store, DEFAULT_BACKBONE);
  */
-export function defaultBackbone(env: NodeJS.ProcessEnv = process.env): string {
-  return env.RESIDUAL_DEFAULT_BACKBONE?.trim() || DEFAULT_BACKBONE;
-}
+export const DEFAULT_BACKBONE = "resnet50.tv2_in1k";
 
 /**
  * Resolve `backbones/<arch.tag>/` (a bare arch name: its default tag); the returned `version` is the tag itself
@@ -32,11 +27,8 @@ export async function resolveBackbone(store: ObjectStore, name: string): Promise
   // A bare arch name means the same weights here as in `residual weights fetch <arch>`.
   const tag = resolveArchTag(validateModelName(name));
   const prefix = backbonePrefix(tag);
-  const [onnx, tfjs] = await Promise.all([
-    store.head(`${prefix}model.onnx`),
-    store.head(`${prefix}model.json`),
-  ]);
-  if (!onnx && !tfjs) {
+  const artifacts = await modelArtifactsAt(store, prefix);
+  if (!artifacts) {
     throw new NotFoundError(
       "backbone_not_found",
       `no backbone "${tag}" at ${store.url}/${prefix} (no model.json or model.onnx); put one there with ` +
@@ -44,5 +36,5 @@ export async function resolveBackbone(store: ObjectStore, name: string): Promise
         `"residual weights import <file.safetensors> --arch <arch> --tag ${tag} --store ${store.url}"`,
     );
   }
-  return { name: tag, version: tag, prefix, hasOnnx: !!onnx, hasTfjs: !!tfjs };
+  return { name: tag, version: tag, prefix, ...artifacts };
 }

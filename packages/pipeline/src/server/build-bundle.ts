@@ -1,6 +1,6 @@
 /**
  * Prebuilt CLI for fast starts: `residual` bundled by esbuild into `packages/pipeline/dist/residual.mjs` (+ one chunk
- * per lazily loaded command), so `serve` starts without tsx compiling TypeScript (≈ 0.5 s of CPU) and without
+ * per lazily loaded command, and `workers/*.mjs` for the worker threads), so `serve` starts without tsx compiling TypeScript (≈ 0.5 s of CPU) and without
  * resolving hundreds of files. Native and optional packages stay external and load from node_modules.
  *
  * Build: `node --import tsx packages/pipeline/src/server/build-bundle.ts [outdir]`; run:
@@ -19,6 +19,11 @@ export const DEFAULT_BUNDLE_DIR = resolve(HERE, "../../dist");
  */
 const EXTERNAL = ["onnxruntime-node", "sharp", "@tensorflow/*", "@aws-sdk/*", "@aws-lambda-powertools/*"];
 
+/** The worker-thread module entries, compiled to `workers/<name>.mjs` (names as `startModuleWorker` is given them). */
+const WORKER_ENTRIES = [
+  { in: resolve(HERE, "../engine/ort/ort-worker-main.ts"), out: "workers/ort-session" },
+];
+
 /**
  * Bundle the CLI; returns the entry file.
  * @example
@@ -28,20 +33,15 @@ export async function buildBundle(outdir: string = DEFAULT_BUNDLE_DIR): Promise<
   // esbuild ships with tsx (a dependency of this package); imported lazily so serving never loads it.
   const { build } = await import("esbuild");
   await build({
-    stdin: {
-      contents:
-        'import { main } from "./cli/main.ts";\nprocess.exitCode = await main(process.argv.slice(2));\n',
-      resolveDir: resolve(HERE, ".."),
-      sourcefile: "residual-entry.ts",
-      loader: "ts",
-    },
+    entryPoints: [{ in: resolve(HERE, "../cli/run-cli.ts"), out: "residual" }, ...WORKER_ENTRIES],
+    // `workers/module-worker.ts` starts the compiled `workers/<name>.mjs` instead of the TypeScript entries.
+    define: { __RESIDUAL_BUNDLED__: "true" },
     bundle: true,
     splitting: true,
     platform: "node",
     format: "esm",
     target: "node20",
     outdir,
-    entryNames: "residual",
     chunkNames: "chunks/[name]-[hash]",
     outExtension: { ".js": ".mjs" },
     external: EXTERNAL,

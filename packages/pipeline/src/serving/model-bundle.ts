@@ -4,8 +4,8 @@
  */
 
 import type { z } from "zod";
-import { loadEngine } from "../engine/create-engine.js";
-import type { EngineKind, InferenceEngine } from "../engine/inference-engine.js";
+import type { EngineChoice, InferenceEngine } from "../engine/inference-engine.js";
+import { openEngine } from "../engine/open-engine.js";
 import { type PreprocessSpec, resolvePreprocessSpec } from "../preprocess/spec.js";
 import {
   type Calibration,
@@ -50,12 +50,12 @@ async function readPreprocess(store: ObjectStore, prefix: string): Promise<Prepr
 /**
  * Load a resolved model's engine and metadata.
  * @example
- * const bundle = await loadModelBundle(store, await resolveModel(store, "flowers"));
+ * const bundle = await loadModelBundle(store, await resolveModel(store, "flowers"), { kind: "onnx", ortThread: "main" });
  */
 export async function loadModelBundle(
   store: ObjectStore,
   model: ResolvedModel,
-  engineKind?: EngineKind,
+  choice: EngineChoice,
 ): Promise<ModelBundle> {
   const { prefix } = model;
   const [preprocess, labels, calibration, centroids] = await Promise.all([
@@ -64,7 +64,7 @@ export async function loadModelBundle(
     optionalFile(store, prefix, "calibration.json", CalibrationSchema),
     optionalFile(store, prefix, "centroids.json", CentroidsSchema),
   ]);
-  const engine = await loadEngine({ store, prefix }, engineKind);
+  const engine = await openEngine({ store, ...model }, choice);
   return {
     name: model.name,
     version: model.version,

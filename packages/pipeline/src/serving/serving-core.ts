@@ -2,7 +2,8 @@
  * The serving core: resolve a model, fetch + preprocess images into one batch, run the engine, shape results.
  * One instance per process (module scope in Lambda), so the model cache stays warm across invocations.
  */
-import type { EngineKind } from "../engine/inference-engine.js";
+import type { EngineChoice, EngineKind } from "../engine/inference-engine.js";
+import type { OrtThread } from "../engine/ort/ort-runner.js";
 import { isResidualError } from "../errors.js";
 import { readJobDocument } from "../jobs/job-status.js";
 import { ImageDecodeError } from "../preprocess/errors.js";
@@ -14,7 +15,7 @@ import {
   type ModelSummaryEntry,
   resolveModel,
 } from "../registry/read-model.js";
-import { defaultBackbone, resolveBackbone } from "../registry/resolve-backbone.js";
+import { DEFAULT_BACKBONE, resolveBackbone } from "../registry/resolve-backbone.js";
 import type { ObjectStore } from "../store/object-store.js";
 import { MAX_BODY_BYTES, type ParsedRequest } from "./api-request.js";
 import { imageBytes } from "./image-bytes.js";
@@ -27,9 +28,13 @@ export interface ServingCoreOptions {
   store: ObjectStore;
   /** Memory budget of the model cache. @default 1 GiB */
   cacheBytes?: number;
-  /** @default engineKindFromEnv() */
+  /** The engine of every model this core loads (the process's configuration). @default "onnx" */
   engine?: EngineKind;
-  /** Backbone tag used when a request names no model. @default defaultBackbone() */
+  /** Where ONNX Runtime sessions run: `main` in Lambda, a `worker` thread in a server. @default "worker" */
+  ortThread?: OrtThread;
+  /** The tfjs backend of the tfjs engine (and of exporting tfjs-only backbones to ONNX). @default initBackend's */
+  backend?: EngineChoice["backend"];
+  /** Backbone used when a request names no model (arch.tag, or a bare arch). @default DEFAULT_BACKBONE */
   backbone?: string;
   /** How long a `latest` lookup is reused; a newly published version is served after at most this. @default 5000 */
   resolveTtlMs?: number;
@@ -56,15 +61,20 @@ type CachedBundle = ModelBundle & { bytes(): number; dispose(): Promise<void> };
 export class ServingCore {
   readonly store: ObjectStore;
   private readonly cache: ModelCache<CachedBundle>;
-  private readonly engine: EngineKind | undefined;
+  private readonly choice: EngineChoice;
   private readonly backbone: string;
   private readonly resolved: ResolveCache;
 
   constructor(options: ServingCoreOptions) {
     this.store = options.store;
     this.cache = new ModelCache(options.cacheBytes ?? 1024 ** 3);
-    this.engine = options.engine;
-    this.backbone = options.backbone ?? defaultBackbone();
+    // Decided here, once: every load of this core uses the same engine and session placement.
+    this.choice = {
+      kind: options.engine ?? "onnx",
+      ortThread: options.ortThread ?? "worker",
+      ...(options.backend ? { backend: options.backend } : {}),
+    };
+    this.backbone = options.backbone ?? DEFAULT_BACKBONE;
     this.resolved = new ResolveCache(options.resolveTtlMs ?? 5000);
   }
 
@@ -76,7 +86,7 @@ export class ServingCore {
       ref ? resolveModel(this.store, ref) : resolveBackbone(this.store, this.backbone),
     );
     const load = async (): Promise<CachedBundle> => {
-      const b = await loadModelBundle(this.store, resolved, this.engine);
+      const b = await loadModelBundle(this.store, resolved, this.choice);
       return { ...b, bytes: () => b.engine.memoryBytes(), dispose: () => b.engine.dispose() };
     };
     try {

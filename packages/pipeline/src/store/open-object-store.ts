@@ -5,6 +5,7 @@
 import { isAbsolute, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
+import { awsSettings } from "../config/load-config.js";
 import { InvalidInputError } from "../errors.js";
 import { LocalObjectStore } from "./local-object-store.js";
 import type { ObjectStore } from "./object-store.js";
@@ -20,7 +21,7 @@ const OpenOptionsSchema = z.object({
     .object({ accessKeyId: z.string(), secretAccessKey: z.string(), sessionToken: z.string().optional() })
     .optional(),
   maxAttempts: z.number().int().min(1).max(20).optional(),
-  /** Environment to read endpoint variables from. @default process.env */
+  /** Environment the AWS defaults are parsed from (`config/load-config.ts`). @default process.env */
   env: z.record(z.string(), z.string().optional()).optional(),
 });
 
@@ -41,14 +42,14 @@ export function openObjectStore(location: string, opts: OpenObjectStoreOptions =
   const o = parsed.data;
   if (location.startsWith("s3://")) {
     const { bucket, prefix } = parseS3Url(location);
-    const env = o.env ?? process.env;
-    const endpoint = o.endpoint ?? nonEmpty(env.AWS_ENDPOINT_URL_S3) ?? nonEmpty(env.AWS_ENDPOINT_URL);
+    const aws = o.endpoint && o.region ? {} : awsSettings(o.env);
+    const endpoint = o.endpoint ?? aws.s3Endpoint;
     const config: S3ObjectStoreConfig = {
       bucket,
       prefix,
       endpoint,
       forcePathStyle: endpoint !== undefined,
-      region: o.region ?? nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION),
+      region: o.region ?? aws.region,
       credentials: o.credentials,
     };
     if (o.maxAttempts !== undefined) config.maxAttempts = o.maxAttempts;
@@ -76,8 +77,4 @@ export function openObjectStore(location: string, opts: OpenObjectStoreOptions =
     );
   }
   return new LocalObjectStore(isAbsolute(location) ? location : resolve(location));
-}
-
-function nonEmpty(value: string | undefined): string | undefined {
-  return value === undefined || value === "" ? undefined : value;
 }

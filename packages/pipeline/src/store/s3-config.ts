@@ -1,6 +1,7 @@
 /** The zod-validated configuration of S3ObjectStore (parsed at the edge, every problem reported at once). */
 import { S3Client } from "@aws-sdk/client-s3";
 import { z } from "zod";
+import { awsSettings } from "../config/load-config.js";
 import { formatIssues, InvalidInputError, zodIssues } from "../errors.js";
 import { assertValidPrefix } from "./keys.js";
 
@@ -11,7 +12,7 @@ export const S3ObjectStoreConfigSchema = z.object({
   bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "not a valid S3 bucket name"),
   /** Key prefix inside the bucket, without leading or trailing `/`. @default "" */
   prefix: z.string().default(""),
-  /** @default process.env.AWS_REGION ?? "us-east-1" */
+  /** @default the configured AWS region (AWS_REGION, AWS_DEFAULT_REGION), else "us-east-1" */
   region: z.string().min(1).optional(),
   /** Custom endpoint for local servers (moto, MinIO); implies forcePathStyle unless set. */
   endpoint: z.url().optional(),
@@ -70,7 +71,7 @@ export function parseS3Config(config: S3ObjectStoreConfig): ResolvedS3Config {
 export function createS3Client(config: ResolvedS3Config): S3Client {
   if (config.client) return config.client;
   return new S3Client({
-    region: config.region ?? process.env.AWS_REGION ?? "us-east-1",
+    region: config.region ?? awsSettings().region ?? "us-east-1",
     endpoint: config.endpoint,
     forcePathStyle: config.forcePathStyle ?? config.endpoint !== undefined,
     credentials: config.credentials,

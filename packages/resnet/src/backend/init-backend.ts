@@ -16,6 +16,8 @@ export const BACKEND_NAMES = ["tensorflow", "wasm", "cpu"] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
 
 export interface InitBackendOptions {
+  /** Force this backend (a process's parsed configuration). @default `RESIDUAL_BACKEND`, else the fastest */
+  backend?: BackendName;
   /** Accept the pure-JS cpu backend when nothing faster loads. @default false */
   allowCpu?: boolean;
   /** Where `RESIDUAL_BACKEND` is read. @default process.env */
@@ -201,7 +203,7 @@ export async function initBackend(opts: InitBackendOptions = {}): Promise<Backen
   const env = opts.env ?? process.env;
   const importModule = opts.importModule ?? ((specifier: string) => import(specifier));
   const logger = opts.logger ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const forced = parseOverride(env);
+  const forced = opts.backend ?? parseOverride(env);
   const wasmThreads = parseThreads(opts.threads, env);
   await ensureGradients();
   const current = chosen;

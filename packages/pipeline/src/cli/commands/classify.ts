@@ -1,7 +1,9 @@
 /** `residual classify <images...> --model name[@version] [--top-k 5] [--threshold p]`: class scores as JSON. */
+
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { z } from "zod";
+import { loadConfig, servingCoreOptions } from "../../config/load-config.js";
 import { InvalidInputError } from "../../errors.js";
 import { ServingCore } from "../../serving/serving-core.js";
 import { openCliStore, withStoreOption } from "../store-option.js";
@@ -23,7 +25,8 @@ export function register(program: Command): void {
       if (!parsed.success)
         throw new InvalidInputError("invalid_options", `classify: ${parsed.error.message}`);
       const o = parsed.data;
-      const core = new ServingCore({ store: openCliStore(o.store) });
+      const config = loadConfig("api");
+      const core = new ServingCore({ store: openCliStore(o.store, config), ...servingCoreOptions(config) });
       try {
         const images = await Promise.all(files.map(async (f) => ({ bytes: await readFile(f) })));
         const res = await core.classify({

@@ -3,6 +3,7 @@
  * HTTP. `--out <path>` only writes the dataset (a folder, or an archive when the path ends in .tar.gz).
  */
 import type { Command } from "commander";
+import { loadConfig, storeLocation } from "../../config/load-config.js";
 import { InvalidInputError, zodIssues } from "../../errors.js";
 import { writeDatasetArchive, writeDatasetFolder } from "../../local/dataset-archive.js";
 import {
@@ -13,7 +14,6 @@ import {
   runDemo,
 } from "../../local/run-demo.js";
 import { shapesDatasetFiles } from "../../local/synthetic-shapes.js";
-import { storeLocation } from "../store-option.js";
 
 function summary(r: DemoResult): string {
   const acc = r.valTop1 === undefined ? "?" : `${(100 * r.valTop1).toFixed(1)}%`;
@@ -43,7 +43,11 @@ async function writeOnly(out: string, o: DemoOptions): Promise<void> {
 
 async function demo(raw: Record<string, unknown>): Promise<void> {
   const { json, out, timeout, ...rest } = raw;
-  const input = { ...rest, store: storeLocation(raw.store as string | undefined), timeoutSeconds: timeout };
+  const input = {
+    ...rest,
+    store: storeLocation(loadConfig("local"), raw.store as string | undefined),
+    timeoutSeconds: timeout,
+  };
   const parsed = DemoOptionsSchema.safeParse(input);
   if (!parsed.success) {
     throw new InvalidInputError("invalid_options", "demo: invalid options", {

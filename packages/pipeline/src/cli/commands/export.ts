@@ -3,6 +3,7 @@ import { writeFile } from "node:fs/promises";
 import { exportOnnx, initBackend, loadResNet } from "@residual/resnet";
 import type { Command } from "commander";
 import { z } from "zod";
+import { loadConfig } from "../../config/load-config.js";
 import { InvalidInputError } from "../../errors.js";
 
 const ExportOptionsSchema = z.object({
@@ -15,7 +16,7 @@ async function exportModel(raw: unknown): Promise<void> {
   const parsed = ExportOptionsSchema.safeParse(raw);
   if (!parsed.success) throw new InvalidInputError("invalid_options", `export onnx: ${parsed.error.message}`);
   const o = parsed.data;
-  await initBackend({ logger: () => undefined });
+  await initBackend({ ...loadConfig("worker").backend, logger: () => undefined });
   const model = await loadResNet(o.model);
   try {
     const bytes = exportOnnx(model, { opset: o.opset });

@@ -14,6 +14,7 @@ import {
 import * as tf from "@tensorflow/tfjs-core";
 import type { Command } from "commander";
 import { z } from "zod";
+import { loadConfig } from "../../config/load-config.js";
 import { InvalidInputError } from "../../errors.js";
 import { translateError } from "../../translate-error.js";
 
@@ -87,7 +88,7 @@ async function infer(raw: unknown): Promise<void> {
   if (!parsed.success) throw new InvalidInputError("invalid_options", `infer: ${parsed.error.message}`);
   const o = parsed.data;
   const x = await readInput(o);
-  await initBackend({ logger: () => undefined });
+  await initBackend({ ...loadConfig("worker").backend, logger: () => undefined });
   const model = await loadResNet(o.model);
   try {
     const y = await run(model, x, o);

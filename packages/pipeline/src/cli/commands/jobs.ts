@@ -1,5 +1,7 @@
 /** `residual jobs [list|show <id>] [--json]`: what the bucket's jobs are doing. */
+
 import type { Command } from "commander";
+import { loadConfig } from "../../config/load-config.js";
 import { type JobStatus, listJobs, readJobStatus } from "../../jobs/job-status.js";
 import { openCliStore, withStoreOption } from "../store-option.js";
 
@@ -11,7 +13,7 @@ function line(j: JobStatus): string {
 }
 
 async function list(opts: { store?: string; json?: boolean }): Promise<void> {
-  const jobs = await listJobs(openCliStore(opts.store));
+  const jobs = await listJobs(openCliStore(opts.store, loadConfig("api")));
   if (opts.json) process.stdout.write(`${JSON.stringify(jobs, null, 2)}\n`);
   else if (jobs.length === 0)
     process.stdout.write("no jobs yet: upload a dataset under datasets/ (residual upload <dir|archive>)\n");
@@ -31,7 +33,7 @@ export function register(program: Command): void {
     .option("--json", "machine-readable output")
     .action(async (id: string, opts: { store?: string; json?: boolean }, cmd: Command) => {
       const o = { ...cmd.parent?.opts(), ...opts };
-      const status = await readJobStatus(openCliStore(o.store), id);
+      const status = await readJobStatus(openCliStore(o.store, loadConfig("api")), id);
       process.stdout.write(o.json ? `${JSON.stringify(status, null, 2)}\n` : `${line(status)}\n`);
     });
 }

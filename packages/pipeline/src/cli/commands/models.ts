@@ -1,5 +1,7 @@
 /** `residual models [list|show <name>] [--json]`: the registry. */
+
 import type { Command } from "commander";
+import { loadConfig } from "../../config/load-config.js";
 import { describeModel, listModels } from "../../registry/read-model.js";
 import { openCliStore, withStoreOption } from "../store-option.js";
 
@@ -9,7 +11,7 @@ interface Opts {
 }
 
 async function list(o: Opts): Promise<void> {
-  const models = await listModels(openCliStore(o.store));
+  const models = await listModels(openCliStore(o.store, loadConfig("api")));
   if (o.json) process.stdout.write(`${JSON.stringify(models, null, 2)}\n`);
   else if (models.length === 0)
     process.stdout.write("no models yet: train one (residual train) or publish one\n");
@@ -25,7 +27,10 @@ export function register(program: Command): void {
     .action((o: Opts, cmd: Command) => list({ ...cmd.parent?.opts(), ...o }));
   withStoreOption(models.command("show <name>").description("versions, labels, metrics of a model")).action(
     async (name: string, o: Opts, cmd: Command) => {
-      const d = await describeModel(openCliStore({ ...cmd.parent?.opts(), ...o }.store), name);
+      const d = await describeModel(
+        openCliStore({ ...cmd.parent?.opts(), ...o }.store, loadConfig("api")),
+        name,
+      );
       process.stdout.write(`${JSON.stringify(d, null, 2)}\n`);
     },
   );

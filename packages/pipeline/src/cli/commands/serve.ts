@@ -7,6 +7,13 @@ import { isAbsolute, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
 import { z } from "zod";
+import {
+  type Config,
+  loadConfig,
+  preloadList,
+  servingCoreOptions,
+  storeLocation,
+} from "../../config/load-config.js";
 import { InvalidInputError } from "../../errors.js";
 import { startServer } from "../../server/start-server.js";
 import { ServingCore } from "../../serving/serving-core.js";
@@ -22,42 +29,21 @@ const ServeOptionsSchema = z.object({
   preload: z.string().optional(),
 });
 
-/**
- * The store's location, with `store-option.ts`'s precedence (`--store`, `RESIDUAL_STORE`, `s3://$RESIDUAL_BUCKET`,
- * `.residual`). Repeated here because that module loads the AWS SDK statically (≈ 0.2–0.3 s of a cold start) and a
- * local store needs none of it; a test pins the two to the same answers.
- * @example
- * serveStoreLocation(undefined, { RESIDUAL_BUCKET: "b" }) // "s3://b"
- */
-export function serveStoreLocation(flag?: string, env: NodeJS.ProcessEnv = process.env): string {
-  return flag || env.RESIDUAL_STORE || (env.RESIDUAL_BUCKET ? `s3://${env.RESIDUAL_BUCKET}` : ".residual");
-}
-
-/** A directory (plain path or `file:` URL) opens here; anything else goes through the shared opener. */
-async function openServeStore(flag?: string): Promise<ObjectStore> {
-  const location = serveStoreLocation(flag);
+/** A directory (plain path or `file:` URL) opens here; an S3 location loads the AWS SDK only then. */
+async function openServeStore(config: Config<"api">, flag?: string): Promise<ObjectStore> {
+  const location = storeLocation(config, flag);
   if (!/^[a-z][a-z0-9+.-]*:/i.test(location)) {
     return new LocalObjectStore(isAbsolute(location) ? location : resolve(location));
   }
   if (location.startsWith("file:///")) return new LocalObjectStore(fileURLToPath(location));
   const { openCliStore } = await import("../store-option.js");
-  return openCliStore(location);
-}
-
-/** Models to load at start: `--preload`, else `RESIDUAL_PRELOAD`; `default` names the backbone. */
-function preloadRefs(flag: string | undefined): Array<string | undefined> {
-  const raw = flag ?? process.env.RESIDUAL_PRELOAD ?? "";
-  return raw
-    .split(",")
-    .map((r) => r.trim())
-    .filter((r) => r.length > 0)
-    .map((r) => (r === "default" ? undefined : r));
+  return openCliStore(location, config);
 }
 
 /** Preload in the background: a model that fails to load is reported, and requests for it get the error then. */
-function startPreload(core: ServingCore, refs: Array<string | undefined>): void {
+function startPreload(core: ServingCore, refs: ReadonlyArray<string | null>): void {
   for (const ref of refs) {
-    core.preload(ref).catch((err: Error) => {
+    core.preload(ref ?? undefined).catch((err: Error) => {
       process.stderr.write(`residual: preload ${ref ?? "default"} failed: ${err.message}\n`);
     });
   }
@@ -67,13 +53,14 @@ async function serve(raw: unknown): Promise<void> {
   const parsed = ServeOptionsSchema.safeParse(raw);
   if (!parsed.success) throw new InvalidInputError("invalid_options", `serve: ${parsed.error.message}`);
   const o = parsed.data;
-  const cacheMb = o.cacheMb ?? Number(process.env.RESIDUAL_MODEL_CACHE_MB ?? 1024);
+  const config = loadConfig("api");
   const core = new ServingCore({
-    store: await openServeStore(o.store),
-    cacheBytes: cacheMb * 1024 * 1024,
+    store: await openServeStore(config, o.store),
+    ...servingCoreOptions(config),
+    ...(o.cacheMb !== undefined ? { cacheBytes: o.cacheMb * 1024 * 1024 } : {}),
     ...(o.engine ? { engine: o.engine } : {}),
   });
-  startPreload(core, preloadRefs(o.preload));
+  startPreload(core, o.preload !== undefined ? preloadList(o.preload) : config.serving.preload);
   const server = await startServer({ core, port: o.port, host: o.host });
   // One parseable line: tests and scripts wait for it to learn the port.
   process.stdout.write(`residual: serving ${core.store.url} on ${server.url}\n`);

@@ -5,6 +5,7 @@
  */
 import type { Command } from "commander";
 import { z } from "zod";
+import { loadConfig } from "../../config/load-config.js";
 import { InvalidInputError } from "../../errors.js";
 import { resolveMode } from "../../local/pipeline-mode.js";
 import { startBanner } from "../../local/start-banner.js";
@@ -47,15 +48,20 @@ async function start(raw: unknown): Promise<void> {
   if (!parsed.success) throw new InvalidInputError("invalid_options", `start: ${parsed.error.message}`);
   const o = parsed.data;
   if (o.aws && o.local) throw new InvalidInputError("invalid_options", "give --aws or --local, not both");
-  const mode = resolveMode({
-    ...(o.home ? { home: o.home } : {}),
-    ...(o.aws ? { aws: true } : {}),
-    ...(o.local ? { local: true } : {}),
-    ...(o.bucket ? { bucket: o.bucket } : {}),
-    ...(o.queueUrl ? { queueUrl: o.queueUrl } : {}),
-  });
+  const config = loadConfig("local");
+  const mode = resolveMode(
+    {
+      ...(o.home ? { home: o.home } : {}),
+      ...(o.aws ? { aws: true } : {}),
+      ...(o.local ? { local: true } : {}),
+      ...(o.bucket ? { bucket: o.bucket } : {}),
+      ...(o.queueUrl ? { queueUrl: o.queueUrl } : {}),
+    },
+    config,
+  );
   const pipeline = await startPipeline({
     mode,
+    config,
     port: o.port,
     host: o.host,
     ...(o.engine ? { engine: o.engine } : {}),

@@ -5,6 +5,7 @@
 import { ARCH_NAMES, createResNet, initBackend, isArchName, type ModelSummary } from "@residual/resnet";
 import type { Command } from "commander";
 import { z } from "zod";
+import { loadConfig } from "../../config/load-config.js";
 import { InvalidInputError } from "../../errors.js";
 
 const SummaryOptionsSchema = z.object({
@@ -44,7 +45,7 @@ async function summarize(arch: string, raw: unknown): Promise<void> {
   const parsed = SummaryOptionsSchema.safeParse(raw);
   if (!parsed.success) throw new InvalidInputError("invalid_options", `summary: ${parsed.error.message}`);
   const o = parsed.data;
-  await initBackend({ logger: () => undefined });
+  await initBackend({ ...loadConfig("worker").backend, logger: () => undefined });
   const model = createResNet(arch, { numClasses: o.numClasses, inChannels: o.inChannels });
   try {
     const s = model.summary(o.inputSize);

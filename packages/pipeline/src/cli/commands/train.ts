@@ -7,6 +7,7 @@ import { stat } from "node:fs/promises";
 import { basename, dirname, resolve } from "node:path";
 import { initBackend } from "@residual/resnet";
 import type { Command } from "commander";
+import { loadConfig } from "../../config/load-config.js";
 import { completedFolderStore } from "../../dataset/completed-folder-store.js";
 import { disposeDataset, loadDataset } from "../../dataset/load-dataset.js";
 import { progressRenderer } from "../../local/training-progress.js";
@@ -68,7 +69,8 @@ async function train(path: string, f: TrainFlags): Promise<void> {
   const input = isDir ? await completedFolderStore(local, key) : local;
   const out = new LocalObjectStore(resolve(f.out));
   const json = f.json === true || !process.stdout.isTTY;
-  await initBackend({ logger: (line) => process.stderr.write(`${line}\n`) });
+  const config = loadConfig("worker");
+  await initBackend({ ...config.backend, logger: (line) => process.stderr.write(`${line}\n`) });
   let request: JobRequest | undefined;
   // The flags override residual.json; parsed once, as soon as residual.json is read, before any image is checked.
   const dataset = await loadDataset(input, key, {}, (fromFile) => {

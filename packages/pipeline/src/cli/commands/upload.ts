@@ -1,8 +1,9 @@
 /** `residual upload <dir|archive> [--name N] [--store URL]`: put a dataset where uploads start jobs. */
 import type { Command } from "commander";
+import { loadConfig, storeLocation } from "../../config/load-config.js";
 import { jobIdFor } from "../../jobs/job-id.js";
 import { uploadDataset } from "../../jobs/upload.js";
-import { openCliStore, storeLocation, withStoreOption } from "../store-option.js";
+import { openCliStore, withStoreOption } from "../store-option.js";
 
 export function register(program: Command): void {
   withStoreOption(
@@ -15,12 +16,12 @@ export function register(program: Command): void {
     .option("--name <name>", "dataset (and model) name; default: the archive or folder name")
     .option("--json", "machine-readable output")
     .action(async (path: string, opts: { store?: string; name?: string; json?: boolean }) => {
-      const store = openCliStore(opts.store);
+      const config = loadConfig("api");
+      const store = openCliStore(opts.store, config);
       const res = await uploadDataset(store, path, opts.name ? { name: opts.name } : {});
       const head = await store.head(res.key);
-      const bucket = storeLocation(opts.store).startsWith("s3://")
-        ? new URL(storeLocation(opts.store)).host
-        : "local";
+      const location = storeLocation(config, opts.store);
+      const bucket = location.startsWith("s3://") ? new URL(location).host : "local";
       const jobId = head ? jobIdFor({ bucket, key: res.key, etag: head.etag }) : undefined;
       if (opts.json) {
         process.stdout.write(`${JSON.stringify({ ...res, store: store.url, jobId })}\n`);

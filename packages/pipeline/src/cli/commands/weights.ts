@@ -21,6 +21,7 @@ import {
 } from "@residual/resnet";
 import type { Command } from "commander";
 import { z } from "zod";
+import { loadConfig } from "../../config/load-config.js";
 import { InvalidInputError } from "../../errors.js";
 import { backbonePrefix } from "../../registry/keys.js";
 import { validateModelName } from "../../registry/model-ref.js";
@@ -58,7 +59,7 @@ async function outputDir(o: { out?: string; store?: string }): Promise<{ dir: st
  */
 async function putBackbone(storeUrl: string, tag: string, dir: string): Promise<string> {
   validateModelName(tag);
-  const store = openCliStore(storeUrl);
+  const store = openCliStore(storeUrl, loadConfig("worker"));
   const prefix = backbonePrefix(tag);
   const model = await loadResNet(dir);
   try {
@@ -97,7 +98,7 @@ async function importFile(file: string, raw: unknown): Promise<void> {
       `unknown architecture '${o.arch}'; one of ${ARCH_NAMES.join(", ")}`,
     );
   }
-  await initBackend({ logger: () => undefined });
+  await initBackend({ ...loadConfig("worker").backend, logger: () => undefined });
   const bytes = await readFile(file).catch((cause: unknown) => {
     throw new InvalidInputError("file_not_readable", `cannot read ${file}: ${String(cause)}`, { cause });
   });
@@ -138,11 +139,11 @@ function progressPrinter(): (p: DownloadProgress) => void {
 
 async function fetchTag(archTag: string, raw: unknown): Promise<void> {
   const o = parse(FetchOptionsSchema, raw, "weights fetch");
-  await initBackend({ logger: () => undefined });
+  await initBackend({ ...loadConfig("worker").backend, logger: () => undefined });
   const out = await outputDir(o);
   try {
     const r = await fetchWeights(archTag, out.dir, {
-      baseUrl: o.baseUrl,
+      baseUrl: o.baseUrl ?? loadConfig("worker").worker.weightsBaseUrl,
       numClasses: o.numClasses,
       resetHead: o.resetHead,
       onProgress: progressPrinter(),

@@ -5,6 +5,7 @@
  */
 import { initBackend } from "@residual/resnet";
 import type { Command } from "commander";
+import { loadConfig } from "../../config/load-config.js";
 import { InvalidInputError } from "../../errors.js";
 import { trainingJobRunner } from "../../jobs/training-runner.js";
 import { runJob, runQueueWorker, type WorkerOptions } from "../../jobs/worker.js";
@@ -44,21 +45,23 @@ function shutdownSignal(): AbortSignal {
 }
 
 export async function runWorkerCommand(flags: WorkerFlags): Promise<number> {
-  const jobId = flags.job ?? process.env.RESIDUAL_JOB_ID;
+  const config = loadConfig("worker");
+  const jobId = flags.job ?? config.worker.jobId;
   if (!flags.queue && !jobId)
     throw new InvalidInputError("missing_option", "give --queue <url> or --job <id> (or RESIDUAL_JOB_ID)");
   const log = (line: string) => process.stderr.write(`${line}\n`);
-  await initBackend({ logger: log });
+  await initBackend({ ...config.backend, logger: log });
   const o: WorkerOptions = {
-    store: openCliStore(flags.store),
-    runner: trainingJobRunner(),
+    store: openCliStore(flags.store, config),
+    runner: trainingJobRunner({ datasetCache: config.worker.datasetCache }),
     visibilityTimeout: positive("visibility", flags.visibility),
     heartbeatSeconds: positive("heartbeat", flags.heartbeat),
     signal: shutdownSignal(),
     log,
   };
   if (jobId && !flags.queue) {
-    const result = await runJob(jobId, o);
+    const datasetKey = config.worker.datasetKey;
+    const result = await runJob(jobId, { ...o, ...(datasetKey ? { datasetKey } : {}) });
     return result === "failed" ? EXIT.permanent : result === "retry" ? EXIT.transient : EXIT.ok;
   }
   const queue = openQueue(flags.queue!);

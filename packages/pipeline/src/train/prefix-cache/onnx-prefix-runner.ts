@@ -7,7 +7,7 @@
 import { availableParallelism } from "node:os";
 import { exportOnnxPrefix, type ResNet } from "@residual/resnet";
 import ort from "onnxruntime-node";
-import { onnxSessionOptions } from "../../engine/onnx-engine.js";
+import { onnxSessionOptions } from "../../engine/ort/session-options.js";
 import { TransientError } from "../../errors.js";
 import type { BodyStage } from "./prefix-cache.js";
 import type { PrefixRunner } from "./prefix-runner.js";

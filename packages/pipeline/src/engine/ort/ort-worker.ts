@@ -3,54 +3,17 @@
  * thread (its `run()` only defers the call with setImmediate), so on the main thread every run would stall HTTP
  * parsing, image-decode callbacks and response writing for its whole duration; requests could then only join a
  * micro-batch between runs. On a worker, the main thread keeps accepting and preparing the next batch while the
- * current one runs. The model bytes and the outputs move between threads as transferred buffers.
- *
- * The worker's code is a small plain-JS module passed as a string (`eval`), so it runs the same under tsx, from the
- * prebuilt bundle and in the Lambda bundle, none of which could otherwise agree on a worker file path.
+ * current one runs. The model bytes and the outputs move between threads as transferred buffers. The worker is
+ * a module entry (`ort-worker-main.ts`) running the same session code as the calling thread.
  */
-import { createRequire } from "node:module";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import type { InferenceSession } from "onnxruntime-node";
-import { InvalidInputError, TransientError } from "../errors.js";
-import type { EngineOutput } from "./inference-engine.js";
+import { InvalidInputError, TransientError } from "../../errors.js";
+import { startModuleWorker } from "../../workers/module-worker.js";
+import type { EngineOutput } from "../inference-engine.js";
 import type { OrtRunner } from "./ort-runner.js";
 
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require("node:worker_threads");
-const ort = require(workerData.ortPath);
-let session; let bytes;
-parentPort.on("message", async (m) => {
-  try {
-    if (m.type === "open") {
-      bytes = new Uint8Array(m.buffer);
-      session = await ort.InferenceSession.create(bytes, m.options);
-      // ORT reads the bytes only while creating the session unless its weights point into them: keep them only then.
-      const extra = m.options && m.options.extra && m.options.extra.session;
-      if (!extra || extra.use_ort_model_bytes_for_initializers !== "1") bytes = undefined;
-      const meta = session.inputMetadata && session.inputMetadata[0];
-      const shape = meta && meta.shape;
-      const channels = shape && typeof shape[3] === "number" ? shape[3] : 3;
-      parentPort.postMessage({ id: m.id, channels, outputs: session.outputNames });
-    } else if (m.type === "run") {
-      const input = new ort.Tensor("float32", m.buffer, m.dims);
-      const out = await session.run({ input });
-      const f = out.features, l = out.logits;
-      if (!f || !l) throw new Error("ONNX model must have outputs \`features\` and \`logits\`");
-      const fd = f.data, ld = l.data;
-      parentPort.postMessage(
-        { id: m.id, features: fd, logits: ld, featureDim: f.dims[1] || 0, numClasses: l.dims[1] || 0 },
-        [fd.buffer, ld.buffer],
-      );
-    } else if (m.type === "release") {
-      if (session) await session.release();
-      session = undefined; bytes = undefined;
-      parentPort.postMessage({ id: m.id });
-    }
-  } catch (err) {
-    parentPort.postMessage({ id: m.id, error: String((err && err.message) || err), stage: m.type });
-  }
-});
-`;
+const ENTRY = { source: new URL("./ort-worker-main.ts", import.meta.url), name: "ort-session" };
 
 interface Reply {
   id: number;
@@ -76,6 +39,7 @@ function copyBuffer(view: Uint8Array): ArrayBuffer {
 }
 
 /**
+ * A session on a worker thread.
  * @example
  * const w = await OrtWorker.open(modelBytes, onnxSessionOptions());
  * const out = await w.run(batch, 1, 224); await w.release();
@@ -118,8 +82,7 @@ export class OrtWorker implements OrtRunner {
     options: InferenceSession.SessionOptions,
     transfer = false,
   ): Promise<OrtWorker> {
-    const ortPath = createRequire(import.meta.url).resolve("onnxruntime-node");
-    const w = new OrtWorker(new Worker(WORKER_SOURCE, { eval: true, workerData: { ortPath } }));
+    const w = new OrtWorker(startModuleWorker(ENTRY, {}));
     const buffer = transfer ? ownBuffer(bytes) : copyBuffer(bytes);
     const r = await w.call({ type: "open", buffer, options }, [buffer]);
     if (r.error) {

@@ -15,12 +15,9 @@ import { createRequire } from "node:module";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { InferenceSession } from "onnxruntime-node";
-import { InvalidInputError } from "../errors.js";
-import type { ObjectInfo } from "../store/object-store.js";
-import type { ArtifactsLocation } from "./inference-engine.js";
-import { OrtInline } from "./ort-inline.js";
-import { type OrtRunner, type OrtThread, ortThreadFromEnv } from "./ort-runner.js";
-import { OrtWorker } from "./ort-worker.js";
+import type { ObjectInfo } from "../../store/object-store.js";
+import type { ArtifactsLocation } from "../inference-engine.js";
+import { type OrtRunner, type OrtThread, openRunner } from "./ort-runner.js";
 
 /**
  * The installed onnxruntime-node version, read from its package.json: a process whose sessions live on worker
@@ -73,6 +70,11 @@ export function optimizedModelKey(prefix: string, info: ObjectInfo, ortVersion: 
  */
 const USE_BYTES_DIRECTLY = { session: { use_ort_model_bytes_directly: "1" } };
 
+/**
+ * A session opened by {@link openOrtSession}, and where it came from.
+ * @example
+ * const { runner, source } = await openOrtSession(location, info, options, "main");
+ */
 export interface LoadedSession {
   /** The session, on a worker thread or this one. */
   runner: OrtRunner;
@@ -82,21 +84,6 @@ export interface LoadedSession {
   source: "cache" | "onnx";
   /** Settles once the ORT-format cache is written (or could not be); only for `source: "onnx"`. */
   saved?: Promise<void>;
-}
-
-/**
- * A session on `thread`. With `transfer` (bytes nobody else holds, like a fresh `store.get` result) they move to a
- * worker without a copy; otherwise the worker gets a copy.
- * @example
- * const runner = await openRunner(await store.get(key), onnxSessionOptions(), "main");
- */
-export function openRunner(
-  bytes: Uint8Array,
-  options: InferenceSession.SessionOptions,
-  thread: OrtThread,
-  transfer = true,
-): Promise<OrtRunner> {
-  return thread === "main" ? OrtInline.open(bytes, options) : OrtWorker.open(bytes, options, transfer);
 }
 
 /** Copy the ORT-format file ORT just wrote into the store, best effort (a read-only bucket still serves). */
@@ -119,20 +106,19 @@ async function publishOptimized(
 }
 
 /**
- * Open `<prefix>model.onnx` as a session: from the ORT-format cache when one matches, else optimise now and save
- * the cache for next time (in the background; the returned session serves immediately).
+ * Open `<prefix>model.onnx` (described by `onnx`, the HEAD the model's resolution already made) as a session on
+ * `thread`: from the ORT-format cache when one matches, else optimise now and save the cache for next time (in
+ * the background; the returned session serves immediately).
  * @example
- * const { runner } = await openSession({ store, prefix: "models/flowers/v1/" }, onnxSessionOptions());
+ * const { runner } = await openOrtSession({ store, prefix: "models/flowers/v1/" }, info, onnxSessionOptions(), "worker");
  */
-export async function openSession(
+export async function openOrtSession(
   location: ArtifactsLocation,
+  onnx: ObjectInfo,
   options: InferenceSession.SessionOptions,
-  thread: OrtThread = ortThreadFromEnv(),
+  thread: OrtThread,
 ): Promise<LoadedSession> {
-  const modelKey = `${location.prefix}model.onnx`;
-  const info = await location.store.head(modelKey);
-  if (!info) throw new InvalidInputError("invalid_model_file", `no model.onnx under ${location.prefix}`);
-  const key = optimizedModelKey(location.prefix, info, ortVersion());
+  const key = optimizedModelKey(location.prefix, onnx, ortVersion());
   const cached = await location.store.head(key);
   if (cached) {
     const bytes = await location.store.get(key);
@@ -146,7 +132,7 @@ export async function openSession(
   }
   const file = join(tmpdir(), `residual-${randomUUID()}.ort`);
   const runner = await openRunner(
-    await location.store.get(modelKey),
+    await location.store.get(`${location.prefix}model.onnx`),
     {
       ...options,
       graphOptimizationLevel: "all",
@@ -159,5 +145,5 @@ export async function openSession(
   );
   // An unreadable cache file is replaced; otherwise the first writer wins.
   const saved = publishOptimized(location, key, file, cached !== undefined);
-  return { runner, byteLength: info.size, source: "onnx", saved };
+  return { runner, byteLength: onnx.size, source: "onnx", saved };
 }
