@@ -5,6 +5,7 @@ import { createResNet, initBackend, type ResNet } from "@residual/resnet";
 import * as tf from "@tensorflow/tfjs-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LocalObjectStore } from "../../../packages/pipeline/src/store/local-object-store.js";
+import { readLatestManifest } from "../../../packages/pipeline/src/train/checkpoints/checkpoint.js";
 import { parseJobSpec } from "../../../packages/pipeline/src/train/job-spec.js";
 import { runTraining } from "../../../packages/pipeline/src/train/loop/run-training.js";
 import { PrefixCache } from "../../../packages/pipeline/src/train/prefix-cache/prefix-cache.js";
@@ -98,6 +99,28 @@ describe("runTraining (cifar_resnet20, head only, generated data)", () => {
     for (const [i, v] of a.entries()) expect(b[i]).toBeCloseTo(v, 5);
     full.dispose();
     resumedModel.dispose();
+  });
+
+  it("an abort saves the steps since the last checkpoint before it hands the job back", async () => {
+    const store = new LocalObjectStore(dir);
+    const controller = new AbortController();
+    let seen = 0;
+    const opts = { spec, data, store, checkpointPrefix: "jobs/abort-saves/checkpoints/" };
+    const m = model();
+    await expect(
+      runTraining({
+        ...opts,
+        model: m,
+        signal: controller.signal,
+        onProgress: (p) => {
+          if (p.type === "step" && ++seen === 6) controller.abort();
+        },
+      }),
+    ).rejects.toMatchObject({ code: "training_aborted" });
+    m.dispose();
+    const manifest = await readLatestManifest(store, opts.checkpointPrefix);
+    // Without the abort's own checkpoint the latest would be the epoch-end one (epoch 1, step 0).
+    expect(manifest?.state).toMatchObject({ epoch: 1, step: 2 });
   });
 });
 

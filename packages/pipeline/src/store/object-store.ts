@@ -4,6 +4,7 @@
  */
 import type { Readable } from "node:stream";
 
+import type { StoreLocation } from "./store-location.js";
 export interface ObjectInfo {
   key: string;
   size: number;
@@ -40,4 +41,6 @@ export interface ObjectStore {
   /** Every key under `prefix`, across pages. */
   list(prefix: string): AsyncIterable<ObjectInfo>;
   delete(key: string): Promise<void>;
+  /** How to open this same store on another thread (see store-location.ts); absent for in-memory stores. */
+  location?(): StoreLocation;
 }
