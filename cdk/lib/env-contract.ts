@@ -19,6 +19,8 @@ export const ENV = {
   datasetKey: "RESIDUAL_DATASET_KEY",
   /** tfjs backend the trainer uses: `tensorflow` (tfjs-node-gpu) in the container. */
   backend: "RESIDUAL_BACKEND",
+  /** Root of the persistent CUDA JIT cache; the trainer image's entrypoint derives `CUDA_CACHE_PATH` from it (trainer). */
+  cudaCacheRoot: "RESIDUAL_CUDA_CACHE_ROOT",
   /** Powertools service name, one per function. */
   serviceName: "POWERTOOLS_SERVICE_NAME",
   /** Powertools metrics namespace. */
