@@ -1,24 +1,31 @@
 /**
- * One ResNet-18 training step (SGD, cross-entropy, BatchNorm in training mode, all layers trainable) on wasm:
- * - ours: all of Residual's wasm kernels (Conv2DBackpropFilter, Conv2DBackpropInput, MaxPoolGrad, Sum, Mean);
- * - stock: tfjs-backend-wasm's own kernels, except our Conv2DBackpropFilter (stock wasm has none, so a step
- *   cannot run at all without it);
- * - peer: PyTorch 1.13 (/usr/bin/python3), same shapes, same thread count as wasm.
- * Prints median ms per step and the ratios. Run: node --import tsx bench/train-step.ts [batch] [size] [steps]
+ * One ResNet-18 training step (SGD, cross-entropy, BatchNorm in training mode, all layers trainable):
+ * - ours: Residual's wasm training engine (the CPU default: every core, fused SIMD kernels, one program per step);
+ * - tfjs wasm: tfjs autodiff on tfjs-backend-wasm with Residual's wasm gradient kernels (the previous CPU path);
+ * - stock: tfjs-backend-wasm's own kernels, except our Conv2DBackpropFilter (stock wasm has none);
+ * - peer: PyTorch (/usr/bin/python3), same shapes, as many threads as ours.
+ * Prints median ms per step and the ratios.
+ * Run: node --import tsx bench/train-step.ts [batch] [size] [steps] [--skip-tfjs]
  */
 import { spawnSync } from "node:child_process";
+import { availableParallelism } from "node:os";
 import {
   createResNet,
   initBackend,
   registerWasmTrainingKernels,
+  STAGE_NAMES,
+  trainerForModel,
   unregisterWasmTrainingKernels,
 } from "@residual/resnet";
 import * as tf from "@tensorflow/tfjs-core";
 import { conv2DBackpropFilterWasm } from "../packages/resnet/src/kernels/conv2d-backprop-filter.js";
 
-const BATCH = Number(process.argv[2] ?? 8);
-const SIZE = Number(process.argv[3] ?? 224);
-const STEPS = Number(process.argv[4] ?? 3);
+const positional = process.argv.slice(2).filter((a) => !a.startsWith("--"));
+const BATCH = Number(positional[0] ?? 8);
+const SIZE = Number(positional[1] ?? 224);
+const STEPS = Number(positional[2] ?? 3);
+const SKIP_TFJS = process.argv.includes("--skip-tfjs");
+const THREADS = availableParallelism();
 const CLASSES = 10;
 
 const PEER = `
@@ -80,6 +87,35 @@ async function timeSteps(): Promise<number> {
   return median(times);
 }
 
+/** Median engine step time in ms (after one warm-up step), every core. */
+async function timeEngine(): Promise<{ ms: number; fma: boolean; threads: number }> {
+  const model = createResNet("resnet18", { numClasses: CLASSES, seed: 0 });
+  const t = await trainerForModel(model, {
+    imageSize: SIZE,
+    batch: BATCH,
+    trainable: new Set(STAGE_NAMES),
+    optimizer: { kind: "sgd", momentum: 0 },
+    threads: THREADS,
+  });
+  t.setGroups([{ names: t.names(), lrScale: 1, weightDecay: 0 }]);
+  const x = tf.tidy(() =>
+    tf.randomNormal([BATCH, SIZE, SIZE, 3], 0, 1, "float32", 1).dataSync(),
+  ) as Float32Array;
+  const labels = Array.from({ length: BATCH }, (_, i) => i % CLASSES);
+  const times: number[] = [];
+  try {
+    for (let i = 0; i <= STEPS; i++) {
+      const t0 = performance.now();
+      t.step(x, labels, 0.01);
+      if (i > 0) times.push(performance.now() - t0);
+    }
+    return { ms: median(times), fma: t.engine.fma, threads: t.threads };
+  } finally {
+    await t.dispose();
+    model.dispose();
+  }
+}
+
 function peerMs(threads: number): number | undefined {
   const args = ["-c", PEER, String(BATCH), String(SIZE), String(STEPS), String(threads)];
   const r = spawnSync("/usr/bin/python3", args, { encoding: "utf8" });
@@ -91,12 +127,23 @@ function peerMs(threads: number): number | undefined {
 }
 
 const { backend, threads } = await initBackend({ env: { ...process.env, RESIDUAL_BACKEND: "wasm" } });
+console.log(`resnet18 training step, batch ${BATCH}, ${SIZE}x${SIZE}, ${STEPS} steps, ${THREADS} cores`);
+const engine = await timeEngine();
 console.log(
-  `resnet18 training step, batch ${BATCH}, ${SIZE}x${SIZE}, ${backend} threads=${threads}, ${STEPS} steps`,
+  `ours (wasm training engine, ${engine.threads} threads, ${engine.fma ? "FMA" : "SIMD"}) ${engine.ms.toFixed(0)} ms/step`,
 );
+const torchMs = peerMs(THREADS);
+if (torchMs !== undefined) {
+  console.log(`PyTorch CPU, ${THREADS} thread(s)             ${torchMs.toFixed(0)} ms/step`);
+  console.log(`ours/torch = ${(engine.ms / torchMs).toFixed(2)}  (target ≤ 2.5)`);
+}
+if (SKIP_TFJS) process.exit(0);
+console.log(`\ntfjs autodiff on ${backend} (threads=${threads}), for comparison:`);
 registerWasmTrainingKernels();
 const ours = await timeSteps();
-console.log(`ours (wasm + Residual kernels)         ${ours.toFixed(0)} ms/step`);
+console.log(
+  `tfjs wasm + Residual kernels          ${ours.toFixed(0)} ms/step  (engine is ${(ours / engine.ms).toFixed(2)}x faster)`,
+);
 
 unregisterWasmTrainingKernels();
 tf.registerKernel({
@@ -108,13 +155,13 @@ const stock = await timeSteps();
 tf.unregisterKernel(tf.Conv2DBackpropFilter, "wasm");
 registerWasmTrainingKernels();
 console.log(
-  `stock wasm kernels (+ our filter grad) ${stock.toFixed(0)} ms/step  (ours is ${(stock / ours).toFixed(2)}x faster)`,
+  `stock wasm kernels (+ our filter grad) ${stock.toFixed(0)} ms/step  (Residual kernels ${(stock / ours).toFixed(2)}x faster)`,
 );
 console.log("wasm fully stock                       n/a (tfjs-backend-wasm has no Conv2DBackpropFilter)");
 
-const torch = peerMs(threads);
-if (torch !== undefined) {
+const torchSame = peerMs(threads);
+if (torchSame !== undefined) {
   console.log(
-    `PyTorch 1.13 CPU, ${threads} thread(s)      ${torch.toFixed(0)} ms/step  (ours/torch = ${(ours / torch).toFixed(2)})`,
+    `PyTorch CPU, ${threads} thread(s)             ${torchSame.toFixed(0)} ms/step  (tfjs wasm/torch = ${(ours / torchSame).toFixed(2)})`,
   );
 }

@@ -38,6 +38,10 @@ const KIND: Record<ResNetErrorCode, Kind> = {
   invalid_threads: "server",
   backend_unavailable: "server",
   cpu_not_allowed: "server",
+  // The trainer falls back to tfjs on an unsupported network; one that still escapes, or a dead engine thread,
+  // is a server fault (the job is retried).
+  trainer_unsupported: "server",
+  trainer_failed: "transient",
 };
 
 const RESNET_ERROR = Symbol.for("@residual/resnet/error");

@@ -43,12 +43,16 @@ export type BackendErrorCode =
   | "backend_unavailable"
   | "cpu_not_allowed";
 
+/** Codes of the wasm training engine: a network it cannot run (callers fall back to tfjs), a thread that died. */
+export type TrainerErrorCode = "trainer_unsupported" | "trainer_failed";
+
 /** Every code a {@link ResNetError} can carry. */
 export type ResNetErrorCode =
   | ModelErrorCode
   | FormatErrorCode
   | WeightsErrorCode
   | BackendErrorCode
+  | TrainerErrorCode
   | "weights_download_failed";
 
 /**

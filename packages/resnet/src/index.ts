@@ -65,6 +65,23 @@ export type {
   StageName,
 } from "./types.js";
 export { ARCH_NAMES, CIFAR_ARCHS, STAGE_NAMES, TORCHVISION_ARCHS } from "./types.js";
+export {
+  activationSize,
+  copyWeightsToModel,
+  copyWeightsToTrainer,
+  type TrainerModelOptions,
+  trainerForModel,
+  wasmTrainerSupport,
+} from "./wasm-trainer/model-bridge.js";
+export type { BodyStage, GraphOptions } from "./wasm-trainer/network-graph.js";
+export {
+  type StepOutput,
+  type TrainerGroup,
+  type TrainerOptimizer,
+  type TrainerOptimizerState,
+  WasmTrainer,
+  type WasmTrainerOptions,
+} from "./wasm-trainer/wasm-trainer.js";
 export type { DownloadProgress } from "./weights/download.js";
 export type { ExportTorchOptions } from "./weights/export-torch.js";
 export { exportTorchWeights } from "./weights/export-torch.js";

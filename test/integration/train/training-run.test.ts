@@ -11,17 +11,19 @@ import { PrefixCache } from "../../../packages/pipeline/src/train/prefix-cache/p
 import { syntheticData } from "./synthetic-data.js";
 
 const data = syntheticData(4, 16, 8, 16);
-const spec = parseJobSpec({
+const request = {
   arch: "cifar_resnet20",
   imageSize: 16,
   epochs: 10,
   batchSize: 16,
   optimizer: "adamw",
   lr: 0.05,
+  warmupEpochs: 0,
   schedule: { type: "cosine" },
   freeze: [{ epochs: 10, train: ["fc"] }],
   seed: 3,
-});
+};
+const spec = parseJobSpec(request);
 
 function model(): ResNet {
   return createResNet("cifar_resnet20", { numClasses: 4, seed: 7 });
@@ -105,7 +107,7 @@ describe("runTraining phases and early stopping", () => {
     const layer2Before = Float32Array.from(m.namedWeights().get("layer2.0.conv1.weight")!.dataSync());
     const layer3Before = Float32Array.from(m.namedWeights().get("layer3.0.conv1.weight")!.dataSync());
     const phased = parseJobSpec({
-      ...spec,
+      ...request,
       epochs: 2,
       freeze: [
         { epochs: 1, train: ["fc"] },
@@ -123,7 +125,7 @@ describe("runTraining phases and early stopping", () => {
 
   it("stops early when the monitored metric stops improving by minDelta", async () => {
     const m = model();
-    const es = parseJobSpec({ ...spec, earlyStopping: { patience: 2, minDelta: 100 } });
+    const es = parseJobSpec({ ...request, earlyStopping: { patience: 2, minDelta: 100 } });
     const result = await runTraining({ model: m, spec: es, data });
     expect(result.stoppedEarly).toBe(true);
     expect(result.history).toHaveLength(3);

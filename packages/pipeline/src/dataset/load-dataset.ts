@@ -45,6 +45,7 @@ function toSample(v: ValidatedFile, classes: string[]): Sample {
     digest: v.digest,
     width: v.width,
     height: v.height,
+    channels: v.channels,
   };
 }
 

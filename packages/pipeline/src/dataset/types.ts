@@ -17,6 +17,8 @@ export interface Sample {
   digest: string;
   width: number;
   height: number;
+  /** Bands in the file: 1–2 grey (with alpha), 3–4 colour. */
+  channels?: number;
 }
 
 /** Why a file was skipped (stable strings in report.json). */

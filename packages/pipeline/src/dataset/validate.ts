@@ -18,6 +18,8 @@ export interface ValidatedFile {
   digest: string;
   width: number;
   height: number;
+  /** Bands in the file (1–2 grey). */
+  channels: number;
   hash: bigint;
 }
 
@@ -91,7 +93,14 @@ async function validateOne(
     }
     const hash = await dHash(openImage(bytes, limits.maxPixels));
     const digest = createHash("sha256").update(bytes).digest("hex");
-    return { candidate: c, digest, width: header.width, height: header.height, hash };
+    return {
+      candidate: c,
+      digest,
+      width: header.width,
+      height: header.height,
+      channels: header.channels,
+      hash,
+    };
   } catch {
     return { failed: c };
   }

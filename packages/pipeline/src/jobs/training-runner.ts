@@ -4,7 +4,7 @@
  */
 import { disposeDataset, loadDataset } from "../dataset/load-dataset.js";
 import type { Dataset } from "../dataset/types.js";
-import { datasetOptionsOf, type JobSpec, parseJobSpec } from "../train/job-spec.js";
+import { datasetOptionsOf, type JobRequest, parseJobRequest } from "../train/job-spec.js";
 import type { TrainingProgress } from "../train/loop/run-training.js";
 import { runTrainingJob } from "../train/run-training-job.js";
 import { MARKER_FILE } from "./dataset-event.js";
@@ -108,12 +108,12 @@ function progressReporter(ctx: JobContext, everyMs: number): (p: TrainingProgres
  * image is validated, and its split options apply to this same read.
  */
 async function loadForSpec(ctx: JobContext, markerSpec: Record<string, unknown> | undefined) {
-  let spec: JobSpec | undefined;
+  let request: JobRequest | undefined;
   const dataset = await loadDataset(ctx.store, await datasetSource(ctx), {}, (inUpload) => {
-    spec = parseJobSpec(markerSpec ?? specFor(ctx.status.dataset.key, inUpload));
-    return datasetOptionsOf(spec);
+    request = parseJobRequest(markerSpec ?? specFor(ctx.status.dataset.key, inUpload));
+    return datasetOptionsOf(request);
   });
-  return { dataset, spec: spec! };
+  return { dataset, request: request! };
 }
 
 /**
@@ -137,7 +137,7 @@ export function trainingJobRunner(opts: TrainingRunnerOptions = {}): JobRunner {
         store: ctx.store,
         jobId: ctx.id,
         dataset,
-        jobSpec: loaded.spec,
+        jobRequest: loaded.request,
         version: versionFor(ctx),
         signal: ctx.signal,
         onProgress: progressReporter(ctx, opts.progressEveryMs ?? 2000),

@@ -37,6 +37,8 @@ export interface ImageHeader {
   width: number;
   height: number;
   format: string;
+  /** Bands in the file: 1–2 grey (with alpha), 3–4 colour. Raw input reports its own. */
+  channels: number;
 }
 
 const KERNELS: Record<Interpolation, keyof KernelEnum> = {
@@ -83,14 +85,15 @@ export function openImage(input: ImageInput, maxPixels: number): Sharp {
  * const { width, height } = await readHeader(bytes, spec.maxPixels);
  */
 export async function readHeader(input: ImageInput, maxPixels: number): Promise<ImageHeader> {
-  if (isRaw(input)) return { width: input.width, height: input.height, format: "raw" };
+  if (isRaw(input))
+    return { width: input.width, height: input.height, format: "raw", channels: input.channels };
   try {
     const m = await openImage(input, maxPixels).metadata();
     const width = m.autoOrient?.width ?? m.width;
     const height = m.autoOrient?.height ?? m.height;
     if (!width || !height) throw new Error("image has no dimensions");
     if (width * height > maxPixels) throw new Error("Input image exceeds pixel limit");
-    return { width, height, format: m.format ?? "unknown" };
+    return { width, height, format: m.format ?? "unknown", channels: m.channels ?? 3 };
   } catch (err) {
     throw toImageError(err);
   }

@@ -11,7 +11,7 @@ import type { ImageInput, ImageSize } from "../preprocess/decode.js";
 import { preprocessEval } from "../preprocess/eval.js";
 import { createRng } from "../preprocess/random.js";
 import type { PreprocessSpec } from "../preprocess/spec.js";
-import { preprocessTrain } from "../preprocess/train.js";
+import { preprocessTrain, type TrainAugment } from "../preprocess/train.js";
 import type { ObjectStore } from "../store/object-store.js";
 import type { ImageSet, TrainingData } from "./image-sets.js";
 
@@ -19,6 +19,8 @@ export interface DatasetImageSetOptions {
   preprocess: PreprocessSpec;
   /** Apply train augmentation to train views. @default true */
   augment?: boolean;
+  /** RandomResizedCrop / flip / ColorJitter strengths. @default the torchvision ImageNet recipe */
+  trainAugment?: TrainAugment;
   seed: number;
   /** Compiled dataset cache: decoded pixels instead of the original files, when it holds the sample. */
   cache?: DatasetCache;
@@ -54,7 +56,7 @@ function examples(
               img,
               spec,
               createRng(seed, "view", i, view),
-              undefined,
+              opts.trainAugment,
               out,
               j * per,
               header,

@@ -5,9 +5,11 @@
  */
 import { ARCH_NAMES, type ArchName, STAGE_NAMES, type StageName } from "@residual/resnet";
 import { z } from "zod";
+import type { DatasetProfile } from "../dataset/dataset-profile.js";
 import type { SpecDatasetOptions } from "../dataset/load-dataset.js";
 import { type ErrorIssue, InvalidInputError } from "../errors.js";
 import { validateFreezeSpec } from "./loop/freeze-phases.js";
+import { type AugmentRecipe, type RecipeName, resolveRecipe } from "./recipe.js";
 
 const stageName = z.enum(STAGE_NAMES);
 
@@ -51,6 +53,23 @@ export const earlyStoppingSchema = z.union([
 
 const MODEL_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/i;
 
+const range = z.tuple([z.number().positive(), z.number().positive()]);
+
+/** Train augmentation overrides; the recipe fills what is not given (see recipe.ts). */
+export const augmentSchema = z
+  .object({
+    kind: z.enum(["pad_crop", "random_resized_crop"]).optional(),
+    /** pad_crop: zero border before the random crop (default size/8, 4 for 28–32 px). */
+    pad: z.number().int().min(0).max(256).optional(),
+    hflip: z.number().min(0).max(1).optional(),
+    scale: range.optional(),
+    ratio: range.optional(),
+    brightness: z.number().min(0).optional(),
+    contrast: z.number().min(0).optional(),
+    saturation: z.number().min(0).optional(),
+  })
+  .strict();
+
 const rawSpecSchema = z
   .object({
     name: z.string().regex(MODEL_NAME, "letters, digits, '.', '_' or '-', at most 64").default("model"),
@@ -62,16 +81,25 @@ const rawSpecSchema = z
         z.null(),
       ])
       .default(null),
+    /** `auto`: small_images for CIFAR archs and datasets of ≤ 64 px images, imagenet otherwise. */
+    recipe: z.enum(["auto", "small_images", "imagenet"]).default("auto"),
+    /** Why a resolved spec has its recipe; accepted so a resolved spec (job.json) parses again. */
+    recipeReason: z.string().max(300).optional(),
     imageSize: z.number().int().min(16).max(1024).optional(),
+    /** 1 = grey (the default for grey datasets trained from scratch), 3 = RGB. */
+    inChannels: z.union([z.literal(1), z.literal(3)]).optional(),
+    /** Shorter side before the eval center crop (small_images: the image size, i.e. no crop margin). */
+    evalResize: z.number().int().min(16).max(4096).optional(),
+    augment: augmentSchema.optional(),
     epochs: z.number().int().positive().max(10_000).default(10),
-    batchSize: z.number().int().positive().max(4096).default(32),
+    batchSize: z.number().int().positive().max(4096).optional(),
     optimizer: z.enum(["sgd", "adamw"]).default("sgd"),
     lr: z.number().positive().max(10).optional(),
     weightDecay: z.number().nonnegative().max(1).optional(),
     /** SGD momentum; accepted so a resolved spec (job.json) parses again. */
     momentum: z.number().min(0).lt(1).default(0.9),
     schedule: scheduleSchema.default({ type: "cosine", minLr: 0 }),
-    warmupEpochs: z.number().nonnegative().default(0),
+    warmupEpochs: z.number().nonnegative().optional(),
     labelSmoothing: z.number().min(0).lt(1).default(0),
     earlyStopping: earlyStoppingSchema.default("off"),
     seed: z.number().int().nonnegative().max(0xffffffff).default(0),
@@ -90,12 +118,21 @@ export type EarlyStoppingSpec = {
   monitor: "val_loss" | "val_top1";
 } | null;
 
-/** A fully resolved spec: every default applied (including the arch- and optimizer-dependent ones). */
+/** A validated `residual.json` before the recipe fills its defaults (see {@link resolveJobSpec}). */
+export type JobRequest = z.infer<typeof rawSpecSchema>;
+
+/** A fully resolved spec: every default applied (the recipe's, chosen from the arch and the dataset). */
 export interface JobSpec {
   name: string;
   arch: ArchName;
   pretrained: string | null;
+  recipe: RecipeName;
+  /** Why that recipe. */
+  recipeReason: string;
   imageSize: number;
+  inChannels: 1 | 3;
+  evalResize: number;
+  augment: AugmentRecipe;
   epochs: number;
   batchSize: number;
   optimizer: "sgd" | "adamw";
@@ -152,17 +189,13 @@ function crossFieldIssues(raw: Record<string, unknown>): ErrorIssue[] {
 }
 
 /**
- * Parse a `residual.json` value into a resolved JobSpec, or throw InvalidInputError listing every issue.
- *
- * Defaults: resnet18, 10 epochs, batch 32, SGD (momentum 0.9) with lr 0.1·batchSize/256 and weight decay 1e-4,
- * AdamW with lr 1e-3 and weight decay 0.01 (torch's default), cosine schedule, no warmup, no smoothing, no early
- * stopping, seed 0, `freeze: 0` (fine-tune everything), imageSize 224 (32 for CIFAR ResNets).
+ * Validate a `residual.json` value (the job boundary's one parse), or throw InvalidInputError `invalid_job_spec`
+ * listing every issue. Recipe-dependent fields stay unset until {@link resolveJobSpec}.
  *
  * @example
- * const spec = parseJobSpec({ name: "flowers", arch: "resnet18", epochs: 5, freeze: [{ epochs: 5, train: ["fc"] }] });
- * spec.lr; // 0.0125
+ * const req = parseJobRequest({ arch: "cifar_resnet20", epochs: 5 });
  */
-export function parseJobSpec(raw: unknown): JobSpec {
+export function parseJobRequest(raw: unknown): JobRequest {
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
     throw new InvalidInputError("invalid_job_spec", "job spec must be a JSON object", {
       issues: [{ path: [], code: "invalid_type", message: "expected an object" }],
@@ -179,16 +212,36 @@ export function parseJobSpec(raw: unknown): JobSpec {
       issues,
     });
   }
-  const s = parsed.data;
-  const sgd = s.optimizer === "sgd";
-  const es = s.earlyStopping;
-  return {
-    ...s,
-    imageSize: s.imageSize ?? (s.arch.startsWith("cifar_") ? 32 : 224),
-    lr: s.lr ?? (sgd ? (0.1 * s.batchSize) / 256 : 1e-3),
-    weightDecay: s.weightDecay ?? (sgd ? 1e-4 : 0.01),
-    earlyStopping: es === "off" || es === null ? null : es,
-  };
+  return parsed.data;
+}
+
+/**
+ * A request with the recipe's defaults filled in; `profile` is the dataset's (without it the arch alone picks
+ * the recipe). Pure: the same request and profile give the same spec.
+ *
+ * @example
+ * const spec = resolveJobSpec(parseJobRequest(raw), datasetProfile(dataset));
+ */
+export function resolveJobSpec(req: JobRequest, profile?: DatasetProfile): JobSpec {
+  const es = req.earlyStopping;
+  const r = resolveRecipe(req, profile);
+  return { ...req, ...r, earlyStopping: es === "off" || es === null ? null : es };
+}
+
+/**
+ * Parse a `residual.json` value into a resolved JobSpec, or throw InvalidInputError listing every issue.
+ *
+ * Defaults: resnet18, 10 epochs, SGD (momentum 0.9), cosine schedule, no smoothing, no early stopping, seed 0,
+ * `freeze: 0` (fine-tune everything); batch size, learning rate, weight decay, warmup, image size, channels and
+ * augmentation from the recipe (recipe.ts): `small_images` for CIFAR ResNets and small images (batch 128, lr 0.1,
+ * pad-crop + flip), `imagenet` otherwise (batch 32, lr 0.0125, RandomResizedCrop + flip + ColorJitter).
+ *
+ * @example
+ * const spec = parseJobSpec({ name: "flowers", arch: "resnet18", epochs: 5, freeze: [{ epochs: 5, train: ["fc"] }] });
+ * spec.lr; // 0.0125
+ */
+export function parseJobSpec(raw: unknown, profile?: DatasetProfile): JobSpec {
+  return resolveJobSpec(parseJobRequest(raw), profile);
 }
 
 /**
@@ -196,7 +249,9 @@ export function parseJobSpec(raw: unknown): JobSpec {
  * @example
  * const dataset = await loadDataset(store, key, {}, (raw) => datasetOptionsOf(parseJobSpec(raw)));
  */
-export function datasetOptionsOf(spec: JobSpec): SpecDatasetOptions {
+export function datasetOptionsOf(
+  spec: Pick<JobRequest, "valSplit" | "minImagesPerClass" | "seed">,
+): SpecDatasetOptions {
   return { valFraction: spec.valSplit, minImagesPerClass: spec.minImagesPerClass, seed: spec.seed };
 }
 

@@ -5,6 +5,7 @@
  * `centroids.json`, `curves.svg` / `.png`, `confusion.svg` / `.png`, `model-card.md`, `job.json`, then `latest`.
  */
 import { exportOnnx, type ResNet } from "@residual/resnet";
+import { datasetProfile } from "../dataset/dataset-profile.js";
 import type { Dataset } from "../dataset/types.js";
 import { checkpointPrefix } from "../jobs/keys.js";
 import { type DatasetCache, ensureDatasetCache } from "../loader/dataset-cache.js";
@@ -14,12 +15,13 @@ import { newVersionId } from "../registry/version-id.js";
 import type { ObjectStore } from "../store/object-store.js";
 import { datasetTrainingData } from "./dataset-image-sets.js";
 import type { TrainingData } from "./image-sets.js";
-import { type JobSpec, parseJobSpec } from "./job-spec.js";
+import { type JobRequest, type JobSpec, parseJobRequest, resolveJobSpec } from "./job-spec.js";
 import { runTraining, type TrainingProgress, type TrainingResult } from "./loop/run-training.js";
 import { type FinalMetrics, finalMetrics } from "./reports/final-metrics.js";
 import { modelCard } from "./reports/model-card.js";
 import { chartPngs } from "./reports/png-charts.js";
 import { confusionMatrixSvg, trainingCurvesSvg } from "./reports/svg-charts.js";
+import { smallImageTrainingData } from "./small-image-sets.js";
 import { trainingModel } from "./starting-model.js";
 
 export interface TrainingJobOptions {
@@ -30,7 +32,7 @@ export interface TrainingJobOptions {
   /** The `residual.json` value, parsed here. @default dataset.spec */
   spec?: unknown;
   /** The spec already parsed at the job boundary (the training runner); `spec` is then not parsed again. */
-  jobSpec?: JobSpec;
+  jobRequest?: JobRequest;
   /** Where the dataset's bytes are read (the CLI's input folder). @default store */
   datasetStore?: ObjectStore;
   /** Where the model is published. @default store */
@@ -149,6 +151,32 @@ async function compiledCache(
   }
 }
 
+/** Train and val image sets for the recipe: pad-crop sets held in memory, or the per-batch decoding ones. */
+async function imageSetsFor(
+  o: TrainingJobOptions,
+  spec: JobSpec,
+  preprocess: PreprocessSpec,
+): Promise<TrainingData> {
+  const store = o.datasetStore ?? o.store;
+  const augment = o.augment ?? true;
+  if (spec.augment.kind === "pad_crop") {
+    return smallImageTrainingData(store, o.dataset, {
+      preprocess,
+      augment: spec.augment,
+      enabled: augment,
+      seed: spec.seed,
+    });
+  }
+  const cache = o.datasetCache ? await compiledCache(o, preprocess) : undefined;
+  return datasetTrainingData(store, o.dataset, {
+    preprocess,
+    augment,
+    trainAugment: spec.augment,
+    seed: spec.seed,
+    ...(cache ? { cache } : {}),
+  });
+}
+
 /**
  * Run a training job and publish its model. Throws InvalidInputError `invalid_job_spec` (every issue listed)
  * before any compute, TransientError `training_aborted` when `signal` fires (resume by calling again).
@@ -157,21 +185,23 @@ async function compiledCache(
  * const { model, version } = await runTrainingJob({ store, jobId: "flowers-1a2b", dataset });
  */
 export async function runTrainingJob(o: TrainingJobOptions): Promise<TrainingJobResult> {
-  const spec = o.jobSpec ?? parseJobSpec(o.spec ?? o.dataset.spec ?? {});
-  const preprocess = resolvePreprocessSpec({ size: spec.imageSize });
-  const cache = o.data || !o.datasetCache ? undefined : await compiledCache(o, preprocess);
-  const data =
-    o.data ??
-    datasetTrainingData(o.datasetStore ?? o.store, o.dataset, {
-      preprocess,
-      augment: o.augment ?? true,
-      seed: spec.seed,
-      ...(cache ? { cache } : {}),
-    });
+  const request = o.jobRequest ?? parseJobRequest(o.spec ?? o.dataset.spec ?? {});
+  const spec = resolveJobSpec(request, datasetProfile(o.dataset));
+  (o.log ?? console.warn)(
+    `recipe: ${spec.recipe} (${spec.recipeReason}): ${spec.imageSize} px, ${spec.inChannels} channel(s), ` +
+      `batch ${spec.batchSize}, lr ${spec.lr}, ${spec.augment.kind}`,
+  );
+  const preprocess = resolvePreprocessSpec({
+    size: spec.imageSize,
+    resize: spec.evalResize,
+    inChannels: spec.inChannels,
+  });
+  const data = o.data ?? (await imageSetsFor(o, spec, preprocess));
   const model = await trainingModel(o.store, spec, data.classNames.length);
   try {
-    const training = await runTraining({
+    const { finalEval, ...training } = await runTraining({
       model,
+      collectFinal: true,
       spec,
       data,
       store: o.store,
@@ -181,7 +211,7 @@ export async function runTrainingJob(o: TrainingJobOptions): Promise<TrainingJob
       ...(o.onProgress ? { onProgress: o.onProgress } : {}),
       ...(o.log ? { log: o.log } : {}),
     });
-    const metrics = await finalMetrics(model, data, spec.batchSize);
+    const metrics = await finalMetrics(model, data, spec.batchSize, finalEval);
     const version = o.version ?? newVersionId();
     const trained = await trainedVersion({ o, spec, model, data, training, metrics, version }, preprocess);
     const published = await publishTrainedVersion(o.publishStore ?? o.store, spec.name, version, trained);

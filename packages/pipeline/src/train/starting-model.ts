@@ -24,7 +24,9 @@ async function loadBackbone(store: ObjectStore, tag: string): Promise<ResNet> {
  * const model = await trainingModel(store, spec, dataset.classes.length);
  */
 export async function trainingModel(store: ObjectStore, spec: JobSpec, numClasses: number): Promise<ResNet> {
-  if (!spec.pretrained) return createResNet(spec.arch, { numClasses, seed: spec.seed });
+  if (!spec.pretrained) {
+    return createResNet(spec.arch, { numClasses, seed: spec.seed, inChannels: spec.inChannels });
+  }
   if (!spec.pretrained.startsWith(`${spec.arch}.`)) {
     throw new InvalidInputError(
       "invalid_job_spec",

@@ -12,7 +12,7 @@ import { completedFolderStore } from "../../dataset/completed-folder-store.js";
 import { disposeDataset, loadDataset } from "../../dataset/load-dataset.js";
 import { progressRenderer } from "../../local/training-progress.js";
 import { LocalObjectStore } from "../../store/local-object-store.js";
-import { datasetOptionsOf, type JobSpec, parseJobSpec } from "../../train/job-spec.js";
+import { datasetOptionsOf, type JobRequest, parseJobRequest } from "../../train/job-spec.js";
 import { runTrainingJob } from "../../train/run-training-job.js";
 
 interface TrainFlags {
@@ -61,7 +61,7 @@ function modelName(path: string): string {
 
 async function train(path: string, f: TrainFlags): Promise<void> {
   const given = overrides(f);
-  parseJobSpec(given); // the flags alone: a typo fails here, before the dataset is read (or found missing)
+  parseJobRequest(given); // the flags alone: a typo fails here, before the dataset is read (or found missing)
   const abs = resolve(path);
   const isDir = (await stat(abs)).isDirectory();
   const key = isDir ? `${basename(abs)}/` : basename(abs);
@@ -71,12 +71,12 @@ async function train(path: string, f: TrainFlags): Promise<void> {
   const json = f.json === true || !process.stdout.isTTY;
   const config = loadConfig("worker");
   await initBackend({ ...config.backend, logger: (line) => process.stderr.write(`${line}\n`) });
-  let spec: JobSpec | undefined;
+  let request: JobRequest | undefined;
   // The flags override residual.json; parsed once, as soon as residual.json is read, before any image is checked.
   const dataset = await loadDataset(input, key, {}, (fromFile) => {
     const raw = typeof fromFile === "object" && fromFile !== null ? fromFile : {};
-    spec = parseJobSpec({ name: modelName(path), ...raw, ...given });
-    return datasetOptionsOf(spec);
+    request = parseJobRequest({ name: modelName(path), ...raw, ...given });
+    return datasetOptionsOf(request);
   });
   try {
     const result = await runTrainingJob({
@@ -84,7 +84,7 @@ async function train(path: string, f: TrainFlags): Promise<void> {
       datasetStore: input,
       jobId: f.job ?? `local-${Date.now().toString(36)}`,
       dataset,
-      jobSpec: spec!,
+      jobRequest: request!,
       augment: f.augment,
       onProgress: progressRenderer(json ? process.stdout : process.stderr, !json),
     });

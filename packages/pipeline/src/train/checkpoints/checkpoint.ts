@@ -14,7 +14,14 @@ import * as tf from "@tensorflow/tfjs-core";
 import { z } from "zod";
 import { InvalidInputError } from "../../errors.js";
 import type { ObjectStore } from "../../store/object-store.js";
-import type { GroupOptimizer, OptimizerState } from "../loop/group-optimizer.js";
+import type { OptimizerState } from "../loop/group-optimizer.js";
+
+/** Whatever holds the optimizer state: the GroupOptimizer, or a step engine speaking its format. */
+export interface OptimizerStateHolder {
+  getState(): OptimizerState;
+  setState(state: OptimizerState, shapes: ReadonlyMap<string, number[]>): void;
+}
+
 import { weightShapes } from "../loop/param-groups.js";
 
 const epochRecordSchema = z.object({
@@ -104,7 +111,7 @@ export async function saveCheckpoint(
   store: ObjectStore,
   prefix: string,
   model: ResNet,
-  optimizer: GroupOptimizer,
+  optimizer: Pick<OptimizerStateHolder, "getState">,
   ckpt: Checkpoint,
 ): Promise<string> {
   const chunks: Float32Array[] = [];
@@ -159,7 +166,7 @@ export async function loadLatestCheckpoint(
   store: ObjectStore,
   prefix: string,
   model: ResNet,
-  optimizer: GroupOptimizer,
+  optimizer: Pick<OptimizerStateHolder, "setState">,
 ): Promise<Checkpoint | undefined> {
   const manifest = await readLatestManifest(store, prefix);
   if (!manifest) return undefined;

@@ -4,7 +4,6 @@
  * resume from the latest checkpoint, early stopping with the best weights restored, and abort.
  */
 
-import * as tf from "@tensorflow/tfjs-core";
 import { TransientError } from "../../errors.js";
 import { BestWeights, bestCheckpointName } from "../checkpoints/best-weights.js";
 import {
@@ -19,10 +18,8 @@ import { evaluateExamples } from "../reports/evaluate.js";
 import { earlyStopping } from "./early-stopping.js";
 import { epochBatches } from "./epoch-batches.js";
 import { frozenPrefixEnd, phaseAt, type ResolvedPhase, resolveFreezePhases } from "./freeze-phases.js";
-import { GroupOptimizer } from "./group-optimizer.js";
 import { stepLearningRate } from "./lr-schedule.js";
-import { paramGroups } from "./param-groups.js";
-import { trainStep } from "./train-step.js";
+import { type BatchInput, createStepEngine, type StepEngine } from "./step-engine.js";
 import type { RunTrainingOptions, TrainingProgress, TrainingResult } from "./training-types.js";
 
 export type { RunTrainingOptions, TrainingProgress, TrainingResult } from "./training-types.js";
@@ -30,7 +27,7 @@ export type { RunTrainingOptions, TrainingProgress, TrainingResult } from "./tra
 interface Session {
   o: RunTrainingOptions;
   phases: ResolvedPhase[];
-  optimizer: GroupOptimizer;
+  engine: StepEngine;
   phase?: ResolvedPhase;
   caches?: PhaseCaches;
   best: BestWeights;
@@ -59,9 +56,10 @@ async function enterPhase(s: Session, epoch: number): Promise<void> {
   const { model, spec, data } = s.o;
   model.unfreeze(phase.trainable);
   model.freeze(phase.frozen);
-  s.optimizer.setGroups(paramGroups(model, phase, spec.weightDecay));
   const stage = s.o.cache === false ? undefined : frozenPrefixEnd(phase, spec.arch);
   if (stage !== s.caches?.stage) {
+    // The cache is computed from the model's weights: bring the engine's in first.
+    s.engine.syncToModel();
     // Unfreezing into the cached prefix (or moving it) invalidates every cached activation.
     await s.caches?.dispose();
     s.caches = stage
@@ -74,14 +72,16 @@ async function enterPhase(s: Session, epoch: number): Promise<void> {
         })
       : undefined;
   }
+  const cached = s.caches ? { stage: s.caches.stage, size: s.caches.train.shape[0] } : undefined;
+  await s.engine.setPhase(phase, cached);
   s.phase = phase;
 }
 
-async function stepInput(s: Session, ix: number[], epoch: number): Promise<tf.Tensor4D> {
-  const { train } = s.o.data;
-  if (s.caches) return s.caches.train.batch(ix, epoch);
-  const pixels = await train.load(ix, s.o.data.augment ? epoch : undefined);
-  return tf.tensor4d(pixels, [ix.length, train.imageSize, train.imageSize, train.channels]);
+/** Cached activations (a tensor the caller disposes) or the loader's pixels. */
+async function stepInput(s: Session, ix: number[], epoch: number): Promise<BatchInput> {
+  if (s.caches)
+    return s.engine.wantsFloats ? s.caches.train.floats(ix, epoch) : s.caches.train.batch(ix, epoch);
+  return s.o.data.train.load(ix, s.o.data.augment ? epoch : undefined);
 }
 
 function progress(s: Session, type: TrainingProgress["type"], steps: number, loss: number, lr: number) {
@@ -106,7 +106,8 @@ function progress(s: Session, type: TrainingProgress["type"], steps: number, los
 async function checkpoint(s: Session, steps: number): Promise<void> {
   const { store, checkpointPrefix } = s.o;
   if (!store || checkpointPrefix === undefined) return;
-  await saveCheckpoint(store, checkpointPrefix, s.o.model, s.optimizer, {
+  s.engine.syncToModel();
+  await saveCheckpoint(store, checkpointPrefix, s.o.model, s.engine, {
     seed: s.o.spec.seed,
     phase: s.phase?.index ?? 0,
     state: s.state,
@@ -129,7 +130,6 @@ async function checkpoint(s: Session, steps: number): Promise<void> {
 async function trainEpoch(s: Session, epoch: number): Promise<number> {
   const { spec, data, signal } = s.o;
   const batches = epochBatches(data.train.size, spec.batchSize, spec.seed, epoch);
-  const k = data.classNames.length;
   const schedule = {
     baseLr: spec.lr,
     epochs: spec.epochs,
@@ -145,14 +145,7 @@ async function trainEpoch(s: Session, epoch: number): Promise<number> {
     const x = await stepInput(s, ix, epoch);
     try {
       const labels = ix.map((i) => data.train.labels[i]!);
-      const r = await trainStep(s.o.model, s.optimizer, {
-        x,
-        stage: s.caches?.stage,
-        labels,
-        numClasses: k,
-        lr,
-        labelSmoothing: spec.labelSmoothing,
-      });
+      const r = await s.engine.step({ x, labels, lr, labelSmoothing: spec.labelSmoothing });
       const p = s.state.partial;
       s.state.partial = {
         lossSum: p.lossSum + r.loss * ix.length,
@@ -165,7 +158,7 @@ async function trainEpoch(s: Session, epoch: number): Promise<number> {
       s.seenImages += ix.length;
       progress(s, "step", batches.length, r.loss, lr);
     } finally {
-      x.dispose();
+      if (!(x instanceof Float32Array)) x.dispose();
     }
     if (Date.now() - s.lastCheckpoint >= (s.o.checkpointEveryMs ?? 600_000) && step + 1 < batches.length) {
       await checkpoint(s, batches.length);
@@ -177,7 +170,11 @@ async function trainEpoch(s: Session, epoch: number): Promise<number> {
 async function finishEpoch(s: Session, epoch: number, lr: number, began: number): Promise<boolean> {
   const { model, data, spec } = s.o;
   const k = data.classNames.length;
-  const val = await evaluateExamples(model, data.val, k, { batchSize: spec.batchSize, cache: s.caches?.val });
+  const val = await evaluateExamples(model, data.val, k, {
+    batchSize: spec.batchSize,
+    cache: s.caches?.val,
+    ...(s.engine.infer ? { infer: s.engine.infer } : {}),
+  });
   const p = s.state.partial;
   const seconds = (Date.now() - began) / 1000;
   const rec: EpochRecord = {
@@ -196,7 +193,10 @@ async function finishEpoch(s: Session, epoch: number, lr: number, began: number)
   s.state.history.push(rec);
   const { early, stop } = earlyStopping(spec.earlyStopping, s.state.early, rec);
   s.state.early = early;
-  if (spec.earlyStopping && early.bestEpoch === epoch) s.best.snapshot(model, epoch);
+  if (spec.earlyStopping && early.bestEpoch === epoch) {
+    s.engine.syncToModel();
+    s.best.snapshot(model, epoch);
+  }
   s.state = {
     ...s.state,
     epoch: epoch + 1,
@@ -233,6 +233,18 @@ async function restoreBest(s: Session): Promise<number | undefined> {
   return undefined;
 }
 
+/** The validation pass that collects logits and features for the end-of-training reports, on the run's engine. */
+async function collectFinal(s: Session) {
+  const { model, data, spec } = s.o;
+  if (s.o.spec.earlyStopping) s.engine.loadFromModel();
+  return evaluateExamples(model, data.val, data.classNames.length, {
+    batchSize: spec.batchSize,
+    cache: s.caches?.val,
+    collect: true,
+    ...(s.engine.infer ? { infer: s.engine.infer } : {}),
+  });
+}
+
 /**
  * Train `model` in place by `spec` on `data`. Resumes from the latest checkpoint under `checkpointPrefix` when
  * there is one (same epochs, same history). Aborting (`signal`) throws TransientError `training_aborted` between
@@ -244,11 +256,22 @@ async function restoreBest(s: Session): Promise<number | undefined> {
  * result.history.at(-1)?.valTop1;
  */
 export async function runTraining(o: RunTrainingOptions): Promise<TrainingResult> {
-  const optimizer = new GroupOptimizer({ kind: o.spec.optimizer, momentum: o.spec.momentum });
+  const log = o.log ?? console.warn;
+  const engine = createStepEngine(o.model, {
+    ...(o.engine ? { engine: o.engine } : {}),
+    ...(o.engineThreads ? { threads: o.engineThreads } : {}),
+    weightDecay: o.spec.weightDecay,
+    optimizer: o.spec.optimizer,
+    momentum: o.spec.momentum,
+    batchSize: o.spec.batchSize,
+    imageSize: o.data.train.imageSize,
+    numClasses: o.data.classNames.length,
+    log,
+  });
   const s: Session = {
     o,
     phases: resolveFreezePhases(o.spec.freeze, o.spec.arch, o.spec.epochs),
-    optimizer,
+    engine,
     state: freshState(),
     lastCheckpoint: Date.now(),
     seenImages: 0,
@@ -258,7 +281,7 @@ export async function runTraining(o: RunTrainingOptions): Promise<TrainingResult
   try {
     const ckpt =
       o.store && o.checkpointPrefix !== undefined
-        ? await loadLatestCheckpoint(o.store, o.checkpointPrefix, o.model, optimizer)
+        ? await loadLatestCheckpoint(o.store, o.checkpointPrefix, o.model, engine)
         : undefined;
     if (ckpt) s.state = ckpt.state;
     const resumedFrom = ckpt ? { epoch: ckpt.state.epoch, step: ckpt.state.step } : undefined;
@@ -269,8 +292,12 @@ export async function runTraining(o: RunTrainingOptions): Promise<TrainingResult
       const lr = await trainEpoch(s, epoch);
       if (await finishEpoch(s, epoch, lr, began)) break;
     }
+    engine.syncToModel();
     const restoredBestEpoch = await restoreBest(s);
+    const finalEval = o.collectFinal ? await collectFinal(s) : undefined;
     return {
+      engine: { name: engine.name, threads: engine.threads },
+      ...(finalEval ? { finalEval } : {}),
       history: s.state.history,
       epochsRun: s.state.history.length,
       stoppedEarly: s.state.stopped,
@@ -285,7 +312,7 @@ export async function runTraining(o: RunTrainingOptions): Promise<TrainingResult
         : {}),
     };
   } finally {
-    optimizer.dispose();
+    await engine.dispose();
     s.best.clear();
     await s.caches?.dispose();
   }

@@ -5,6 +5,7 @@ import type { EpochRecord } from "../checkpoints/checkpoint.js";
 import type { TrainingData } from "../image-sets.js";
 import type { JobSpec } from "../job-spec.js";
 import type { PrefixEngine } from "../prefix-cache/prefix-runner.js";
+import type { EvalResult } from "../reports/evaluate.js";
 
 /** A step, epoch or checkpoint event, for progress bars and logs. */
 export interface TrainingProgress {
@@ -45,6 +46,12 @@ export interface RunTrainingOptions {
   prefixThreads?: number;
   /** Operational messages (prefix-engine fallback, failed checkpoint pruning). @default console.warn */
   log?: (line: string) => void;
+  /** What runs the steps: the wasm engine where it can (tfjs on wasm), or tfjs autodiff. @default "auto" */
+  engine?: "auto" | "wasm" | "tfjs";
+  /** Threads of the wasm engine. @default every core */
+  engineThreads?: number;
+  /** Also return the final validation pass with logits and features (`finalEval`), on the run's engine. */
+  collectFinal?: boolean;
 }
 
 /** The history and how the run went (cache, resume, early stopping). */
@@ -60,4 +67,8 @@ export interface TrainingResult {
   cacheEngine?: "onnx" | "tfjs";
   /** With early stopping: the epoch whose weights the model holds now (the best by the monitored metric). */
   restoredBestEpoch?: number;
+  /** What ran the steps. */
+  engine: { name: "tfjs" | "wasm"; threads: number };
+  /** The final validation pass (with `collectFinal`). */
+  finalEval?: EvalResult;
 }

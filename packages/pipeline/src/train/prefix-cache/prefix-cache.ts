@@ -88,6 +88,12 @@ export class PrefixCache {
 
   /** Activations for `indices` at `view` (taken mod `views`), computing the missing ones. Caller disposes. */
   async batch(indices: readonly number[], view = 0): Promise<tf.Tensor4D> {
+    const [h, w, c] = this.shape;
+    return tf.tensor4d(await this.floats(indices, view), [indices.length, h, w, c]);
+  }
+
+  /** {@link batch} as dense NHWC floats (no tensor: what the wasm training engine reads). */
+  async floats(indices: readonly number[], view = 0): Promise<Float32Array> {
     const v = view % this.opts.views;
     const key = (i: number) => i * this.opts.views + v;
     const missing = indices.filter((i) => !this.entries.has(key(i)));
@@ -100,7 +106,7 @@ export class PrefixCache {
       if (e instanceof Float32Array) out.set(e, j * per);
       else unpackHalf(e, out, j * per);
     });
-    return tf.tensor4d(out, [indices.length, h, w, c]);
+    return out;
   }
 
   private async fill(missing: number[], view: number, key: (i: number) => number): Promise<void> {

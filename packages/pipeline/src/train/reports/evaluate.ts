@@ -27,6 +27,14 @@ export interface EvalOptions {
   /** Frozen-prefix cache of this example set (eval transform), when the prefix is frozen. */
   cache?: PrefixCache;
   collect?: boolean;
+  /**
+   * Inference-mode logits and features for a batch, instead of the tfjs model (the wasm training engine's
+   * forward pass, which holds the weights being trained).
+   */
+  infer?: (
+    x: tf.Tensor4D | Float32Array,
+    n: number,
+  ) => Promise<{ logits: Float32Array; features: Float32Array }>;
 }
 
 async function batchInput(
@@ -41,6 +49,20 @@ async function batchInput(
 
 function forwardEval(model: ResNet, x: tf.Tensor4D, stage: BodyStage | undefined) {
   return stage ? model.forwardFrom(x, stage) : model.forward(x);
+}
+
+/** Σ over the batch of −log softmax(logits)[label], in f64. */
+function crossEntropySum(logits: Float32Array, labels: readonly number[], k: number): number {
+  let total = 0;
+  labels.forEach((y, i) => {
+    const row = logits.subarray(i * k, (i + 1) * k);
+    let max = -Infinity;
+    for (const v of row) max = Math.max(max, v);
+    let sum = 0;
+    for (const v of row) sum += Math.exp(v - max);
+    total += Math.log(sum) + max - row[y]!;
+  });
+  return total;
 }
 
 /**
@@ -62,9 +84,25 @@ export async function evaluateExamples(
   let lossSum = 0;
   let top1 = 0;
   let top5 = 0;
+  const infer = opts.infer;
   for (let start = 0; start < n; start += opts.batchSize) {
     const ix = Array.from({ length: Math.min(opts.batchSize, n - start) }, (_, j) => start + j);
     const labels = ix.map((i) => examples.labels[i]!);
+    if (infer) {
+      const x = opts.cache ? await opts.cache.batch(ix, 0) : await examples.load(ix);
+      try {
+        const out = await infer(x, ix.length);
+        lossSum += crossEntropySum(out.logits, labels, numClasses);
+        const c = topkCounts(out.logits, labels, numClasses);
+        top1 += c.top1;
+        top5 += c.top5;
+        logitsOut?.set(out.logits, start * numClasses);
+        featuresOut?.set(out.features, start * model.featureDim);
+      } finally {
+        if (!(x instanceof Float32Array)) x.dispose();
+      }
+      continue;
+    }
     const x = await batchInput(examples, ix, opts.cache);
     const y = tf.tensor1d(labels, "int32");
     const tensors: tf.Tensor[] = [x, y];

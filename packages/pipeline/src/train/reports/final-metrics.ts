@@ -3,7 +3,7 @@ import type { ResNet } from "@residual/resnet";
 import type { Calibration, Centroids } from "../../registry/index.js";
 import type { TrainingData } from "../image-sets.js";
 import { calibrationFile, computeCentroids } from "./centroids.js";
-import { evaluateExamples } from "./evaluate.js";
+import { type EvalResult, evaluateExamples } from "./evaluate.js";
 import { type ClassificationReport, classificationReport } from "./metrics.js";
 import { fitTemperature } from "./temperature.js";
 
@@ -19,7 +19,8 @@ export interface FinalMetrics {
 }
 
 /**
- * Evaluate `model` on the validation split and derive every end-of-training artefact.
+ * Evaluate `model` on the validation split (or take the pass the training run `collected`) and derive every
+ * end-of-training artefact.
  *
  * @example
  * const m = await finalMetrics(model, data, 64);
@@ -29,9 +30,10 @@ export async function finalMetrics(
   model: ResNet,
   data: TrainingData,
   batchSize: number,
+  collected?: EvalResult,
 ): Promise<FinalMetrics> {
   const k = data.classNames.length;
-  const ev = await evaluateExamples(model, data.val, k, { batchSize, collect: true });
+  const ev = collected ?? (await evaluateExamples(model, data.val, k, { batchSize, collect: true }));
   const logits = ev.logits ?? new Float32Array(0);
   const labels = data.val.labels;
   const val = classificationReport(logits, labels, data.classNames);

@@ -28,6 +28,17 @@ function bestNote(c: ModelCardInput): string {
   return `; weights of epoch ${best + 1}, the best by ${c.spec.earlyStopping.monitor}`;
 }
 
+/** The recipe in one sentence: what it is, why it was chosen, and its augmentation. */
+function recipeLine(spec: JobSpec): string {
+  const a = spec.augment;
+  const aug =
+    a.kind === "pad_crop"
+      ? `zero-pad ${a.pad} + random crop + horizontal flip ${a.hflip}`
+      : `RandomResizedCrop (scale ${a.scale.join("–")}) + horizontal flip ${a.hflip} + ColorJitter ${a.brightness}/${a.contrast}/${a.saturation}`;
+  const warmup = spec.warmupEpochs > 0 ? `warmup ${+spec.warmupEpochs.toFixed(2)} epochs, then ` : "";
+  return `Recipe \`${spec.recipe}\` (${spec.recipeReason}): ${spec.inChannels === 1 ? "grey, 1 channel" : "RGB"}, train augmentation ${aug}; ${warmup}${spec.schedule.type} schedule; eval resize ${spec.evalResize} px then center crop ${spec.imageSize} px.`;
+}
+
 /**
  * Render the model card.
  * @example
@@ -48,6 +59,8 @@ export function modelCard(c: ModelCardInput): string {
     `${c.classNames.length} classes; ${c.trainCount} training and ${c.valCount} validation images at ${c.spec.imageSize}px.`,
     "",
     "## Training",
+    recipeLine(c.spec),
+    "",
     `${c.history.length} of ${c.spec.epochs} epochs${c.stoppedEarly ? " (stopped early)" : ""}${bestNote(c)}, ${c.spec.optimizer} lr ${c.spec.lr}, batch ${c.spec.batchSize}, weight decay ${c.spec.weightDecay}, label smoothing ${c.spec.labelSmoothing}, seed ${c.spec.seed}.`,
     "",
     "```json",
