@@ -23,7 +23,10 @@ import type { Dataset, Sample } from "../packages/pipeline/src/dataset/types.js"
 import { LocalObjectStore } from "../packages/pipeline/src/index.js";
 import { iterateBatches, type LoaderOptions } from "../packages/pipeline/src/loader/batch-loader.js";
 import { ensureDatasetCache } from "../packages/pipeline/src/loader/dataset-cache.js";
-import { cropResizeWasm, mainThreadKernel } from "../packages/pipeline/src/preprocess/augment-wasm.js";
+import {
+  cropResizeWasm,
+  mainThreadKernel,
+} from "../packages/pipeline/src/preprocess/augment/augment-kernel.js";
 import { createRng } from "../packages/pipeline/src/preprocess/random.js";
 import { randomResizedCropBox } from "../packages/pipeline/src/preprocess/random-resized-crop.js";
 import { resolvePreprocessSpec } from "../packages/pipeline/src/preprocess/spec.js";

@@ -1,6 +1,6 @@
 // Crop + bilinear resize, bit-exact with Pillow's `img.crop(box).resize((S, S), Image.BILINEAR)`
 // (src/libImaging/Resample.c: precompute_coeffs, normalize_coeffs_8bpc, the 8bpc passes). The caller (the
-// JS side, augment-wasm.ts) owns the memory layout: every pointer below is an offset it computed, and this
+// JS side, augment/augment-kernel.ts) owns the memory layout: every pointer below is an offset it computed, and this
 // module allocates nothing (runtime stub), so linear memory only grows when the JS side asks for more.
 
 /** Pillow's fixed point: 8 bits of result, 2 bits of headroom for filters with negative lobes. */

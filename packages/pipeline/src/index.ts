@@ -96,13 +96,12 @@ export {
   openDatasetCache,
 } from "./loader/dataset-cache.js";
 export * from "./local/index.js";
-export { type AugmentJob, augmentInline } from "./preprocess/augment.js";
-export { type CropResizeInput, cropResize } from "./preprocess/augment-wasm.js";
+export { type AugmentJob, augmentInline } from "./preprocess/augment/augment.js";
+export { type CropResizeInput, cropResize } from "./preprocess/augment/augment-kernel.js";
 export {
   type ColorJitterOptions,
   drawJitter,
   type JitterDraw,
-  jitterNormalizeInto,
 } from "./preprocess/color-jitter.js";
 export type { ImageHeader, ImageInput, ImageSize, RawImage } from "./preprocess/decode.js";
 export { decodeResized } from "./preprocess/decode-resized.js";

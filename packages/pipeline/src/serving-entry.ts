@@ -6,6 +6,6 @@
 
 export { type Config, loadConfig, servingCoreOptions } from "./config/load-config.js";
 export * from "./errors.js";
-export { API_ROUTES, type ApiResponse, dispatch, runRoute } from "./serving/api-routes.js";
+export { API_ROUTES, type ApiResponse, dispatch, runRoute } from "./serving/api/api-routes.js";
 export { ServingCore } from "./serving/serving-core.js";
 export { openObjectStore } from "./store/open-object-store.js";

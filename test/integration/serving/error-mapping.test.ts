@@ -6,7 +6,7 @@ import {
   UnsupportedMediaTypeError,
 } from "../../../packages/pipeline/src/errors.js";
 import { ImageDecodeError, ImageTooLargeError } from "../../../packages/pipeline/src/preprocess/errors.js";
-import { errorResponse } from "../../../packages/pipeline/src/serving/error-response.js";
+import { errorResponse } from "../../../packages/pipeline/src/serving/api/error-response.js";
 
 describe("errorResponse: the one error → HTTP mapping", () => {
   it("bytes that are not an image are a bad request (400) with the decoder's code and reason", () => {

@@ -4,8 +4,8 @@
  * plain arrays, after close() and when a worker dies, and close() rejects jobs still in flight.
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { type AugmentJob, augmentInline } from "../../../packages/pipeline/src/preprocess/augment.js";
-import { AugmentPool, allocBatch } from "../../../packages/pipeline/src/preprocess/augment-pool.js";
+import { type AugmentJob, augmentInline } from "../../../packages/pipeline/src/preprocess/augment/augment.js";
+import { AugmentPool, allocBatch } from "../../../packages/pipeline/src/preprocess/augment/augment-pool.js";
 import { drawJitter } from "../../../packages/pipeline/src/preprocess/color-jitter.js";
 import { createRng } from "../../../packages/pipeline/src/preprocess/random.js";
 import { randomResizedCropBox } from "../../../packages/pipeline/src/preprocess/random-resized-crop.js";

@@ -4,12 +4,12 @@
  */
 import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
-import { AUGMENT_WASM_BASE64 } from "../../../packages/pipeline/src/preprocess/augment-wasm.generated.js";
 import {
   AUGMENT_WASM_GENERATED,
   compileAugmentWasm,
   generatedSource,
-} from "../../../packages/pipeline/src/preprocess/augment-wasm-build.js";
+} from "../../../packages/pipeline/scripts/build-augment-wasm.js";
+import { AUGMENT_WASM_BASE64 } from "../../../packages/pipeline/src/preprocess/augment/augment-wasm.generated.js";
 
 describe("augment wasm build", () => {
   it("recompiles to the committed bytes (run npm run build:wasm -w @residual/pipeline if not)", async () => {

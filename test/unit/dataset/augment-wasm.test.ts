@@ -16,7 +16,7 @@ import {
   cropResize,
   cropResizeWasm,
   instantiateAugment,
-} from "../../../packages/pipeline/src/preprocess/augment-wasm.js";
+} from "../../../packages/pipeline/src/preprocess/augment/augment-kernel.js";
 import { makePhotoLikeJpeg, testRng } from "../../support/images.js";
 
 const PY = "/usr/bin/python3";

@@ -8,20 +8,20 @@ import {
   type AugmentJob,
   augmentInline,
   augmentInto,
-} from "../../../packages/pipeline/src/preprocess/augment.js";
+} from "../../../packages/pipeline/src/preprocess/augment/augment.js";
 import {
   augmentModule,
   cropResize,
   instantiateAugment,
-} from "../../../packages/pipeline/src/preprocess/augment-wasm.js";
+} from "../../../packages/pipeline/src/preprocess/augment/augment-kernel.js";
 import {
   type ColorJitterOptions,
   drawJitter,
-  jitterNormalizeInto,
 } from "../../../packages/pipeline/src/preprocess/color-jitter.js";
 import { createRng } from "../../../packages/pipeline/src/preprocess/random.js";
 import { randomResizedCropBox } from "../../../packages/pipeline/src/preprocess/random-resized-crop.js";
 import { testRng } from "../../support/images.js";
+import { jitterNormalizeInto } from "../../support/jitter-oracle.js";
 
 const RGB = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
 const GREY = { mean: [0.449], std: [0.226] };

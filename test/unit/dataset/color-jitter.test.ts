@@ -4,12 +4,9 @@
  * RGB and grey, with and without each op.
  */
 import { describe, expect, it } from "vitest";
-import {
-  drawJitter,
-  type JitterDraw,
-  jitterNormalizeInto,
-} from "../../../packages/pipeline/src/preprocess/color-jitter.js";
+import { drawJitter, type JitterDraw } from "../../../packages/pipeline/src/preprocess/color-jitter.js";
 import { createRng } from "../../../packages/pipeline/src/preprocess/random.js";
+import { jitterNormalizeInto } from "../../support/jitter-oracle.js";
 
 const MEAN = [0.485, 0.456, 0.406];
 const STD = [0.229, 0.224, 0.225];

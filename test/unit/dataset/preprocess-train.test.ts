@@ -5,8 +5,8 @@
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
 import { InvalidInputError } from "../../../packages/pipeline/src/errors.js";
-import { cropResize } from "../../../packages/pipeline/src/preprocess/augment-wasm.js";
-import { drawJitter, jitterNormalizeInto } from "../../../packages/pipeline/src/preprocess/color-jitter.js";
+import { cropResize } from "../../../packages/pipeline/src/preprocess/augment/augment-kernel.js";
+import { drawJitter } from "../../../packages/pipeline/src/preprocess/color-jitter.js";
 import { ImageDecodeError } from "../../../packages/pipeline/src/preprocess/errors.js";
 import { preprocessEval, preprocessEvalRaw } from "../../../packages/pipeline/src/preprocess/eval.js";
 import { createRng } from "../../../packages/pipeline/src/preprocess/random.js";
@@ -18,6 +18,7 @@ import {
   TrainAugmentSchema,
 } from "../../../packages/pipeline/src/preprocess/train.js";
 import { makePhotoLikeJpeg, makeShapeImage } from "../../support/images.js";
+import { jitterNormalizeInto } from "../../support/jitter-oracle.js";
 
 describe("randomResizedCropBox", () => {
   it("stays inside the image with area/aspect within the ranges", () => {

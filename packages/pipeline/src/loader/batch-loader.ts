@@ -7,7 +7,7 @@
 import { availableParallelism } from "node:os";
 import type { Sample } from "../dataset/types.js";
 import { readRef } from "../dataset/validate.js";
-import { AugmentPool, allocBatch } from "../preprocess/augment-pool.js";
+import { AugmentPool, allocBatch } from "../preprocess/augment/augment-pool.js";
 import type { ImageInput, ImageSize } from "../preprocess/decode.js";
 import { preprocessEval } from "../preprocess/eval.js";
 import { createRng, permutation } from "../preprocess/random.js";

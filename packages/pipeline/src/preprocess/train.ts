@@ -7,9 +7,9 @@
  * it from seed/epoch/index); the draws come in torchvision's order: crop box, flip, jitter.
  */
 import { z } from "zod";
-import type { AugmentJob } from "./augment.js";
-import { augmentInline } from "./augment.js";
-import type { AugmentPool } from "./augment-pool.js";
+import type { AugmentJob } from "./augment/augment.js";
+import { augmentInline } from "./augment/augment.js";
+import type { AugmentPool } from "./augment/augment-pool.js";
 import { drawJitter } from "./color-jitter.js";
 import {
   type ImageInput,

@@ -22,6 +22,7 @@ const EXTERNAL = ["onnxruntime-node", "sharp", "@tensorflow/*", "@aws-sdk/*", "@
 /** The worker-thread module entries, compiled to `workers/<name>.mjs` (names as `startModuleWorker` is given them). */
 const WORKER_ENTRIES = [
   { in: resolve(HERE, "../engine/ort/ort-worker-main.ts"), out: "workers/ort-session" },
+  { in: resolve(HERE, "../preprocess/augment/augment-worker.ts"), out: "workers/augment" },
 ];
 
 /**

@@ -6,9 +6,9 @@ import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { NotFoundError, PayloadTooLargeError } from "../errors.js";
-import { MAX_BODY_BYTES } from "../serving/api-request.js";
-import { API_ROUTES, runRoute } from "../serving/api-routes.js";
-import { errorResponse } from "../serving/error-response.js";
+import { MAX_BODY_BYTES } from "../serving/api/api-request.js";
+import { API_ROUTES, runRoute } from "../serving/api/api-routes.js";
+import { errorResponse } from "../serving/api/error-response.js";
 import type { ServingCore } from "../serving/serving-core.js";
 
 /** `/v1/models/{name}` → `/v1/models/:name`. */

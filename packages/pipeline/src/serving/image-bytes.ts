@@ -4,7 +4,7 @@
  */
 import { InvalidInputError, NotFoundError } from "../errors.js";
 import type { ObjectStore } from "../store/object-store.js";
-import type { ImageRef } from "./api-request.js";
+import type { ImageRef } from "./api/api-request.js";
 
 function keyInStore(store: ObjectStore, url: string, index: number): string {
   const base = store.url.endsWith("/") ? store.url : `${store.url}/`;

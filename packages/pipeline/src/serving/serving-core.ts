@@ -17,7 +17,7 @@ import {
 } from "../registry/read-model.js";
 import { DEFAULT_BACKBONE, resolveBackbone } from "../registry/resolve-backbone.js";
 import type { ObjectStore } from "../store/object-store.js";
-import { MAX_BODY_BYTES, type ParsedRequest } from "./api-request.js";
+import { MAX_BODY_BYTES, type ParsedRequest } from "./api/api-request.js";
 import { imageBytes } from "./image-bytes.js";
 import { loadModelBundle, type ModelBundle } from "./model-bundle.js";
 import { ModelCache } from "./model-cache.js";

@@ -3,8 +3,8 @@
  * translated first, `translate-error.ts`); anything else is a 500 whose details stay in the log, never in the
  * response.
  */
-import { isResidualError } from "../errors.js";
-import { translateError } from "../translate-error.js";
+import { isResidualError } from "../../errors.js";
+import { translateError } from "../../translate-error.js";
 
 export interface ErrorBody {
   error: {

@@ -5,24 +5,13 @@
  * backed by a SharedArrayBuffer ({@link allocBatch}); the draws stay on the caller, so results are the same bits
  * as the inline {@link augmentInline} whatever the scheduling.
  */
-import { Worker } from "node:worker_threads";
-import { ResidualError } from "../errors.js";
-import { AUGMENT_WORKER_PRELUDE, type AugmentJob, augmentInline, checkAugmentJob } from "./augment.js";
-import { AUGMENT_WASM_BASE64 } from "./augment-wasm.generated.js";
+import type { Worker } from "node:worker_threads";
+import { ResidualError } from "../../errors.js";
+import { startModuleWorker } from "../../workers/module-worker.js";
+import { type AugmentJob, augmentInline, checkAugmentJob } from "./augment.js";
 
-const WORKER_SOURCE = `${AUGMENT_WORKER_PRELUDE}
-const { parentPort, workerData } = require("node:worker_threads");
-const wasm = new WebAssembly.Module(Buffer.from(workerData.wasm, "base64"));
-const ex = new WebAssembly.Instance(wasm, {}).exports;
-parentPort.on("message", (m) => {
-  try {
-    augmentRun(augmentSteps, ex, m.job, new Float32Array(m.out, m.byteOffset, m.length), 0);
-    parentPort.postMessage({ id: m.id });
-  } catch (err) {
-    parentPort.postMessage({ id: m.id, error: String((err && err.message) || err) });
-  }
-});
-`;
+/** The worker threads' module: the same augment code, imported (augment-worker.ts). */
+const ENTRY = { source: new URL("./augment-worker.ts", import.meta.url), name: "augment" };
 
 interface Pending {
   resolve: () => void;
@@ -78,7 +67,7 @@ export class AugmentPool {
 
   constructor(size: number) {
     for (let i = 0; i < Math.max(1, size); i++) {
-      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { wasm: AUGMENT_WASM_BASE64 } });
+      const worker = startModuleWorker(ENTRY, {});
       const slot: Slot = { worker, busy: 0 };
       worker.on("message", (m: { id: number; error?: string }) => this.settle(slot, m));
       // A dead worker costs speed, not the epoch: its jobs (and all later ones) are computed inline.

@@ -1,27 +1,25 @@
 /**
  * The fused train augment from decoded uint8 pixels: crop + Pillow-exact bilinear resize + flip, then
- * ColorJitter + Normalize, in one WebAssembly instance, written as float32 NHWC into a batch. The jitter is
- * planned by augment-jitter-plan.ts (the same code the JS reference `jitterNormalizeInto` runs) and its per-pixel loops run in wasm with the
- * same double-precision operations, so results equal `jitterNormalizeInto` on the resized pixels bit for bit.
+ * ColorJitter + Normalize, in one WebAssembly instance, written as float32 NHWC into a batch. The jitter's tables
+ * come from jitter-tables.ts and its per-pixel loops run in wasm with the same double-precision operations as
+ * the JS test oracle (test/support/jitter-oracle.ts), so the two agree bit for bit. The worker threads of
+ * augment-pool.ts run this same module (augment-worker.ts imports it).
  */
-import { InvalidInputError } from "../errors.js";
-import {
-  JITTER_PLAN_SOURCE,
-  type JitterPixels,
-  normTable,
-  planJitter,
-  saturationTables,
-} from "./augment-jitter-plan.js";
+import { InvalidInputError } from "../../errors.js";
+import type { JitterDraw } from "../color-jitter.js";
 import {
   type AugmentExports,
-  augmentLayout,
   type CropResizeInput,
   cropResizeWasm,
   mainThreadKernel,
-} from "./augment-wasm.js";
-import type { JitterDraw } from "./color-jitter.js";
+} from "./augment-kernel.js";
+import { type JitterPixels, normTable, planJitter, saturationTables } from "./jitter-tables.js";
 
-/** One image's augment: the crop to resize, the drawn jitter, and Normalize's mean/std. */
+/**
+ * One image's augment: the crop to resize, the drawn jitter, and Normalize's mean/std.
+ * @example
+ * const job: AugmentJob = { pixels, width, height, channels: 3, box, size: 224, flip, draw, mean, std };
+ */
 export interface AugmentJob extends CropResizeInput {
   draw: JitterDraw;
   mean: readonly number[];
@@ -29,32 +27,13 @@ export interface AugmentJob extends CropResizeInput {
 }
 
 /**
- * The steps the fused augment calls, passed in rather than imported: a test runner may rewrite imported names,
- * and the worker pool runs {@link augmentWith} from its source text, where only same-module names resolve.
- */
-export interface AugmentSteps {
-  cropResize: typeof cropResizeWasm;
-  plan: typeof planJitter;
-  normTable: typeof normTable;
-  saturationTables: typeof saturationTables;
-}
-
-const STEPS: AugmentSteps = { cropResize: cropResizeWasm, plan: planJitter, normTable, saturationTables };
-
-/**
  * Runs `job` on the kernel `ex` and writes `size² × channels` floats to `out` from `offset`.
  *
  * @example
- * augmentWith(steps, ex, job, x, k * per);
+ * augmentInto(mainThreadKernel(), { pixels, width, height, channels: 3, box, size: 224, flip, draw, mean, std }, x, 0);
  */
-export function augmentWith(
-  steps: AugmentSteps,
-  ex: AugmentExports,
-  job: AugmentJob,
-  out: Float32Array,
-  offset: number,
-): void {
-  const at = steps.cropResize(ex, job);
+export function augmentInto(ex: AugmentExports, job: AugmentJob, out: Float32Array, offset: number): void {
+  const at = cropResizeWasm(ex, job);
   const c = job.channels;
   const n = job.size * job.size * c;
   const px: JitterPixels = {
@@ -68,28 +47,18 @@ export function augmentWith(
       return ex.pixelMean(at.dst, n, at.pre, fs, chain.a, chain.b, chain.lo, chain.hi);
     },
   };
-  const p = steps.plan(px, c, job.draw);
+  const p = planJitter(px, c, job.draw);
   if (p.saturation === 1) {
-    new Float32Array(ex.memory.buffer, at.norm, 256 * c).set(steps.normTable(p.lut, c, job.mean, job.std));
+    new Float32Array(ex.memory.buffer, at.norm, 256 * c).set(normTable(p.lut, c, job.mean, job.std));
     ex.lookup(at.dst, n, c, at.norm, at.out);
   } else {
-    const t = steps.saturationTables(p, job.mean, job.std);
+    const t = saturationTables(p, job.mean, job.std);
     new Float64Array(ex.memory.buffer, at.scaled, 768).set(t.scaled);
     new Float64Array(ex.memory.buffer, at.grey, 768).set(t.grey);
     new Float64Array(ex.memory.buffer, at.lims, 9).set(t.lims);
     ex.saturate(at.dst, n, at.scaled, at.grey, at.lims, at.out);
   }
   out.set(new Float32Array(ex.memory.buffer, at.out, n), offset);
-}
-
-/**
- * Runs `job` on the kernel `ex` and writes `size² × channels` floats to `out` from `offset`.
- *
- * @example
- * augmentInto(mainThreadKernel(), { pixels, width, height, channels: 3, box, size: 224, flip, draw, mean, std }, x, 0);
- */
-export function augmentInto(ex: AugmentExports, job: AugmentJob, out: Float32Array, offset: number): void {
-  augmentWith(STEPS, ex, job, out, offset);
 }
 
 /**
@@ -127,17 +96,3 @@ export function augmentInline(job: AugmentJob, out: Float32Array, offset: number
   checkAugmentJob(job);
   augmentInto(mainThreadKernel(), job, out, offset);
 }
-
-/**
- * Self-contained JavaScript defining `augmentSteps` and `augmentRun` (= {@link augmentWith}) for a worker thread.
- *
- * @example
- * new Worker(`${AUGMENT_WORKER_PRELUDE}\naugmentRun(augmentSteps, ex, job, out, 0);`, { eval: true });
- */
-export const AUGMENT_WORKER_PRELUDE = [
-  JITTER_PLAN_SOURCE,
-  String(augmentLayout), // declared under the name cropResizeWasm's body calls it by
-  `const augmentSteps = { cropResize: (${cropResizeWasm}), plan: jitterPlan,`,
-  "  normTable: jitterNormTable, saturationTables: jitterSaturationTables };",
-  `const augmentRun = (${augmentWith});`,
-].join("\n");

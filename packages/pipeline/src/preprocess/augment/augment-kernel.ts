@@ -3,13 +3,12 @@
  * resize bit-exact with Pillow's `img.crop(box).resize((S, S), Image.BILINEAR)` (what torchvision's
  * RandomResizedCrop does on PIL images), and the per-pixel loops of ColorJitter + Normalize. The module
  * allocates nothing itself: {@link augmentLayout} lays the linear memory out per call and grows it only when a
- * larger image arrives, so after warm-up the memory stays the same size.
- *
- * Everything after the module cache is plain functions of their arguments (no module-level constants), so the
- * worker pool can run them from their source text (see augment-pool.ts).
+ * larger image arrives, so after warm-up the memory stays the same size. Each thread has its own instance
+ * ({@link mainThreadKernel} here, one per worker in augment-worker.ts).
  */
+
+import type { CropBox } from "../random-resized-crop.js";
 import { AUGMENT_WASM_BASE64 } from "./augment-wasm.generated.js";
-import type { CropBox } from "./random-resized-crop.js";
 
 /** A wasm linear memory (the lib settings here carry no WebAssembly types, so the part used is spelled out). */
 export interface WasmMemory {

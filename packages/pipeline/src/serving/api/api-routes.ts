@@ -2,12 +2,12 @@
  * The API's route table, used by both the local server (hono) and the Lambda handlers, so the routes are the
  * same everywhere. Each handler returns a status and a JSON body; errors become responses in `errorResponse`.
  */
-import { MethodNotAllowedError, NotFoundError } from "../errors.js";
+import { MethodNotAllowedError, NotFoundError } from "../../errors.js";
+import type { ServingCore } from "../serving-core.js";
 import { type ApiRequest, parseApiRequest } from "./api-request.js";
 import { errorResponse } from "./error-response.js";
 import { openApiDocument } from "./openapi.js";
 import { ROUTES, type RouteId, type RouteSpec } from "./routes.js";
-import type { ServingCore } from "./serving-core.js";
 
 export interface ApiResponse {
   status: number;

@@ -1,12 +1,14 @@
 /**
- * The ColorJitter + Normalize plan of one image (how color-jitter.ts's fused kernel works is described there):
- * the drawn ops resolved into a 256-entry table before saturation, the saturation factor and one clamped
- * affine map after it, and the per-value tables the per-pixel loops read. Shared by the JS loops
- * (`jitterNormalizeInto`) and the wasm ones (augment.ts), which is why they give the same bits. Every function
- * here depends only on its arguments and on functions in this file, so {@link JITTER_PLAN_SOURCE} can hand
- * them to a worker thread as source text.
+ * The ColorJitter + Normalize tables of one image. Brightness and contrast are the same kind of op,
+ * `v → clamp(f·v + b)` on each channel alike, so the drawn chain splits into scalar stages before saturation (the
+ * only op that mixes channels), saturation, and scalar stages after it. Stages before saturation act on uint8
+ * inputs, so they become one 256-entry table; contrast's grey mean (of the image *as it is when contrast runs*)
+ * comes from per-channel histograms when contrast precedes saturation, otherwise from one read-only pre-pass.
+ * Without saturation the whole thing is a table lookup per element. The per-op clamps are kept, so results equal
+ * the op-by-op definition up to float rounding. The wasm kernel's loops (augment.ts) read these tables; so does
+ * the JS test oracle, which is why the two give the same bits.
  */
-import type { JitterDraw } from "./color-jitter.js";
+import type { JitterDraw } from "../color-jitter.js";
 
 /** `v → clamp(f·v + b)`: brightness (b = 0) or contrast (b = (1 - f)·mean). */
 interface Stage {
@@ -15,14 +17,12 @@ interface Stage {
 }
 
 /**
- * ITU-R 601 grey weights as torchvision rounds them (a function, not a constant: see {@link JITTER_PLAN_SOURCE}).
+ * ITU-R 601 grey weights as torchvision rounds them.
  *
  * @example
- * const [wr, wg, wb] = greyWeights();
+ * const [wr, wg, wb] = GREY_WEIGHTS;
  */
-export function greyWeights(): readonly [number, number, number] {
-  return [0.2989, 0.587, 0.114];
-}
+export const GREY_WEIGHTS: readonly [number, number, number] = [0.2989, 0.587, 0.114];
 
 function clamp01(v: number): number {
   // biome-ignore lint/complexity/useMathMinMax: the plain ternary stays cheaper in the per-pixel loop
@@ -56,7 +56,7 @@ function table(stages: readonly Stage[]): Float64Array {
 function histogramMean(hist: Int32Array, channels: number, length: number, lut: Float64Array): number {
   let sum = 0;
   for (let c = 0; c < channels; c++) {
-    const w = channels === 3 ? greyWeights()[c]! : 1;
+    const w = channels === 3 ? GREY_WEIGHTS[c]! : 1;
     for (let v = 0; v < 256; v++) sum += w * hist[c * 256 + v]! * lut[v]!;
   }
   return sum / (length / channels);
@@ -85,8 +85,8 @@ function then(m: ClampAffine, s: Stage): ClampAffine {
 }
 
 /**
- * The image statistics contrast needs, from wherever the pixels live (a JS array here, wasm memory in
- * augment-wasm.ts): both loops must do the same double-precision operations so every variant gives the same bits.
+ * The image statistics contrast needs, from wherever the pixels live (wasm memory in augment.ts, a JS array in
+ * the test oracle): both must do the same double-precision operations so every variant gives the same bits.
  */
 export interface JitterPixels {
   /** Bytes (pixels × channels). */
@@ -172,7 +172,7 @@ export function saturationTables(p: JitterPlan, mean: readonly number[], std: re
   const scaled = new Float64Array(768);
   const grey = new Float64Array(768);
   const lims = new Float64Array(9);
-  const w = greyWeights();
+  const w = GREY_WEIGHTS;
   for (let c = 0; c < 3; c++) {
     const inv = 1 / std[c]!;
     const A = post.a * inv;
@@ -187,30 +187,3 @@ export function saturationTables(p: JitterPlan, mean: readonly number[], std: re
   }
   return { scaled, grey, lims } satisfies SaturationTables;
 }
-
-/**
- * The plan as self-contained JavaScript for a worker thread (augment-pool.ts): every function it calls, by its
- * own source text, so it runs the same under tsx, vitest and a bundle. None of them may refer to a module-level
- * constant (a bundler may rename it); `__name` is esbuild's keep-names helper, a no-op here.
- *
- * @example
- * new Worker(`${JITTER_PLAN_SOURCE}\n…`, { eval: true });
- */
-export const JITTER_PLAN_SOURCE = [
-  "const __name = (f) => f;",
-  ...[
-    clamp01,
-    run,
-    greyWeights,
-    activeOps,
-    table,
-    histogramMean,
-    then,
-    planJitter,
-    normTable,
-    saturationTables,
-  ],
-  `const jitterPlan = ${planJitter.name};`,
-  `const jitterNormTable = ${normTable.name};`,
-  `const jitterSaturationTables = ${saturationTables.name};`,
-].join("\n");

@@ -3,7 +3,12 @@
  * a raw `image/jpeg|png|webp` body, or JSON `{ model?, images: [{ base64 } | { s3 }], normalize?, topK?, threshold? }`.
  */
 import { z } from "zod";
-import { InvalidInputError, PayloadTooLargeError, UnsupportedMediaTypeError, zodIssues } from "../errors.js";
+import {
+  InvalidInputError,
+  PayloadTooLargeError,
+  UnsupportedMediaTypeError,
+  zodIssues,
+} from "../../errors.js";
 
 /** API Gateway → Lambda payloads are capped at 6 MB; the local server applies the same limit. */
 export const MAX_BODY_BYTES = 6 * 1024 * 1024;

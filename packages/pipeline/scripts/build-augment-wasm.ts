@@ -1,6 +1,7 @@
 /**
  * Compiles the AssemblyScript train-augment kernel (`packages/pipeline/assembly/`) and, run as a script
- * (`npm run build:wasm -w @residual/pipeline`), writes it as base64 into `augment-wasm.generated.ts`, so
+ * (`npm run build:wasm -w @residual/pipeline`), writes it as base64 into
+ * `src/preprocess/augment/augment-wasm.generated.ts`, so
  * bundles and worker threads need no asset next to them. `asc` output is deterministic for a given compiler
  * version and source, which is what lets a test catch a stale generated file.
  */
@@ -11,10 +12,10 @@ import { fileURLToPath } from "node:url";
 const here = dirname(fileURLToPath(import.meta.url));
 
 /** The AssemblyScript entry file. */
-export const AUGMENT_WASM_ENTRY = join(here, "../../assembly/index.ts");
+export const AUGMENT_WASM_ENTRY = join(here, "../assembly/index.ts");
 
 /** The generated module holding the compiled bytes. */
-export const AUGMENT_WASM_GENERATED = join(here, "augment-wasm.generated.ts");
+export const AUGMENT_WASM_GENERATED = join(here, "../src/preprocess/augment/augment-wasm.generated.ts");
 
 /** Compiler flags: SIMD128, full optimisation, no GC runtime (the kernel allocates nothing), no bounds asserts. */
 export const AUGMENT_WASM_FLAGS = ["--enable", "simd", "-O3", "--runtime", "stub", "--noAssert"] as const;
