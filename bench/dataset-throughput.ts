@@ -18,18 +18,18 @@ import { execFileSync } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import sharp from "sharp";
-import type { Dataset, Sample } from "../packages/pipeline/src/dataset/types.js";
-import { LocalObjectStore } from "../packages/pipeline/src/index.js";
-import { iterateBatches, type LoaderOptions } from "../packages/pipeline/src/loader/batch-loader.js";
-import { ensureDatasetCache } from "../packages/pipeline/src/loader/dataset-cache.js";
 import {
-  cropResizeWasm,
-  mainThreadKernel,
-} from "../packages/pipeline/src/preprocess/augment/augment-kernel.js";
-import { createRng } from "../packages/pipeline/src/preprocess/random.js";
-import { randomResizedCropBox } from "../packages/pipeline/src/preprocess/random-resized-crop.js";
-import { resolvePreprocessSpec } from "../packages/pipeline/src/preprocess/spec.js";
+  createRng,
+  type Dataset,
+  ensureDatasetCache,
+  iterateBatches,
+  type LoaderOptions,
+  LocalObjectStore,
+  resolvePreprocessSpec,
+  type Sample,
+} from "@residual/pipeline";
+import { cropResizeWasm, mainThreadKernel, randomResizedCropBox } from "@residual/pipeline/testing";
+import sharp from "sharp";
 import { makePhotoLikeJpeg } from "../test/support/images.js";
 
 if (process.env.SHARP_THREADS) sharp.concurrency(Number(process.env.SHARP_THREADS));

@@ -10,10 +10,8 @@
  */
 import { spawnSync } from "node:child_process";
 import { availableParallelism } from "node:os";
+import { inMemoryImageSet, parseJobSpec, runTraining, type TrainingData } from "@residual/pipeline";
 import { createResNet, initBackend } from "@residual/resnet";
-import { inMemoryImageSet, type TrainingData } from "../packages/pipeline/src/train/image-sets.js";
-import { parseJobSpec } from "../packages/pipeline/src/train/job-spec.js";
-import { runTraining } from "../packages/pipeline/src/train/loop/run-training.js";
 
 const N = Number(process.argv[2] ?? 1000);
 const EPOCHS = Number(process.argv[3] ?? 10);

@@ -7,13 +7,10 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { LocalObjectStore, publishModel, ServingCore, startServer } from "@residual/pipeline";
 import { createResNet, exportOnnx, initBackend } from "@residual/resnet";
 import * as tf from "@tensorflow/tfjs-core";
 import sharp from "sharp";
-import { publishModel } from "../packages/pipeline/src/registry/publish-model.js";
-import { startServer } from "../packages/pipeline/src/server/start-server.js";
-import { ServingCore } from "../packages/pipeline/src/serving/serving-core.js";
-import { LocalObjectStore } from "../packages/pipeline/src/store/local-object-store.js";
 
 const { values } = parseArgs({
   options: { engine: { type: "string", default: "onnx" }, requests: { type: "string", default: "1000" } },

@@ -7,8 +7,8 @@
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { onnxSessionOptions, openOrtSession } from "@residual/pipeline";
-import { LocalObjectStore } from "../packages/pipeline/src/store/local-object-store.js";
+import { LocalObjectStore } from "@residual/pipeline";
+import { onnxSessionOptions, openOrtSession } from "@residual/pipeline/testing";
 
 const BIN = resolve("packages/pipeline/bin/residual.js");
 

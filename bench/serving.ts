@@ -16,15 +16,11 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { availableParallelism, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Worker } from "node:worker_threads";
-import { onnxSessionOptions, openOnnxEngine, openOrtSession } from "@residual/pipeline";
+import { LocalObjectStore, publishModel, ServingCore, startServer } from "@residual/pipeline";
+import { buildBundle, onnxSessionOptions, openOnnxEngine, openOrtSession } from "@residual/pipeline/testing";
 import { createResNet, exportOnnx, initBackend } from "@residual/resnet";
 import ort from "onnxruntime-node";
 import sharp from "sharp";
-import { publishModel } from "../packages/pipeline/src/registry/publish-model.js";
-import { buildBundle } from "../packages/pipeline/src/server/build-bundle.js";
-import { startServer } from "../packages/pipeline/src/server/start-server.js";
-import { ServingCore } from "../packages/pipeline/src/serving/serving-core.js";
-import { LocalObjectStore } from "../packages/pipeline/src/store/local-object-store.js";
 import { coldStart } from "./serving-cold.js";
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;

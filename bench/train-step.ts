@@ -17,8 +17,8 @@ import {
   trainerForModel,
   unregisterWasmTrainingKernels,
 } from "@residual/resnet";
+import { conv2DBackpropFilterWasm } from "@residual/resnet/testing";
 import * as tf from "@tensorflow/tfjs-core";
-import { conv2DBackpropFilterWasm } from "../packages/resnet/src/kernels/conv2d-backprop-filter.js";
 
 const positional = process.argv.slice(2).filter((a) => !a.startsWith("--"));
 const BATCH = Number(positional[0] ?? 8);

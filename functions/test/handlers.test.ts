@@ -1,8 +1,8 @@
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { openObjectStore } from "@residual/pipeline";
 import { initBackend } from "@residual/resnet";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { beforeAll, describe, expect, it } from "vitest";
-import { openObjectStore } from "../../packages/pipeline/src/store/open-object-store.js";
 import {
   BACKBONE,
   jpeg,

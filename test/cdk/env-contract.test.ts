@@ -3,7 +3,10 @@
  * deployed thing gets is one its process kind reads, and what the stack sets parses as that kind (so a reader
  * never needs a variable the stack does not set).
  */
-import { CONTAINER_ENV, ENV_VARS, type EnvName, loadConfig, type ProcessKind } from "@residual/pipeline";
+
+import { loadConfig, type ProcessKind } from "@residual/pipeline";
+import { ENV_VARS, type EnvName } from "@residual/pipeline/config";
+import { CONTAINER_ENV } from "@residual/pipeline/testing";
 import { Template } from "aws-cdk-lib/assertions";
 import { describe, expect, it } from "vitest";
 import { DEPLOYED_KINDS } from "../../cdk/lib/env-contract.js";

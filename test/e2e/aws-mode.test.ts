@@ -6,13 +6,13 @@
 import { access, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { writeDatasetArchive } from "../../packages/pipeline/src/local/dataset-archive.js";
 import {
   renderShape,
   SHAPE_CLASSES,
   shapesDatasetFiles,
-} from "../../packages/pipeline/src/local/synthetic-shapes.js";
+  writeDatasetArchive,
+} from "@residual/pipeline/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { motoEndpoint, TEST_CREDENTIALS, TEST_REGION } from "../support/aws.js";
 import { createJobInfra, type JobInfra } from "../support/job-infra.js";
 import { FAST_ENV, freePort, ResidualProcess, runResidual, waitFor } from "./support/cli-process.js";

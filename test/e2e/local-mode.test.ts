@@ -7,17 +7,15 @@
 import { access, copyFile, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  writeDatasetArchive,
-  writeDatasetFolder,
-} from "../../packages/pipeline/src/local/dataset-archive.js";
+import { LocalObjectStore } from "@residual/pipeline";
 import {
   renderShape,
   SHAPE_CLASSES,
   shapesDatasetFiles,
-} from "../../packages/pipeline/src/local/synthetic-shapes.js";
-import { LocalObjectStore } from "../../packages/pipeline/src/store/local-object-store.js";
+  writeDatasetArchive,
+  writeDatasetFolder,
+} from "@residual/pipeline/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FAST_ENV, freePort, ResidualProcess, runResidual, waitFor } from "./support/cli-process.js";
 
 const EPOCHS = 4;

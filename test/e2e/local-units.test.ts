@@ -5,17 +5,22 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadConfig } from "@residual/pipeline";
+import {
+  type JobRunner,
+  LocalObjectStore,
+  LocalQueue,
+  loadConfig,
+  resolveMode,
+  TransientError,
+} from "@residual/pipeline";
+import {
+  progressLine,
+  runWorkerLoop,
+  shapesDatasetFiles,
+  startBanner,
+  withTerminalProgress,
+} from "@residual/pipeline/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TransientError } from "../../packages/pipeline/src/errors.js";
-import type { JobRunner } from "../../packages/pipeline/src/jobs/job-runner.js";
-import { resolveMode } from "../../packages/pipeline/src/local/pipeline-mode.js";
-import { startBanner } from "../../packages/pipeline/src/local/start-banner.js";
-import { shapesDatasetFiles } from "../../packages/pipeline/src/local/synthetic-shapes.js";
-import { progressLine, withTerminalProgress } from "../../packages/pipeline/src/local/terminal-progress.js";
-import { runWorkerLoop } from "../../packages/pipeline/src/local/worker-loop.js";
-import { LocalQueue } from "../../packages/pipeline/src/queue/local-queue.js";
-import { LocalObjectStore } from "../../packages/pipeline/src/store/local-object-store.js";
 
 let dir: string;
 beforeAll(async () => {

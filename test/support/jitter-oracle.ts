@@ -6,12 +6,12 @@
 import {
   type ClampAffine,
   GREY_WEIGHTS,
+  type JitterDraw,
   type JitterPixels,
   normTable,
   planJitter,
   saturationTables,
-} from "../../packages/pipeline/src/preprocess/augment/jitter-tables.js";
-import type { JitterDraw } from "../../packages/pipeline/src/preprocess/color-jitter.js";
+} from "@residual/pipeline/testing";
 
 /** Grey mean after `pre` table → saturation `fs` → `chain` (contrast after saturation; RGB only). */
 function pixelMean(raw: Uint8Array, pre: Float64Array, fs: number, chain: ClampAffine): number {

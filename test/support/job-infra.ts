@@ -4,8 +4,7 @@
  */
 import { CreateBucketCommand, PutBucketNotificationConfigurationCommand, S3Client } from "@aws-sdk/client-s3";
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { SqsQueue } from "../../packages/pipeline/src/queue/sqs-queue.js";
-import { S3ObjectStore } from "../../packages/pipeline/src/store/s3-object-store.js";
+import { S3ObjectStore, SqsQueue } from "@residual/pipeline";
 import { awsTestConfig, uniqueName } from "./aws.js";
 import { filesToZip, makeShapesDataset } from "./images.js";
 

@@ -3,9 +3,8 @@
  * SQS/Batch clients. Bundlers keep every statically imported module of an entry point, so importing the package
  * root from a handler put all of `@residual/resnet` and tfjs-core into the Lambda's init phase.
  */
-
 export { type Config, loadConfig, servingCoreOptions } from "./config/load-config.js";
-export * from "./errors.js";
+export { InvalidInputError, isResidualError, ResidualError } from "./errors.js";
 export { API_ROUTES, type ApiResponse, dispatch, runRoute } from "./serving/api/api-routes.js";
 export { ServingCore } from "./serving/serving-core.js";
 export { openObjectStore } from "./store/open-object-store.js";

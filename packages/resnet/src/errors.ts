@@ -4,7 +4,11 @@
  * that callers branch on, never the message, and says whether retrying can help (`retryable`).
  */
 
-/** Codes of the model core: architectures, options, weights, saved models, tensors. */
+/**
+ * Codes of the model core: architectures, options, weights, saved models, tensors.
+ * @example
+ * const code: ModelErrorCode = "invalid_model_file";
+ */
 export type ModelErrorCode =
   | "unknown_arch"
   | "invalid_options"
@@ -15,7 +19,11 @@ export type ModelErrorCode =
   | "invalid_input"
   | "disposed";
 
-/** Codes of the file formats (`.npy`, safetensors). */
+/**
+ * Codes of the file formats (`.npy`, safetensors).
+ * @example
+ * const code: FormatErrorCode = "npy_truncated";
+ */
 export type FormatErrorCode =
   | "npy_bad_magic"
   | "npy_bad_header"
@@ -29,14 +37,22 @@ export type FormatErrorCode =
   | "safetensors_unsupported_dtype"
   | "safetensors_missing_tensor";
 
-/** Codes of weights that do not fit the model or the registry. */
+/**
+ * Codes of weights that do not fit the model or the registry.
+ * @example
+ * const code: WeightsErrorCode = "weights_unknown_tag";
+ */
 export type WeightsErrorCode =
   | "weights_unsupported_format"
   | "weights_classes_mismatch"
   | "weights_mismatch"
   | "weights_unknown_tag";
 
-/** Codes of the tfjs backend choice. */
+/**
+ * Codes of the tfjs backend choice.
+ * @example
+ * const code: BackendErrorCode = "cpu_not_allowed";
+ */
 export type BackendErrorCode =
   | "invalid_backend_override"
   | "invalid_threads"
@@ -46,7 +62,11 @@ export type BackendErrorCode =
 /** Codes of the wasm training engine: a network it cannot run (callers fall back to tfjs), a thread that died. */
 export type TrainerErrorCode = "trainer_unsupported" | "trainer_failed";
 
-/** Every code a {@link ResNetError} can carry. */
+/**
+ * Every code a {@link ResNetError} can carry.
+ * @example
+ * if (isResNetError(err) && (err.code satisfies ResNetErrorCode) === "model_not_found") …
+ */
 export type ResNetErrorCode =
   | ModelErrorCode
   | FormatErrorCode
@@ -98,7 +118,11 @@ export function isResNetError(err: unknown): err is ResNetError {
   return (err as { [RESNET_ERROR]?: unknown } | null)?.[RESNET_ERROR] === true;
 }
 
-/** A weight whose shape differs from the model's. */
+/**
+ * A weight whose shape differs from the model's.
+ * @example
+ * for (const m of (err as WeightsMismatchError).misshaped) console.log(m.name, m.expected, m.actual);
+ */
 export interface MisshapedWeight {
   name: string;
   expected: number[];

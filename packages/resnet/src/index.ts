@@ -1,4 +1,4 @@
-// Public API of @residual/resnet. Explicit exports only; add new ones here with a one-line edit.
+// Public API of @residual/resnet: an explicit list. What only the tests need is in `@residual/resnet/testing`.
 
 export type { BackendChoice, BackendName, InitBackendOptions } from "./backend/init-backend.js";
 export { BACKEND_NAMES, initBackend } from "./backend/init-backend.js";
@@ -48,9 +48,9 @@ export {
 export { fileSystemHandler } from "./model/file-system-handler.js";
 export { loadResNet } from "./model/load-model.js";
 export { MODEL_FORMAT, MODEL_FORMAT_VERSION } from "./model/model-format.js";
+export { type ExportableModel, type ExportOnnxOptions, exportOnnx } from "./onnx/export-onnx.js";
 export type { ExportOnnxPrefixOptions, PrefixStage } from "./onnx/export-prefix.js";
 export { exportOnnxPrefix } from "./onnx/export-prefix.js";
-export * from "./onnx/index.js";
 export type {
   ArchName,
   BlockType,

@@ -9,6 +9,11 @@
  */
 import type * as tf from "@tensorflow/tfjs-core";
 
+/**
+ * The torchvision architectures (ImageNet stems), in depth order.
+ * @example
+ * TORCHVISION_ARCHS.includes("resnet50"); // true
+ */
 export const TORCHVISION_ARCHS = [
   "resnet18",
   "resnet34",
@@ -20,6 +25,11 @@ export const TORCHVISION_ARCHS = [
   "wide_resnet50_2",
   "wide_resnet101_2",
 ] as const;
+/**
+ * He et al.'s CIFAR ResNets (3×3 stem, three stages).
+ * @example
+ * CIFAR_ARCHS.includes("cifar_resnet20"); // true
+ */
 export const CIFAR_ARCHS = [
   "cifar_resnet20",
   "cifar_resnet32",
@@ -27,17 +37,50 @@ export const CIFAR_ARCHS = [
   "cifar_resnet56",
   "cifar_resnet110",
 ] as const;
+/**
+ * Every architecture name {@link createResNet} accepts.
+ * @example
+ * ARCH_NAMES.includes("wide_resnet50_2"); // true
+ */
 export const ARCH_NAMES = [...TORCHVISION_ARCHS, ...CIFAR_ARCHS] as const;
+/**
+ * One of {@link ARCH_NAMES}.
+ * @example
+ * const arch: ArchName = "resnet18";
+ */
 export type ArchName = (typeof ARCH_NAMES)[number];
 
-/** Freezable units, in network order. `freezeFirst(k)` freezes the first k of these. */
+/**
+ * Freezable units, in network order. `freezeFirst(k)` freezes the first k of these.
+ * @example
+ * model.freeze(STAGE_NAMES.slice(0, 3)); // stem, layer1, layer2
+ */
 export const STAGE_NAMES = ["conv1", "bn1", "layer1", "layer2", "layer3", "layer4", "fc"] as const;
+/**
+ * One of {@link STAGE_NAMES}.
+ * @example
+ * const stage: StageName = "layer4";
+ */
 export type StageName = (typeof STAGE_NAMES)[number];
 
+/**
+ * The residual block kind of an architecture.
+ * @example
+ * const block: BlockType = archConfig("resnet50").block; // "bottleneck"
+ */
 export type BlockType = "basic" | "bottleneck";
+/**
+ * The normalisation layer of an architecture.
+ * @example
+ * const norm: NormType = archConfig("resnet18", { norm: "group" }).norm;
+ */
 export type NormType = "batch" | "group";
 
-/** Everything needed to rebuild a model; serialised into saved models. */
+/**
+ * Everything needed to rebuild a model; serialised into saved models.
+ * @example
+ * const config: ResNetConfig = archConfig("resnet18", { numClasses: 10 });
+ */
 export interface ResNetConfig {
   arch: ArchName;
   block: BlockType;
@@ -60,6 +103,11 @@ export interface ResNetConfig {
   bnMomentum: number;
 }
 
+/**
+ * Options a factory takes: classes, input channels, norm, init seed and the rest of {@link ResNetConfig}.
+ * @example
+ * const model = createResNet("resnet18", { numClasses: 5, seed: 0 } satisfies ResNetOptions);
+ */
 export type ResNetOptions = Partial<
   Pick<
     ResNetConfig,
@@ -70,11 +118,21 @@ export type ResNetOptions = Partial<
   seed?: number;
 };
 
+/**
+ * How a forward pass runs (training mode: batch statistics for BatchNorm).
+ * @example
+ * const out = model.forward(x, { training: true } satisfies ForwardOptions);
+ */
 export interface ForwardOptions {
   /** Training mode: batch statistics in non-frozen BatchNorms (and their moving stats updated). @default false */
   training?: boolean;
 }
 
+/**
+ * A forward pass's pooled features and logits; the caller disposes both.
+ * @example
+ * const { features, logits }: ForwardResult = model.forward(x);
+ */
 export interface ForwardResult {
   /** Pooled features before the head: `[N, featureDim]`. */
   features: tf.Tensor2D;
@@ -82,11 +140,21 @@ export interface ForwardResult {
   logits: tf.Tensor2D;
 }
 
+/**
+ * The FLOPs of one stage, as {@link ModelSummary} lists them.
+ * @example
+ * for (const s of model.summary(224).flopsPerStage as StageFlops[]) console.log(s.stage, s.flops);
+ */
 export interface StageFlops {
   stage: string;
   flops: number;
 }
 
+/**
+ * Parameters, layers and FLOPs of a model at an input size.
+ * @example
+ * const { params, flops }: ModelSummary = model.summary(224);
+ */
 export interface ModelSummary {
   arch: ArchName;
   /** Weighted layers by the paper's counting (convs on the main path + fc): 18/34/50/101/152, 20 for cifar_resnet20. */
@@ -104,6 +172,9 @@ export interface ModelSummary {
 /**
  * A ResNet built from tfjs-core ops with named variables. Inputs are NHWC float32, already normalised.
  * Every method that returns a tensor hands ownership to the caller (dispose it, or call inside `tf.tidy`).
+ * @example
+ * const model: ResNet = resnet18({ numClasses: 10 });
+ * const { features, logits } = model.forward(x);
  */
 export interface ResNet {
   readonly config: Readonly<ResNetConfig>;

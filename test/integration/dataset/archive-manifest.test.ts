@@ -2,9 +2,8 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { disposeDataset, LocalObjectStore, loadDataset } from "@residual/pipeline";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { loadDataset } from "../../../packages/pipeline/src/dataset/load-dataset.js";
-import { disposeDataset, LocalObjectStore } from "../../../packages/pipeline/src/index.js";
 import { makeShapeImage, makeTar, makeZip } from "../../support/images.js";
 
 let root: string;

@@ -5,24 +5,25 @@
  * back to the files with a warning.
  */
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
-import { beforeAll, describe, expect, it } from "vitest";
-import { loadDataset } from "../../../packages/pipeline/src/dataset/load-dataset.js";
-import type { Dataset } from "../../../packages/pipeline/src/dataset/types.js";
-import { S3ObjectStore } from "../../../packages/pipeline/src/index.js";
 import {
   type Batch,
+  type Dataset,
+  ensureDatasetCache,
   iterateBatches,
   type LoaderOptions,
-} from "../../../packages/pipeline/src/loader/batch-loader.js";
-import { cacheDir, cacheVariant } from "../../../packages/pipeline/src/loader/cache-index.js";
-import { compileDatasetCache } from "../../../packages/pipeline/src/loader/compile-cache.js";
+  loadDataset,
+  type ObjectStore,
+  resolvePreprocessSpec,
+  S3ObjectStore,
+} from "@residual/pipeline";
 import {
   type CacheWarning,
-  ensureDatasetCache,
+  cacheDir,
+  cacheVariant,
+  compileDatasetCache,
   openDatasetCache,
-} from "../../../packages/pipeline/src/loader/dataset-cache.js";
-import { resolvePreprocessSpec } from "../../../packages/pipeline/src/preprocess/spec.js";
-import type { ObjectStore } from "../../../packages/pipeline/src/store/object-store.js";
+} from "@residual/pipeline/testing";
+import { beforeAll, describe, expect, it } from "vitest";
 import { awsTestConfig, uniqueName } from "../../support/aws.js";
 import { makeShapesDataset } from "../../support/images.js";
 

@@ -5,15 +5,16 @@
  * failed shard upload fails the compile (no unhandled rejection).
  */
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import {
+  type Dataset,
+  loadDataset,
+  type ObjectStore,
+  resolvePreprocessSpec,
+  S3ObjectStore,
+  type Sample,
+} from "@residual/pipeline";
+import { type CacheIndex, compileDatasetCache, decodeResized } from "@residual/pipeline/testing";
 import { beforeAll, describe, expect, it } from "vitest";
-import { loadDataset } from "../../../packages/pipeline/src/dataset/load-dataset.js";
-import type { Dataset, Sample } from "../../../packages/pipeline/src/dataset/types.js";
-import { S3ObjectStore } from "../../../packages/pipeline/src/index.js";
-import type { CacheIndex } from "../../../packages/pipeline/src/loader/cache-index.js";
-import { compileDatasetCache } from "../../../packages/pipeline/src/loader/compile-cache.js";
-import { decodeResized } from "../../../packages/pipeline/src/preprocess/decode-resized.js";
-import { resolvePreprocessSpec } from "../../../packages/pipeline/src/preprocess/spec.js";
-import type { ObjectStore } from "../../../packages/pipeline/src/store/object-store.js";
 import { awsTestConfig, uniqueName } from "../../support/aws.js";
 import { makeShapesDataset } from "../../support/images.js";
 

@@ -5,9 +5,8 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { DatasetError, LocalObjectStore, loadDataset } from "@residual/pipeline";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { loadDataset } from "../../../packages/pipeline/src/dataset/load-dataset.js";
-import { DatasetError, LocalObjectStore } from "../../../packages/pipeline/src/index.js";
 import {
   filesToZip,
   makeHugePng,

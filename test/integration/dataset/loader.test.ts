@@ -3,13 +3,16 @@
  * partial batches, and that a bad file surfaces as an ImageDecodeError instead of hanging the iterator.
  */
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import {
+  type Batch,
+  type Dataset,
+  ImageDecodeError,
+  iterateBatches,
+  loadDataset,
+  resolvePreprocessSpec,
+  S3ObjectStore,
+} from "@residual/pipeline";
 import { beforeAll, describe, expect, it } from "vitest";
-import { loadDataset } from "../../../packages/pipeline/src/dataset/load-dataset.js";
-import type { Dataset } from "../../../packages/pipeline/src/dataset/types.js";
-import { S3ObjectStore } from "../../../packages/pipeline/src/index.js";
-import { type Batch, iterateBatches } from "../../../packages/pipeline/src/loader/batch-loader.js";
-import { ImageDecodeError } from "../../../packages/pipeline/src/preprocess/errors.js";
-import { resolvePreprocessSpec } from "../../../packages/pipeline/src/preprocess/spec.js";
 import { awsTestConfig, uniqueName } from "../../support/aws.js";
 import { makeShapesDataset } from "../../support/images.js";
 

@@ -5,10 +5,9 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { LocalObjectStore, loadDataset } from "@residual/pipeline";
+import { decodeTarName } from "@residual/pipeline/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { loadDataset } from "../../../packages/pipeline/src/dataset/load-dataset.js";
-import { decodeTarName } from "../../../packages/pipeline/src/dataset/tar-names.js";
-import { LocalObjectStore } from "../../../packages/pipeline/src/index.js";
 import { makeShapeImage, makeTar } from "../../support/images.js";
 
 function octal(buf: Buffer, at: number, width: number, value: number): void {

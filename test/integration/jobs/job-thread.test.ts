@@ -4,10 +4,8 @@
  * checkpoints and hands the job back, and a permanent error keeps its class across the thread.
  */
 import { PutObjectCommand } from "@aws-sdk/client-s3";
+import { listJobs, runQueueWorker, threadedTrainingRunner } from "@residual/pipeline";
 import { describe, expect, it } from "vitest";
-import { listJobs } from "../../../packages/pipeline/src/jobs/job-status.js";
-import { threadedTrainingRunner } from "../../../packages/pipeline/src/jobs/job-thread.js";
-import { runQueueWorker } from "../../../packages/pipeline/src/jobs/worker.js";
 import { createJobStack, shapesZip } from "../../support/job-infra.js";
 
 /** The longest gap between ticks of a 20 ms interval while `run` is pending. */

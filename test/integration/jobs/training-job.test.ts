@@ -3,11 +3,9 @@
  * notification → queue → worker with the real trainer → a published model and `status.json: succeeded`.
  */
 import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { listJobs, runQueueWorker, trainingJobRunner } from "@residual/pipeline";
 import { initBackend } from "@residual/resnet";
 import { describe, expect, it } from "vitest";
-import { listJobs } from "../../../packages/pipeline/src/jobs/job-status.js";
-import { trainingJobRunner } from "../../../packages/pipeline/src/jobs/training-runner.js";
-import { runQueueWorker } from "../../../packages/pipeline/src/jobs/worker.js";
 import { filesToZip, makeShapesDataset } from "../../support/images.js";
 import { createJobStack, shapesZip } from "../../support/job-infra.js";
 

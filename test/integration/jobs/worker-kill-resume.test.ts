@@ -5,8 +5,8 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
+import { type JobStatus, listJobs } from "@residual/pipeline";
 import { describe, expect, it } from "vitest";
-import { type JobStatus, listJobs } from "../../../packages/pipeline/src/jobs/job-status.js";
 import { awsTestConfig, TEST_CREDENTIALS } from "../../support/aws.js";
 import { createJobStack, shapesZip } from "../../support/job-infra.js";
 

@@ -5,11 +5,15 @@
  */
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { ReceiveMessageCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
+import {
+  DatasetError,
+  handleMessage,
+  type JobRunner,
+  listJobs,
+  readJobStatus,
+  runQueueWorker,
+} from "@residual/pipeline";
 import { describe, expect, it } from "vitest";
-import { DatasetError } from "../../../packages/pipeline/src/errors.js";
-import type { JobRunner } from "../../../packages/pipeline/src/jobs/job-runner.js";
-import { listJobs, readJobStatus } from "../../../packages/pipeline/src/jobs/job-status.js";
-import { handleMessage, runQueueWorker } from "../../../packages/pipeline/src/jobs/worker.js";
 import { createJobStack } from "../../support/job-infra.js";
 
 const setup = (maxReceiveCount = 2) => createJobStack({ maxReceiveCount });

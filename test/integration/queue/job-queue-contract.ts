@@ -2,8 +2,10 @@
  * The JobQueue contract, written once and run against SqsQueue (moto) and LocalQueue. Timings are in whole
  * seconds because SQS visibility timeouts are.
  */
+
+import type { JobQueue, QueueMessage } from "@residual/pipeline";
+import { heartbeat } from "@residual/pipeline/testing";
 import { describe, expect, it } from "vitest";
-import { heartbeat, type JobQueue, type QueueMessage } from "../../../packages/pipeline/src/index.js";
 
 export interface QueuePair {
   queue: JobQueue;

@@ -2,8 +2,9 @@ import { mkdtemp, readdir, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { LocalQueue, openQueue, type QueueMessage } from "@residual/pipeline";
+import { heartbeat } from "@residual/pipeline/testing";
 import { describe, expect, it } from "vitest";
-import { heartbeat, LocalQueue, openQueue, type QueueMessage } from "../../../packages/pipeline/src/index.js";
 import { describeJobQueueContract } from "./job-queue-contract.js";
 
 const newDir = (): Promise<string> => mkdtemp(join(tmpdir(), "residual-queue-"));

@@ -1,6 +1,6 @@
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { openQueue, SqsQueue } from "@residual/pipeline";
 import { describe, expect, it } from "vitest";
-import { openQueue, SqsQueue } from "../../../packages/pipeline/src/index.js";
 import { awsTestConfig, TEST_CREDENTIALS, uniqueName } from "../../support/aws.js";
 import { describeJobQueueContract, type QueuePair } from "./job-queue-contract.js";
 

@@ -1,8 +1,8 @@
 import { rm } from "node:fs/promises";
 import { resolve } from "node:path";
+import { buildBundle } from "@residual/pipeline/testing";
 import { initBackend } from "@residual/resnet";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildBundle } from "../../../packages/pipeline/src/server/build-bundle.js";
 import { jpeg, type ServingFixture, servingFixture } from "./support/fixtures.js";
 import { type ServeProcess, spawnServe } from "./support/serve-process.js";
 

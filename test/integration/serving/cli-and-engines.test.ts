@@ -3,11 +3,11 @@ import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
+import { createOnnxEngine } from "@residual/pipeline";
+import { createTfjsEngine } from "@residual/pipeline/testing";
 import { createResNet, initBackend } from "@residual/resnet";
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createOnnxEngine } from "../../../packages/pipeline/src/engine/onnx-engine.js";
-import { createTfjsEngine } from "../../../packages/pipeline/src/engine/tfjs-engine.js";
 
 const BIN = resolve(import.meta.dirname, "../../../packages/pipeline/bin/residual.js");
 

@@ -1,12 +1,13 @@
-import { BackendError, DownloadError, FormatError, ResNetError } from "@residual/resnet";
-import { describe, expect, it } from "vitest";
 import {
+  errorResponse,
+  ImageDecodeError,
+  ImageTooLargeError,
   InvalidInputError,
   PayloadTooLargeError,
   UnsupportedMediaTypeError,
-} from "../../../packages/pipeline/src/errors.js";
-import { ImageDecodeError, ImageTooLargeError } from "../../../packages/pipeline/src/preprocess/errors.js";
-import { errorResponse } from "../../../packages/pipeline/src/serving/api/error-response.js";
+} from "@residual/pipeline";
+import { BackendError, DownloadError, FormatError, ResNetError } from "@residual/resnet";
+import { describe, expect, it } from "vitest";
 
 describe("errorResponse: the one error → HTTP mapping", () => {
   it("bytes that are not an image are a bad request (400) with the decoder's code and reason", () => {

@@ -1,8 +1,7 @@
+import { type RunningServer, ServingCore, startServer } from "@residual/pipeline";
 import { initBackend } from "@residual/resnet";
 import * as tf from "@tensorflow/tfjs-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningServer, startServer } from "../../../packages/pipeline/src/server/start-server.js";
-import { ServingCore } from "../../../packages/pipeline/src/serving/serving-core.js";
 import { jpeg, type ServingFixture, servingFixture } from "./support/fixtures.js";
 
 /** Valid and invalid requests in a fixed rotation, each with the status it must get. */

@@ -1,8 +1,7 @@
+import { createOnnxEngine } from "@residual/pipeline";
+import { type EngineOutput, MicroBatcher } from "@residual/pipeline/testing";
 import { createResNet, exportOnnx, initBackend } from "@residual/resnet";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { EngineOutput } from "../../../packages/pipeline/src/engine/inference-engine.js";
-import { MicroBatcher } from "../../../packages/pipeline/src/engine/micro-batcher.js";
-import { createOnnxEngine } from "../../../packages/pipeline/src/engine/onnx-engine.js";
 
 /** A runner whose output rows are the sum of each image's pixels (features) and its size (logits). */
 function summingRunner(calls: number[][], fail?: (n: number) => boolean) {

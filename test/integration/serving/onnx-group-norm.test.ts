@@ -1,8 +1,8 @@
 import { createResNet, exportOnnx, initBackend } from "@residual/resnet";
+import { onnxRuntimeNs as ox } from "@residual/resnet/testing";
 import * as tf from "@tensorflow/tfjs-core";
 import ort from "onnxruntime-node";
 import { beforeAll, describe, expect, it } from "vitest";
-import { onnxRuntimeNs as ox } from "../../../packages/resnet/src/onnx/onnx-module.js";
 
 /** Op types in an exported graph (to see which GroupNorm form the opset got). */
 function opTypes(bytes: Uint8Array): Set<string> {

@@ -1,12 +1,12 @@
+import { createOnnxEngine } from "@residual/pipeline";
 import {
-  createOnnxEngine,
   type LoadedSession,
   onnxSessionOptions,
   openOnnxEngine,
   openOrtSession,
   optimizedModelKey,
   ortVersion,
-} from "@residual/pipeline";
+} from "@residual/pipeline/testing";
 import { createResNet, exportOnnx, initBackend } from "@residual/resnet";
 import { beforeAll, describe, expect, it } from "vitest";
 import { MemoryStore } from "./support/memory-store.js";

@@ -1,13 +1,12 @@
+import { createOnnxEngine, loadConfig } from "@residual/pipeline";
 import {
-  createOnnxEngine,
-  loadConfig,
   OrtInline,
   type OrtThread,
   OrtWorker,
   onnxSessionOptions,
   openOnnxEngine,
   openOrtSession,
-} from "@residual/pipeline";
+} from "@residual/pipeline/testing";
 import { createResNet, exportOnnx, initBackend } from "@residual/resnet";
 import { beforeAll, describe, expect, it } from "vitest";
 import { MemoryStore } from "./support/memory-store.js";

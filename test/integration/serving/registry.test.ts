@@ -1,7 +1,6 @@
 import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
 import {
   describeModel,
   listModels,
@@ -9,7 +8,8 @@ import {
   publishModel,
   resolveBackbone,
   resolveModel,
-} from "../../../packages/pipeline/src/registry/index.js";
+} from "@residual/pipeline";
+import { describe, expect, it } from "vitest";
 import { MemoryStore } from "./support/memory-store.js";
 
 const labels = JSON.stringify(["cat", "dog"]);

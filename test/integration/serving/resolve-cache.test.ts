@@ -1,7 +1,6 @@
+import { publishModel, ServingCore } from "@residual/pipeline";
 import { createResNet, exportOnnx, initBackend } from "@residual/resnet";
 import { beforeAll, describe, expect, it } from "vitest";
-import { publishModel } from "../../../packages/pipeline/src/registry/publish-model.js";
-import { ServingCore } from "../../../packages/pipeline/src/serving/serving-core.js";
 import { jpeg } from "./support/fixtures.js";
 import { MemoryStore } from "./support/memory-store.js";
 

@@ -1,8 +1,7 @@
+import { preprocessEval, resolvePreprocessSpec } from "@residual/pipeline";
 import { createResNet, initBackend } from "@residual/resnet";
 import * as tf from "@tensorflow/tfjs-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { preprocessEval } from "../../../packages/pipeline/src/preprocess/eval.js";
-import { resolvePreprocessSpec } from "../../../packages/pipeline/src/preprocess/spec.js";
 import {
   BACKBONE,
   jpeg,

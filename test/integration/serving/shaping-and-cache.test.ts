@@ -1,10 +1,5 @@
+import { classifyRows, embeddingRows, ModelCache, softmax } from "@residual/pipeline/testing";
 import { describe, expect, it } from "vitest";
-import { ModelCache } from "../../../packages/pipeline/src/serving/model-cache.js";
-import {
-  classifyRows,
-  embeddingRows,
-  softmax,
-} from "../../../packages/pipeline/src/serving/shape-results.js";
 
 describe("response shaping", () => {
   it("L2-normalises rows only when asked", () => {

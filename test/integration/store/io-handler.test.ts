@@ -3,15 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import "@tensorflow/tfjs-backend-cpu";
+import { LocalObjectStore, type ObjectStore, objectStoreIOHandler, S3ObjectStore } from "@residual/pipeline";
+import { createResNet, fileSystemHandler, loadResNet } from "@residual/resnet";
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import {
-  LocalObjectStore,
-  type ObjectStore,
-  objectStoreIOHandler,
-  S3ObjectStore,
-} from "../../../packages/pipeline/src/index.js";
-import { createResNet, fileSystemHandler, loadResNet } from "../../../packages/resnet/src/index.js";
 import { awsTestConfig, uniqueName } from "../../support/aws.js";
 
 beforeAll(async () => {

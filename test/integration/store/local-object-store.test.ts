@@ -2,8 +2,8 @@ import { createHash } from "node:crypto";
 import { mkdir, mkdtemp, readdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { LocalObjectStore } from "@residual/pipeline";
 import { describe, expect, it } from "vitest";
-import { LocalObjectStore } from "../../../packages/pipeline/src/index.js";
 import { describeObjectStoreContract } from "./object-store-contract.js";
 
 const newRoot = (): Promise<string> => mkdtemp(join(tmpdir(), "residual-store-"));

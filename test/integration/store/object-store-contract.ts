@@ -4,8 +4,8 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
+import type { ObjectInfo, ObjectStore } from "@residual/pipeline";
 import { describe, expect, it } from "vitest";
-import type { ObjectInfo, ObjectStore } from "../../../packages/pipeline/src/index.js";
 
 const md5 = (b: Uint8Array): string => createHash("md5").update(b).digest("hex");
 

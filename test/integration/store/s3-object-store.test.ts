@@ -2,8 +2,8 @@ import { randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { CreateBucketCommand, GetObjectTaggingCommand, S3Client } from "@aws-sdk/client-s3";
+import { S3ObjectStore } from "@residual/pipeline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { S3ObjectStore } from "../../../packages/pipeline/src/index.js";
 import { awsTestConfig, TEST_CREDENTIALS, uniqueName } from "../../support/aws.js";
 import { describeObjectStoreContract } from "./object-store-contract.js";
 

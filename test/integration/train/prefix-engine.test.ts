@@ -1,11 +1,8 @@
+import { parseJobSpec, runTraining } from "@residual/pipeline";
+import { createOnnxPrefixRunner, createPrefixRunner, withFallback } from "@residual/pipeline/testing";
 import { createResNet, initBackend, type ResNet } from "@residual/resnet";
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { parseJobSpec } from "../../../packages/pipeline/src/train/job-spec.js";
-import { runTraining } from "../../../packages/pipeline/src/train/loop/run-training.js";
-import { withFallback } from "../../../packages/pipeline/src/train/prefix-cache/fallback-runner.js";
-import { createOnnxPrefixRunner } from "../../../packages/pipeline/src/train/prefix-cache/onnx-prefix-runner.js";
-import { createPrefixRunner } from "../../../packages/pipeline/src/train/prefix-cache/prefix-runner.js";
 import { maxRelDiff } from "../../../packages/resnet/test/support/numeric.js";
 import { syntheticData } from "./synthetic-data.js";
 

@@ -6,12 +6,10 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { LocalObjectStore, parseJobSpec, runTraining } from "@residual/pipeline";
 import { createResNet, initBackend } from "@residual/resnet";
 import * as tf from "@tensorflow/tfjs-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LocalObjectStore } from "../../../packages/pipeline/src/store/local-object-store.js";
-import { parseJobSpec } from "../../../packages/pipeline/src/train/job-spec.js";
-import { runTraining } from "../../../packages/pipeline/src/train/loop/run-training.js";
 import { syntheticData } from "./synthetic-data.js";
 
 const data = syntheticData(4, 12, 6, 16);

@@ -1,5 +1,5 @@
 /** A generated image dataset whose classes differ by colour and brightness pattern, for real tiny training runs. */
-import { inMemoryImageSet, type TrainingData } from "../../../packages/pipeline/src/train/image-sets.js";
+import { inMemoryImageSet, type TrainingData } from "@residual/pipeline";
 
 function lcg(seed: number): () => number {
   let s = seed >>> 0;

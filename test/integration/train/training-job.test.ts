@@ -1,12 +1,15 @@
 import { CreateBucketCommand, GetObjectTaggingCommand, S3Client } from "@aws-sdk/client-s3";
+import {
+  type Dataset,
+  InvalidInputError,
+  runTrainingJob,
+  S3ObjectStore,
+  type Sample,
+} from "@residual/pipeline";
+import { readLatestManifest } from "@residual/pipeline/testing";
 import { initBackend } from "@residual/resnet";
 import sharp from "sharp";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { Dataset, Sample } from "../../../packages/pipeline/src/dataset/types.js";
-import { InvalidInputError } from "../../../packages/pipeline/src/errors.js";
-import { S3ObjectStore } from "../../../packages/pipeline/src/store/s3-object-store.js";
-import { readLatestManifest } from "../../../packages/pipeline/src/train/checkpoints/checkpoint.js";
-import { runTrainingJob } from "../../../packages/pipeline/src/train/run-training-job.js";
 import { awsTestConfig, uniqueName } from "../../support/aws.js";
 
 const CLASSES = ["red", "green", "blue"];

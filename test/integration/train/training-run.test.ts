@@ -1,14 +1,11 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { LocalObjectStore, parseJobSpec, runTraining } from "@residual/pipeline";
+import { PrefixCache, readLatestManifest } from "@residual/pipeline/testing";
 import { createResNet, initBackend, type ResNet } from "@residual/resnet";
 import * as tf from "@tensorflow/tfjs-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LocalObjectStore } from "../../../packages/pipeline/src/store/local-object-store.js";
-import { readLatestManifest } from "../../../packages/pipeline/src/train/checkpoints/checkpoint.js";
-import { parseJobSpec } from "../../../packages/pipeline/src/train/job-spec.js";
-import { runTraining } from "../../../packages/pipeline/src/train/loop/run-training.js";
-import { PrefixCache } from "../../../packages/pipeline/src/train/prefix-cache/prefix-cache.js";
 import { syntheticData } from "./synthetic-data.js";
 
 const data = syntheticData(4, 16, 8, 16);

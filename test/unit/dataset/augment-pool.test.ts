@@ -3,12 +3,17 @@
  * own slice of a shared batch, reads the caller's pixels without detaching them, falls back to inline work on
  * plain arrays, after close() and when a worker dies, and close() rejects jobs still in flight.
  */
+
+import { createRng } from "@residual/pipeline";
+import {
+  type AugmentJob,
+  AugmentPool,
+  allocBatch,
+  augmentInline,
+  drawJitter,
+  randomResizedCropBox,
+} from "@residual/pipeline/testing";
 import { afterAll, describe, expect, it } from "vitest";
-import { type AugmentJob, augmentInline } from "../../../packages/pipeline/src/preprocess/augment/augment.js";
-import { AugmentPool, allocBatch } from "../../../packages/pipeline/src/preprocess/augment/augment-pool.js";
-import { drawJitter } from "../../../packages/pipeline/src/preprocess/color-jitter.js";
-import { createRng } from "../../../packages/pipeline/src/preprocess/random.js";
-import { randomResizedCropBox } from "../../../packages/pipeline/src/preprocess/random-resized-crop.js";
 
 const MEAN = [0.485, 0.456, 0.406];
 const STD = [0.229, 0.224, 0.225];

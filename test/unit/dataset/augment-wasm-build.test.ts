@@ -3,13 +3,13 @@
  * installed `asc`: asc output is deterministic (checked by compiling twice), so a stale binary fails here.
  */
 import { readFile } from "node:fs/promises";
+import { AUGMENT_WASM_BASE64 } from "@residual/pipeline/testing";
 import { describe, expect, it } from "vitest";
 import {
   AUGMENT_WASM_GENERATED,
   compileAugmentWasm,
   generatedSource,
 } from "../../../packages/pipeline/scripts/build-augment-wasm.js";
-import { AUGMENT_WASM_BASE64 } from "../../../packages/pipeline/src/preprocess/augment/augment-wasm.generated.js";
 
 describe("augment wasm build", () => {
   it("recompiles to the committed bytes (run npm run build:wasm -w @residual/pipeline if not)", async () => {

@@ -8,15 +8,15 @@ import { execFileSync } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import sharp from "sharp";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   augmentModule,
   type CropResizeInput,
   cropResize,
   cropResizeWasm,
   instantiateAugment,
-} from "../../../packages/pipeline/src/preprocess/augment/augment-kernel.js";
+} from "@residual/pipeline/testing";
+import sharp from "sharp";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makePhotoLikeJpeg, testRng } from "../../support/images.js";
 
 const PY = "/usr/bin/python3";

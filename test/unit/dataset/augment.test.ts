@@ -3,23 +3,20 @@
  * in augment-wasm.test.ts) then `jitterNormalizeInto`, over many random draws (every op order, so contrast runs
  * before and after saturation), RGB and grey, single ops and none, up to 1e-6 (in practice the same bits).
  */
-import { describe, expect, it } from "vitest";
+
+import { createRng } from "@residual/pipeline";
 import {
   type AugmentJob,
   augmentInline,
   augmentInto,
-} from "../../../packages/pipeline/src/preprocess/augment/augment.js";
-import {
   augmentModule,
-  cropResize,
-  instantiateAugment,
-} from "../../../packages/pipeline/src/preprocess/augment/augment-kernel.js";
-import {
   type ColorJitterOptions,
+  cropResize,
   drawJitter,
-} from "../../../packages/pipeline/src/preprocess/color-jitter.js";
-import { createRng } from "../../../packages/pipeline/src/preprocess/random.js";
-import { randomResizedCropBox } from "../../../packages/pipeline/src/preprocess/random-resized-crop.js";
+  instantiateAugment,
+  randomResizedCropBox,
+} from "@residual/pipeline/testing";
+import { describe, expect, it } from "vitest";
 import { testRng } from "../../support/images.js";
 import { jitterNormalizeInto } from "../../support/jitter-oracle.js";
 

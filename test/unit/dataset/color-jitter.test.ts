@@ -3,9 +3,10 @@
  * blend with a clamp, contrast against the grey mean of the image as it is at that point), for every op order,
  * RGB and grey, with and without each op.
  */
+
+import { createRng } from "@residual/pipeline";
+import { drawJitter, type JitterDraw } from "@residual/pipeline/testing";
 import { describe, expect, it } from "vitest";
-import { drawJitter, type JitterDraw } from "../../../packages/pipeline/src/preprocess/color-jitter.js";
-import { createRng } from "../../../packages/pipeline/src/preprocess/random.js";
 import { jitterNormalizeInto } from "../../support/jitter-oracle.js";
 
 const MEAN = [0.485, 0.456, 0.406];

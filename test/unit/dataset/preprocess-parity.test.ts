@@ -11,9 +11,8 @@ import { execFileSync } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { preprocessEval, resolvePreprocessSpec } from "@residual/pipeline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { preprocessEval } from "../../../packages/pipeline/src/preprocess/eval.js";
-import { resolvePreprocessSpec } from "../../../packages/pipeline/src/preprocess/spec.js";
 import { makePhotoLikeJpeg, makeShapeImage } from "../../support/images.js";
 
 const PY = "/usr/bin/python3";

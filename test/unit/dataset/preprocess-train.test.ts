@@ -2,21 +2,25 @@
  * Train preprocessing and its pieces: torchvision's RandomResizedCrop parameter rules, determinism for a seed,
  * flip, channel handling (grey → RGB, alpha flattened on black/white), EXIF orientation, spec validation.
  */
+
+import {
+  createRng,
+  ImageDecodeError,
+  InvalidInputError,
+  preprocessEval,
+  preprocessTrain,
+  resolvePreprocessSpec,
+} from "@residual/pipeline";
+import {
+  cropResize,
+  DEFAULT_TRAIN_AUGMENT,
+  drawJitter,
+  preprocessEvalRaw,
+  randomResizedCropBox,
+  TrainAugmentSchema,
+} from "@residual/pipeline/testing";
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
-import { InvalidInputError } from "../../../packages/pipeline/src/errors.js";
-import { cropResize } from "../../../packages/pipeline/src/preprocess/augment/augment-kernel.js";
-import { drawJitter } from "../../../packages/pipeline/src/preprocess/color-jitter.js";
-import { ImageDecodeError } from "../../../packages/pipeline/src/preprocess/errors.js";
-import { preprocessEval, preprocessEvalRaw } from "../../../packages/pipeline/src/preprocess/eval.js";
-import { createRng } from "../../../packages/pipeline/src/preprocess/random.js";
-import { randomResizedCropBox } from "../../../packages/pipeline/src/preprocess/random-resized-crop.js";
-import { resolvePreprocessSpec } from "../../../packages/pipeline/src/preprocess/spec.js";
-import {
-  DEFAULT_TRAIN_AUGMENT,
-  preprocessTrain,
-  TrainAugmentSchema,
-} from "../../../packages/pipeline/src/preprocess/train.js";
 import { makePhotoLikeJpeg, makeShapeImage } from "../../support/images.js";
 import { jitterNormalizeInto } from "../../support/jitter-oracle.js";
 

@@ -1,8 +1,6 @@
+import { InvalidInputError, jobIdFor } from "@residual/pipeline";
+import { classifyKey, datasetName, JOB_ID_PATTERN, parseDatasetMessage } from "@residual/pipeline/testing";
 import { describe, expect, it } from "vitest";
-import { InvalidInputError } from "../../../packages/pipeline/src/errors.js";
-import { classifyKey, parseDatasetMessage } from "../../../packages/pipeline/src/jobs/dataset-event.js";
-import { datasetName, jobIdFor } from "../../../packages/pipeline/src/jobs/job-id.js";
-import { JOB_ID_PATTERN } from "../../../packages/pipeline/src/jobs/keys.js";
 
 function s3Event(key: string, eventName = "ObjectCreated:Put", etag = '"abc"'): string {
   return JSON.stringify({

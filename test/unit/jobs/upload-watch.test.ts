@@ -1,15 +1,16 @@
 import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import {
+  claimJob,
+  InvalidInputError,
+  jobIdFor,
+  LocalObjectStore,
+  LocalQueue,
+  uploadDataset,
+} from "@residual/pipeline";
+import { parseDatasetMessage, scanDatasets } from "@residual/pipeline/testing";
 import { describe, expect, it } from "vitest";
-import { InvalidInputError } from "../../../packages/pipeline/src/errors.js";
-import { parseDatasetMessage } from "../../../packages/pipeline/src/jobs/dataset-event.js";
-import { scanDatasets } from "../../../packages/pipeline/src/jobs/dataset-watcher.js";
-import { jobIdFor } from "../../../packages/pipeline/src/jobs/job-id.js";
-import { claimJob } from "../../../packages/pipeline/src/jobs/job-status.js";
-import { uploadDataset } from "../../../packages/pipeline/src/jobs/upload.js";
-import { LocalQueue } from "../../../packages/pipeline/src/queue/local-queue.js";
-import { LocalObjectStore } from "../../../packages/pipeline/src/store/local-object-store.js";
 
 async function tmp(): Promise<string> {
   return mkdtemp(join(tmpdir(), "residual-upload-"));

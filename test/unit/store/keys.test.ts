@@ -1,5 +1,5 @@
+import { assertValidKey, assertValidPrefix, compareKeys } from "@residual/pipeline/testing";
 import { describe, expect, it } from "vitest";
-import { assertValidKey, assertValidPrefix, compareKeys } from "../../../packages/pipeline/src/index.js";
 
 describe("object keys", () => {
   it("accepts ordinary keys and prefixes", () => {

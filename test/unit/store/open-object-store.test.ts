@@ -1,13 +1,8 @@
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { LocalObjectStore, openObjectStore, parseS3Url, S3ObjectStore } from "@residual/pipeline";
 import { describe, expect, it } from "vitest";
-import {
-  LocalObjectStore,
-  openObjectStore,
-  parseS3Url,
-  S3ObjectStore,
-} from "../../../packages/pipeline/src/index.js";
 
 describe("parseS3Url", () => {
   it("splits bucket and prefix, dropping trailing slashes", () => {

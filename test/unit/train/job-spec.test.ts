@@ -1,7 +1,6 @@
+import { InvalidInputError, parseJobSpec } from "@residual/pipeline";
+import { resolveFreezePhases } from "@residual/pipeline/testing";
 import { describe, expect, it } from "vitest";
-import { InvalidInputError } from "../../../packages/pipeline/src/errors.js";
-import { parseJobSpec } from "../../../packages/pipeline/src/train/job-spec.js";
-import { resolveFreezePhases } from "../../../packages/pipeline/src/train/loop/freeze-phases.js";
 
 function issuesOf(raw: unknown) {
   try {

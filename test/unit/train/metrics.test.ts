@@ -1,14 +1,13 @@
-import { describe, expect, it } from "vitest";
 import {
   calibrationFile,
-  computeCentroids,
-  quantile,
-} from "../../../packages/pipeline/src/train/reports/centroids.js";
-import {
   classificationReport,
+  computeCentroids,
   expectedCalibrationError,
-} from "../../../packages/pipeline/src/train/reports/metrics.js";
-import { fitTemperature, temperatureNll } from "../../../packages/pipeline/src/train/reports/temperature.js";
+  fitTemperature,
+  quantile,
+  temperatureNll,
+} from "@residual/pipeline/testing";
+import { describe, expect, it } from "vitest";
 
 describe("classificationReport", () => {
   it("computes confusion, precision/recall/F1 and top-1 on a hand-checked case", () => {

@@ -1,9 +1,13 @@
+import { parseJobSpec } from "@residual/pipeline";
+import {
+  calibrationFile,
+  classificationReport,
+  computeCentroids,
+  type EpochRecord,
+  type ModelCardInput,
+  modelCard,
+} from "@residual/pipeline/testing";
 import { describe, expect, it } from "vitest";
-import type { EpochRecord } from "../../../packages/pipeline/src/train/checkpoints/checkpoint.js";
-import { parseJobSpec } from "../../../packages/pipeline/src/train/job-spec.js";
-import { calibrationFile, computeCentroids } from "../../../packages/pipeline/src/train/reports/centroids.js";
-import { classificationReport } from "../../../packages/pipeline/src/train/reports/metrics.js";
-import { type ModelCardInput, modelCard } from "../../../packages/pipeline/src/train/reports/model-card.js";
 
 function input(overrides: Partial<ModelCardInput>): ModelCardInput {
   const names = ["a", "b"];

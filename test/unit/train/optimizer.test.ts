@@ -1,9 +1,8 @@
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-core/dist/register_all_gradients";
+import { GroupOptimizer, smoothedCrossEntropy } from "@residual/pipeline/testing";
 import { beforeAll, describe, expect, it } from "vitest";
-import { GroupOptimizer } from "../../../packages/pipeline/src/train/loop/group-optimizer.js";
-import { smoothedCrossEntropy } from "../../../packages/pipeline/src/train/loop/loss.js";
 import { runTorch } from "./torch-reference.js";
 
 const TORCH_SCRIPT = `

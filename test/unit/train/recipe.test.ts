@@ -1,8 +1,8 @@
 /** Recipes: which one a job gets from its arch and data, what it fills in, and that every part stays overridable. */
+
+import { parseJobSpec, type Sample } from "@residual/pipeline";
+import { datasetProfile } from "@residual/pipeline/testing";
 import { describe, expect, it } from "vitest";
-import { datasetProfile } from "../../../packages/pipeline/src/dataset/dataset-profile.js";
-import type { Sample } from "../../../packages/pipeline/src/dataset/types.js";
-import { parseJobSpec } from "../../../packages/pipeline/src/train/job-spec.js";
 
 function samples(n: number, side: number, channels: number): Sample[] {
   return Array.from({ length: n }, (_, i) => ({

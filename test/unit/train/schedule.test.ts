@@ -1,9 +1,12 @@
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
+import {
+  learningRate,
+  type ScheduleSpec,
+  smoothedCrossEntropy,
+  stepLearningRate,
+} from "@residual/pipeline/testing";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { ScheduleSpec } from "../../../packages/pipeline/src/train/job-spec.js";
-import { smoothedCrossEntropy } from "../../../packages/pipeline/src/train/loop/loss.js";
-import { learningRate, stepLearningRate } from "../../../packages/pipeline/src/train/loop/lr-schedule.js";
 import { runTorch } from "./torch-reference.js";
 
 describe("learningRate", () => {

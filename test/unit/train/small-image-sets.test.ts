@@ -2,13 +2,16 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import {
+  createRng,
+  type Dataset,
+  LocalObjectStore,
+  resolvePreprocessSpec,
+  type Sample,
+} from "@residual/pipeline";
+import { smallImageTrainingData } from "@residual/pipeline/testing";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Dataset, Sample } from "../../../packages/pipeline/src/dataset/types.js";
-import { createRng } from "../../../packages/pipeline/src/preprocess/random.js";
-import { resolvePreprocessSpec } from "../../../packages/pipeline/src/preprocess/spec.js";
-import { LocalObjectStore } from "../../../packages/pipeline/src/store/local-object-store.js";
-import { smallImageTrainingData } from "../../../packages/pipeline/src/train/small-image-sets.js";
 
 const S = 8;
 let dir: string;

@@ -1,5 +1,5 @@
+import { ThreadCountBandit } from "@residual/pipeline/testing";
 import { describe, expect, it } from "vitest";
-import { ThreadCountBandit } from "../../../packages/pipeline/src/train/prefix-cache/thread-count-bandit.js";
 
 /** Drive the chooser for `batches` batches against a cost model; returns how often each option ran. */
 function drive(

@@ -31,6 +31,11 @@ export const DatasetOptionsSchema = z
   })
   .strict();
 
+/**
+ * Dataset options as a caller writes them (every field optional; {@link resolveDatasetOptions} fills defaults).
+ * @example
+ * const options: DatasetOptionsInput = { minSide: 32, valFraction: 0.1, seed: 7 };
+ */
 export type DatasetOptionsInput = z.input<typeof DatasetOptionsSchema>;
 export type DatasetOptions = z.infer<typeof DatasetOptionsSchema>;
 

@@ -7,6 +7,11 @@
 /** Where a sample's bytes live. */
 export type SampleRef = { kind: "store"; key: string } | { kind: "file"; path: string };
 
+/**
+ * One validated image of a dataset: where its bytes are, its class, and what validation recorded.
+ * @example
+ * const first: Sample = dataset.train[0]!; // { ref, label, path, digest, width, height }
+ */
 export interface Sample {
   ref: SampleRef;
   /** Index into `Dataset.classes`. */
@@ -45,7 +50,11 @@ export interface DatasetWarning {
   paths?: string[];
 }
 
-/** The content of `report.json`. */
+/**
+ * The content of `report.json`.
+ * @example
+ * await store.put(reportKey(jobId), JSON.stringify(dataset.report, null, 2));
+ */
 export interface DatasetReport {
   source: string;
   format: "archive" | "folder" | "manifest";
@@ -59,6 +68,11 @@ export interface DatasetReport {
   timingsMs: Record<string, number>;
 }
 
+/**
+ * A loaded, validated upload: sorted classes, train/val samples, the report and the content hash.
+ * @example
+ * const dataset: Dataset = await loadDataset(store, "datasets/flowers.zip");
+ */
 export interface Dataset {
   classes: string[];
   train: Sample[];

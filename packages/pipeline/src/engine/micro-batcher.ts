@@ -36,6 +36,7 @@ function rows(data: Float32Array, dim: number, start: number, n: number): Float3
 }
 
 /**
+ * Groups concurrent requests for one model into batched runs (the file header says when it waits).
  * @example
  * const batcher = new MicroBatcher((x, n, size) => session.runBatch(x, n, size), { maxBatch: 8 });
  * const [a, b] = await Promise.all([batcher.run(x1, 1, 224), batcher.run(x2, 1, 224)]); // one ORT run

@@ -64,7 +64,12 @@ export function decodeEventKey(key: string): string {
   }
 }
 
-/** Which kind of dataset upload a key is, or why it does not start a job. */
+/**
+ * Which kind of dataset upload a key is, or why it does not start a job.
+ * @example
+ * classifyKey("datasets/flowers.zip"); // "archive"
+ * classifyKey("datasets/pets/residual.json"); // "folder"
+ */
 export function classifyKey(key: string, prefix = DATASET_PREFIX): DatasetEvent["kind"] | IgnoredReason {
   if (!key.startsWith(prefix)) return "outside_prefix";
   const lower = key.toLowerCase();

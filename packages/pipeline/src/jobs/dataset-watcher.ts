@@ -21,7 +21,11 @@ export interface WatcherOptions {
 
 const fingerprint = (o: ObjectInfo): string => `${o.size}:${o.lastModified.getTime()}:${o.etag}`;
 
-/** One scan: announce what became stable since the last scan. Returns the announced keys. */
+/**
+ * One scan: announce what became stable since the last scan. Returns the announced keys.
+ * @example
+ * const announced = await scanDatasets({ store, queue }, new Map(), new Set());
+ */
 export async function scanDatasets(
   o: WatcherOptions,
   seen: Map<string, string>,

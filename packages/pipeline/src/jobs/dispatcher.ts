@@ -78,6 +78,8 @@ export interface DispatchResult {
  * A duplicate delivery finds the job claimed and submits nothing.
  * @throws InvalidInputError for a malformed message (the caller reports it as a batch item failure, so it is
  * retried and ends in the DLQ); infrastructure errors propagate likewise.
+ * @example
+ * const { submitted } = await dispatchMessage(record.body, { store, submitter: batchSubmitter(config.dispatch) });
  */
 export async function dispatchMessage(
   body: string,

@@ -4,6 +4,8 @@ import type { DatasetEvent } from "./dataset-event.js";
 /**
  * The dataset name a job's model is published under by default: the archive's base name without suffix, or the
  * folder holding `residual.json`, slugged to the registry's name rules.
+ * @example
+ * datasetName("datasets/Flowers 2024.tar.gz"); // "flowers-2024"
  */
 export function datasetName(key: string): string {
   const parts = key.split("/").filter(Boolean);

@@ -22,5 +22,7 @@ export interface JobOutcome {
 /**
  * Runs one claimed job to the end: dataset → training → published model. Throws a permanent ResidualError
  * (DatasetError, InvalidInputError) for bad inputs and anything else for trouble worth a retry.
+ * @example
+ * const runner: JobRunner = trainingJobRunner({ progressEveryMs: 2000 });
  */
 export type JobRunner = (ctx: JobContext) => Promise<JobOutcome>;

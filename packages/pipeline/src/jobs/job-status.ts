@@ -46,6 +46,11 @@ export const jobStatusSchema = z.object({
     .optional(),
   error: z.object({ code: z.string(), message: z.string() }).optional(),
 });
+/**
+ * The parsed `jobs/<id>/status.json` (the schema is {@link jobStatusSchema}).
+ * @example
+ * const { state, progress, result } = await readJobStatus(store, "flowers-1f3c");
+ */
 export type JobStatus = z.infer<typeof jobStatusSchema>;
 
 const now = (): string => new Date().toISOString();
@@ -53,6 +58,8 @@ const now = (): string => new Date().toISOString();
 /**
  * Claim the job for a dataset event: write `status.json` only if absent.
  * @returns `{ claimed: true }` with the new status, or `{ claimed: false }` with the status already there.
+ * @example
+ * const { claimed } = await claimJob(store, jobIdFor(event), event);
  */
 export async function claimJob(
   store: ObjectStore,
@@ -128,7 +135,11 @@ export async function updateJobStatus(
   return next;
 }
 
-/** Every job, newest first. Unreadable status documents are skipped, not fatal. */
+/**
+ * Every job, newest first. Unreadable status documents are skipped, not fatal.
+ * @example
+ * for (const job of await listJobs(store)) console.log(job.id, job.state);
+ */
 export async function listJobs(store: ObjectStore): Promise<JobStatus[]> {
   const out: JobStatus[] = [];
   for await (const o of store.list(JOBS_PREFIX)) {

@@ -121,6 +121,7 @@ async function loadForSpec(ctx: JobContext, markerSpec: Record<string, unknown> 
 }
 
 /**
+ * The job runner that loads and validates the upload, trains and publishes the model (see the file header).
  * @example
  * await runQueueWorker(queue, { store, runner: trainingJobRunner() });
  */

@@ -85,6 +85,8 @@ async function recordFailure(
  * Run one job by id to the end, keeping its status and `jobs/<id>/log.txt` current. Never throws for the job's
  * own failure.
  * @param beat called at every heartbeat (the queue path extends the message's visibility there).
+ * @example
+ * const result = await runJob("flowers-1f3c", { store, runner: trainingJobRunner() }); // "succeeded", …
  */
 export async function runJob(
   id: string,
@@ -149,6 +151,8 @@ export async function runJob(
  * Handle one queue message. Deletes it when every job in it ended (succeeded, failed for good, duplicate or
  * ignored); leaves it for redelivery when a job must be retried or the message is malformed — malformed messages
  * thus reach the DLQ after maxReceiveCount.
+ * @example
+ * const outcome = await handleMessage(queue, msg, { store, runner: trainingJobRunner() }); // "deleted" | "left"
  */
 export async function handleMessage(
   queue: JobQueue,

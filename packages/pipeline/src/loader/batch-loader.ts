@@ -17,13 +17,22 @@ import type { ObjectStore } from "../store/object-store.js";
 import type { DatasetCache } from "./dataset-cache.js";
 import { Limiter } from "./limiter.js";
 
-/** One batch: `x` is `[n, size, size, channels]` flattened, `y` the class indices. */
+/**
+ * One batch: `x` is `[n, size, size, channels]` flattened, `y` the class indices.
+ * @example
+ * for await (const { x, y, n } of iterateBatches(options)) train(x, y, n);
+ */
 export interface Batch {
   x: Float32Array;
   y: Int32Array;
   n: number;
 }
 
+/**
+ * What {@link iterateBatches} reads, how it preprocesses, and how much it prepares ahead.
+ * @example
+ * const options: LoaderOptions = { store, samples: dataset.train, spec, batchSize: 32, mode: "train", epoch: 0 };
+ */
 export interface LoaderOptions {
   store: ObjectStore;
   samples: readonly Sample[];

@@ -50,6 +50,11 @@ export const CacheIndexSchema = z.object({
   entries: z.record(z.string(), EntrySchema),
 });
 
+/**
+ * The compiled cache's `index.json`: its variant and where each sample's pixels are.
+ * @example
+ * const index: CacheIndex = (await openDatasetCache(store, dataset, spec))!.index;
+ */
 export type CacheIndex = z.infer<typeof CacheIndexSchema>;
 export type CacheShard = z.infer<typeof ShardSchema>;
 export type CacheEntry = z.infer<typeof EntrySchema>;

@@ -25,7 +25,11 @@ export interface OpenCacheOptions {
   onWarning?: (w: CacheWarning) => void;
 }
 
-/** An opened cache. `read` resolves undefined when the sample must come from its file. */
+/**
+ * An opened cache. `read` resolves undefined when the sample must come from its file.
+ * @example
+ * const raw = await (await ensureDatasetCache(store, dataset, spec)).read(dataset.train[0]!); // RawImage | undefined
+ */
 export interface DatasetCache {
   readonly dir: string;
   readonly index: CacheIndex;

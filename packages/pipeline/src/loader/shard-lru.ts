@@ -8,7 +8,11 @@ import { NotFoundError } from "../errors.js";
 import type { ObjectStore } from "../store/object-store.js";
 import type { CacheIndex } from "./cache-index.js";
 
-/** Why the cache could not serve something (the loader falls back to the files). */
+/**
+ * Why the cache could not serve something (the loader falls back to the files).
+ * @example
+ * ensureDatasetCache(store, dataset, spec, { onWarning: (w: CacheWarning) => log(w.message) });
+ */
 export interface CacheWarning {
   code: "cache_index_invalid" | "cache_shard_missing" | "cache_shard_corrupt" | "cache_shard_unreadable";
   message: string;

@@ -63,6 +63,7 @@ export const ModelViewSchema = z.looseObject({
 });
 
 /**
+ * A client of the Residual HTTP API over real HTTP; error answers become ApiCallErrors with the API's code.
  * @example
  * const api = new ApiClient("http://127.0.0.1:8080");
  * if (await api.healthy()) console.log(await api.job("shapes-1a2b"));

@@ -15,7 +15,11 @@ export interface ShapeClass {
   hue: number;
 }
 
-/** The demo's classes, in the order `classes: n` takes them. */
+/**
+ * The demo's classes, in the order `classes: n` takes them.
+ * @example
+ * const files = await shapesDatasetFiles({ classes: 3 }); // SHAPE_CLASSES[0..2]
+ */
 export const SHAPE_CLASSES: readonly ShapeClass[] = [
   { name: "red-circle", shape: "circle", hue: 0 },
   { name: "blue-square", shape: "square", hue: 220 },

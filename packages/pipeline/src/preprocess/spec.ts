@@ -34,7 +34,11 @@ export const PreprocessSpecSchema = z
 
 export type PreprocessSpecInput = z.input<typeof PreprocessSpecSchema>;
 
-/** A fully resolved spec: every field present and consistent. */
+/**
+ * A fully resolved spec: every field present and consistent.
+ * @example
+ * const spec: PreprocessSpec = resolvePreprocessSpec({ size: 224 }); // resize 256, ImageNet mean/std
+ */
 export interface PreprocessSpec {
   size: number;
   resize: number;

@@ -26,7 +26,11 @@ import type { Rng } from "./random.js";
 import { type CropBox, randomResizedCropBox } from "./random-resized-crop.js";
 import type { PreprocessSpec } from "./spec.js";
 
-/** Augmentation strengths; defaults are the torchvision ImageNet recipe named in the spec. */
+/**
+ * Augmentation strengths; defaults are the torchvision ImageNet recipe named in the spec.
+ * @example
+ * const augment = TrainAugmentSchema.parse({ brightness: 0 }); // no brightness jitter, the rest default
+ */
 export const TrainAugmentSchema = z
   .object({
     scale: z.tuple([z.number().positive(), z.number().positive()]).default([0.08, 1]),
@@ -40,7 +44,11 @@ export const TrainAugmentSchema = z
 
 export type TrainAugment = z.infer<typeof TrainAugmentSchema>;
 
-/** The default augmentation (parsed once). */
+/**
+ * The default augmentation (parsed once).
+ * @example
+ * await preprocessTrain(bytes, spec, rng, DEFAULT_TRAIN_AUGMENT);
+ */
 export const DEFAULT_TRAIN_AUGMENT: TrainAugment = TrainAugmentSchema.parse({});
 
 function isRaw(input: ImageInput): input is RawImage {

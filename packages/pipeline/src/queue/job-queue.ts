@@ -6,6 +6,11 @@
 import { z } from "zod";
 import { InvalidInputError } from "../errors.js";
 
+/**
+ * One received message, with the receipt that deletes or extends it.
+ * @example
+ * for (const msg of await queue.receive({ max: 1 })) await queue.delete(msg);
+ */
 export interface QueueMessage {
   id: string;
   body: string;
@@ -24,6 +29,12 @@ export interface ReceiveOptions {
   visibilityTimeout?: number;
 }
 
+/**
+ * The job-queue seam: SQS in the cloud, a directory on one machine (see the file header for delivery).
+ * @example
+ * const queue: JobQueue = openQueue("file:///var/residual/queue");
+ * const [msg] = await queue.receive({ waitSeconds: 5 });
+ */
 export interface JobQueue {
   /** `https://sqs.<region>.amazonaws.com/<account>/<name>`, a local server's queue URL, or `file:///dir`. */
   readonly url: string;

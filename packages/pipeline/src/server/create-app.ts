@@ -23,6 +23,7 @@ function errorJson(c: Context, err: unknown): Response {
 }
 
 /**
+ * The hono app of the local server: every route of the shared table, a 6 MB body limit, JSON errors.
  * @example
  * const app = createApp(new ServingCore({ store }));
  * const res = await app.request("/healthz");

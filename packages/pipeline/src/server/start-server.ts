@@ -14,6 +14,12 @@ export interface StartServerOptions {
   host?: string;
 }
 
+/**
+ * A listening API server: its URL and how to stop it.
+ * @example
+ * const server: RunningServer = await startServer({ core, port: 0 });
+ * await server.close();
+ */
 export interface RunningServer {
   url: string;
   port: number;
@@ -21,6 +27,7 @@ export interface RunningServer {
 }
 
 /**
+ * Start the API on @hono/node-server (loopback by default); resolves once it listens.
  * @example
  * const server = await startServer({ core: new ServingCore({ store }), port: 0 });
  * await fetch(`${server.url}/healthz`);

@@ -14,6 +14,12 @@ interface Entry<V> {
   evicted: boolean;
 }
 
+/**
+ * LRU cache of loaded models bounded by a memory budget; concurrent loads of one key share one load.
+ * @example
+ * const cache = new ModelCache<CachedBundle>(1024 ** 3);
+ * const out = await cache.with("models/a/v1/", () => load(), (b) => b.engine.run(x, 1, 224));
+ */
 export class ModelCache<V extends CacheEntryValue> {
   private readonly entries = new Map<string, Entry<V>>();
   private readonly loading = new Map<string, Promise<Entry<V>>>();

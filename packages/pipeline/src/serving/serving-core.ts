@@ -24,6 +24,11 @@ import { ModelCache } from "./model-cache.js";
 import { ResolveCache } from "./resolve-cache.js";
 import { type ClassifyResult, classifyRows, embeddingRows } from "./shape-results.js";
 
+/**
+ * What a serving core serves from and how (engine choices are made once, here).
+ * @example
+ * const options: ServingCoreOptions = { store, ...servingCoreOptions(loadConfig("api")) };
+ */
 export interface ServingCoreOptions {
   store: ObjectStore;
   /** Memory budget of the model cache. @default 1 GiB */
@@ -58,6 +63,12 @@ const WARM_UP_IDLE_MS = 100;
 
 type CachedBundle = ModelBundle & { bytes(): number; dispose(): Promise<void> };
 
+/**
+ * The serving core: resolve a model, fetch and preprocess images into one batch, run the engine, shape results.
+ * @example
+ * const core = new ServingCore({ store, engine: "onnx", ortThread: "main" });
+ * const { embeddings } = await core.embed({ images: [{ bytes }], normalize: true, topK: 5 });
+ */
 export class ServingCore {
   readonly store: ObjectStore;
   private readonly cache: ModelCache<CachedBundle>;

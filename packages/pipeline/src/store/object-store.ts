@@ -4,7 +4,13 @@
  */
 import type { Readable } from "node:stream";
 
-import type { StoreLocation } from "./store-location.js";
+import type { PortableStore } from "./portable-store.js";
+
+/**
+ * What a store knows of one object (unquoted MD5-style ETag, size, time, content type).
+ * @example
+ * const info: ObjectInfo | undefined = await store.head("models/flowers/v1/model.onnx");
+ */
 export interface ObjectInfo {
   key: string;
   size: number;
@@ -13,6 +19,11 @@ export interface ObjectInfo {
   contentType?: string;
 }
 
+/**
+ * How `put` writes: content type, write-if-absent, object tags.
+ * @example
+ * await store.put("jobs/j1/status.json", "{}", { ifAbsent: true, contentType: "application/json" });
+ */
 export interface PutOptions {
   contentType?: string;
   /** Only write if no object exists at the key; otherwise throw ConflictError (code `already_exists`). */
@@ -21,12 +32,23 @@ export interface PutOptions {
   tags?: Record<string, string>;
 }
 
+/**
+ * One page of a listing and the token of the next.
+ * @example
+ * const { objects, nextToken } = await store.listPage("models/", { limit: 100 });
+ */
 export interface ListPage {
   objects: ObjectInfo[];
   /** Pass back to get the next page; undefined on the last page. */
   nextToken?: string;
 }
 
+/**
+ * The object-store seam: S3 in the cloud, a directory on one machine (same key rules for both).
+ * @example
+ * const store: ObjectStore = openObjectStore("s3://residual-data");
+ * const bytes = await store.get("models/flowers/latest");
+ */
 export interface ObjectStore {
   /** A human-readable location: `s3://bucket/prefix` or `file:///abs/dir`. */
   readonly url: string;
@@ -42,5 +64,5 @@ export interface ObjectStore {
   list(prefix: string): AsyncIterable<ObjectInfo>;
   delete(key: string): Promise<void>;
   /** How to open this same store on another thread (see store-location.ts); absent for in-memory stores. */
-  location?(): StoreLocation;
+  portable?(): PortableStore;
 }

@@ -25,6 +25,11 @@ const OpenOptionsSchema = z.object({
   env: z.record(z.string(), z.string().optional()).optional(),
 });
 
+/**
+ * Options of {@link openObjectStore}: S3 endpoint, region, credentials, retries, and the environment defaults.
+ * @example
+ * openObjectStore("s3://bkt", { endpoint: "http://127.0.0.1:5000", region: "us-east-1" });
+ */
 export type OpenObjectStoreOptions = z.input<typeof OpenOptionsSchema>;
 
 /**

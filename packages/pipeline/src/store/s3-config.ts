@@ -40,6 +40,11 @@ export const S3ObjectStoreConfigSchema = z.object({
   client: z.instanceof(S3Client).optional(),
 });
 
+/**
+ * The configuration of {@link S3ObjectStore} as a caller writes it (validated with every issue reported).
+ * @example
+ * const store = new S3ObjectStore({ bucket: "residual-data", prefix: "prod", maxAttempts: 3 });
+ */
 export type S3ObjectStoreConfig = z.input<typeof S3ObjectStoreConfigSchema>;
 export type ResolvedS3Config = z.output<typeof S3ObjectStoreConfigSchema>;
 

@@ -3,6 +3,12 @@
  * batches. The dataset loader adapts to it; tests and benchmarks use `inMemoryImageSet`.
  */
 
+/**
+ * A numbered set of images that loads preprocessed NHWC float32 batches (the trainer's only view of data).
+ * @example
+ * const set: ImageSet = inMemoryImageSet(pixels, labels, 32, 3);
+ * const batch = await set.load([0, 5, 7]);
+ */
 export interface ImageSet {
   readonly size: number;
   /** Class index per example. */
@@ -17,6 +23,11 @@ export interface ImageSet {
   load(indices: readonly number[], view?: number): Promise<Float32Array>;
 }
 
+/**
+ * The trainer's input: class names and the train/val image sets.
+ * @example
+ * const data: TrainingData = { classNames: ["a", "b"], train, val, augment: false };
+ */
 export interface TrainingData {
   classNames: string[];
   train: ImageSet;

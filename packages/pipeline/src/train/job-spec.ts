@@ -111,6 +111,11 @@ const rawSpecSchema = z
 
 export type FreezePhaseSpec = z.infer<typeof freezePhaseSchema>;
 export type FreezeSpec = z.infer<typeof freezeSchema>;
+/**
+ * The learning-rate schedule of a job spec: multistep milestones or cosine.
+ * @example
+ * const schedule: ScheduleSpec = { type: "cosine", minLr: 0 };
+ */
 export type ScheduleSpec = z.infer<typeof scheduleSchema>;
 export type EarlyStoppingSpec = {
   patience: number;
@@ -121,7 +126,11 @@ export type EarlyStoppingSpec = {
 /** A validated `residual.json` before the recipe fills its defaults (see {@link resolveJobSpec}). */
 export type JobRequest = z.infer<typeof rawSpecSchema>;
 
-/** A fully resolved spec: every default applied (the recipe's, chosen from the arch and the dataset). */
+/**
+ * A fully resolved spec: every default applied (the recipe's, chosen from the arch and the dataset).
+ * @example
+ * const spec: JobSpec = parseJobSpec({ arch: "resnet18", epochs: 5 });
+ */
 export interface JobSpec {
   name: string;
   arch: ArchName;

@@ -24,6 +24,11 @@ import { confusionMatrixSvg, trainingCurvesSvg } from "./reports/svg-charts.js";
 import { smallImageTrainingData } from "./small-image-sets.js";
 import { trainingModel } from "./starting-model.js";
 
+/**
+ * One training job: the store, the job id, the dataset, its spec, and how to report progress.
+ * @example
+ * const options: TrainingJobOptions = { store, jobId: "flowers-1a2b", dataset, spec: { epochs: 5 } };
+ */
 export interface TrainingJobOptions {
   /** The bucket: dataset bytes, `jobs/<id>/checkpoints/`, and (by default) `models/`. */
   store: ObjectStore;
@@ -59,6 +64,11 @@ export interface TrainingJobOptions {
   engineThreads?: number;
 }
 
+/**
+ * What a training job published and how training went.
+ * @example
+ * const { model, version, metrics }: TrainingJobResult = await runTrainingJob(options);
+ */
 export interface TrainingJobResult {
   model: string;
   version: string;

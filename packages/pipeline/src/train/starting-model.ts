@@ -1,7 +1,7 @@
 /** The model a job starts from: a pretrained backbone from `backbones/<arch.tag>/` or a fresh seeded init. */
 import { createResNet, loadResNet, type ResNet } from "@residual/resnet";
 import { InvalidInputError } from "../errors.js";
-import { resolveBackbone } from "../registry/index.js";
+import { resolveBackbone } from "../registry/resolve-backbone.js";
 import { objectStoreIOHandler } from "../store/io-handler.js";
 import type { ObjectStore } from "../store/object-store.js";
 import type { JobSpec } from "./job-spec.js";

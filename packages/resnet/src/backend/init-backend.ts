@@ -12,9 +12,24 @@ import { registerWasmTrainingKernels } from "../kernels/register-wasm-kernels.js
 import { ensureGradients } from "./register-gradients.js";
 import { initWasmThreads, MAX_WASM_THREADS, type WasmThreadsModule } from "./wasm-threads.js";
 
+/**
+ * The tfjs backends {@link initBackend} can choose, fastest first.
+ * @example
+ * BACKEND_NAMES.includes("wasm"); // true
+ */
 export const BACKEND_NAMES = ["tensorflow", "wasm", "cpu"] as const;
+/**
+ * One of {@link BACKEND_NAMES}.
+ * @example
+ * await initBackend({ backend: "wasm" as BackendName });
+ */
 export type BackendName = (typeof BACKEND_NAMES)[number];
 
+/**
+ * How {@link initBackend} chooses: a forced backend, cpu opt-in, wasm threads, logging.
+ * @example
+ * await initBackend({ allowCpu: false, threads: 2, logger: console.error } satisfies InitBackendOptions);
+ */
 export interface InitBackendOptions {
   /** Force this backend (a process's parsed configuration). @default `RESIDUAL_BACKEND`, else the fastest */
   backend?: BackendName;
@@ -36,7 +51,11 @@ export interface InitBackendOptions {
   threads?: number;
 }
 
-/** The backend in use and why. */
+/**
+ * The backend in use and why.
+ * @example
+ * const { backend, threads }: BackendChoice = await initBackend();
+ */
 export interface BackendChoice {
   backend: BackendName;
   reason: string;

@@ -38,6 +38,8 @@ const WORKER_SCRIPT = fileURLToPath(new URL("./wasm-pthread-worker.cjs", import.
  * Whether the files the worker entry relies on are where it expects them (a tfjs upgrade could move them). A
  * worker that fails to start would throw in an emscripten event handler and end the process, so threads are
  * only attempted when this holds; otherwise the backend starts single-threaded.
+ * @example
+ * if (threadedBuildAvailable()) await initBackend({ threads: 2 });
  */
 export function threadedBuildAvailable(): boolean {
   try {

@@ -5,7 +5,11 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { FormatError } from "../errors.js";
 
-/** A dense float32 array in C (row-major) order. */
+/**
+ * A dense float32 array in C (row-major) order.
+ * @example
+ * const { shape, data }: NpyArray = await readNpy("x.npy");
+ */
 export interface NpyArray {
   shape: number[];
   data: Float32Array;

@@ -40,7 +40,11 @@ function paddedInput(x: tf.Tensor4D, g: ConvGeometry): tf.Tensor4D {
   ]);
 }
 
-/** Filter gradient as one conv: batch and channels swapped, `dy` as a filter dilated by the stride. */
+/**
+ * Filter gradient as one conv: batch and channels swapped, `dy` as a filter dilated by the stride.
+ * @example
+ * const dW = filterGradByConv(x, dy, geometry); // the reference the wasm kernel is checked against
+ */
 export function filterGradByConv(x: tf.Tensor4D, dy: tf.Tensor4D, g: ConvGeometry): tf.Tensor4D {
   return tf.tidy(() => {
     const h = extent(g.inH, g.outH, g.strideH, g.kH, g.padTop);
@@ -60,7 +64,11 @@ export function filterGradByConv(x: tf.Tensor4D, dy: tf.Tensor4D, g: ConvGeometr
   });
 }
 
-/** Filter gradient as im2col: the KH·KW strided windows of x as rows, one matMul with `dy`. */
+/**
+ * Filter gradient as im2col: the KH·KW strided windows of x as rows, one matMul with `dy`.
+ * @example
+ * const dW = filterGradByIm2col(x, dy, geometry);
+ */
 export function filterGradByIm2col(x: tf.Tensor4D, dy: tf.Tensor4D, g: ConvGeometry): tf.Tensor4D {
   return tf.tidy(() => {
     // Channels first once, so every window slice reshapes to [Ci, M] without its own transpose.

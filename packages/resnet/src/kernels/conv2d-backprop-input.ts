@@ -66,7 +66,11 @@ function exchangeMatrix(k: number): tf.Tensor2D {
   return tf.tensor2d(values, [k, k]);
 }
 
-/** Input gradient of a 1×1 conv: `dy · Wᵀ` on the strided positions, zeros elsewhere. */
+/**
+ * Input gradient of a 1×1 conv: `dy · Wᵀ` on the strided positions, zeros elsewhere.
+ * @example
+ * const dx = inputGradPointwise(dy, w, geometry); // 1×1 convolutions
+ */
 export function inputGradPointwise(dy: tf.Tensor4D, filter: tf.Tensor4D, g: ConvGeometry): tf.Tensor4D {
   return tf.tidy(() => {
     const m = g.batch * g.outH * g.outW;
@@ -78,7 +82,11 @@ export function inputGradPointwise(dy: tf.Tensor4D, filter: tf.Tensor4D, g: Conv
   });
 }
 
-/** Input gradient of a general conv: the full correlation of stuffed `dy` with the flipped filter. */
+/**
+ * Input gradient of a general conv: the full correlation of stuffed `dy` with the flipped filter.
+ * @example
+ * const dx = inputGradByConv(dy, w, geometry);
+ */
 export function inputGradByConv(dy: tf.Tensor4D, filter: tf.Tensor4D, g: ConvGeometry): tf.Tensor4D {
   return tf.tidy(() => {
     const stuffed = zeroStuff(dy, g.strideH, g.strideW);

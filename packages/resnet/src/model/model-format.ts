@@ -1,8 +1,17 @@
 import { z } from "zod";
 import { ARCH_NAMES, STAGE_NAMES } from "../types.js";
 
-/** `modelTopology.format` of a saved ResNet; anything else is a foreign model. */
+/**
+ * `modelTopology.format` of a saved ResNet; anything else is a foreign model.
+ * @example
+ * (artifacts.modelTopology as { format?: string }).format === MODEL_FORMAT;
+ */
 export const MODEL_FORMAT = "residual-resnet";
+/**
+ * The version of {@link MODEL_FORMAT} this package writes.
+ * @example
+ * const topology = { format: MODEL_FORMAT, version: MODEL_FORMAT_VERSION, config, frozen: [] };
+ */
 export const MODEL_FORMAT_VERSION = 1;
 
 const positiveInt = z.number().int().positive();

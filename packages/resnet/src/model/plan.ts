@@ -1,7 +1,11 @@
 import type { BlockType, ResNetConfig, StageName } from "../types.js";
 import { EXPANSION } from "./arch-config.js";
 
-/** One convolution, torch semantics: symmetric zero padding `pad`, no bias. */
+/**
+ * One convolution, torch semantics: symmetric zero padding `pad`, no bias.
+ * @example
+ * for (const conv of networkPlan(config).convs) console.log(conv.name, conv.kernel, conv.stride);
+ */
 export interface ConvSpec {
   name: string;
   kernel: number;

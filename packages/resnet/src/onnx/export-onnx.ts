@@ -16,6 +16,11 @@ import { foldBatchNorm, hwioToOihw } from "./fold-weights.js";
 import { floatValueInfo, GraphBuilder } from "./graph-builder.js";
 import { onnxRuntimeNs as ox } from "./onnx-module.js";
 
+/**
+ * Options of {@link exportOnnx}.
+ * @example
+ * const bytes = exportOnnx(model, { opset: 17 } satisfies ExportOnnxOptions);
+ */
 export interface ExportOnnxOptions {
   /** ONNX opset of the default domain. @default 17 */
   opset?: number;
@@ -23,7 +28,11 @@ export interface ExportOnnxOptions {
   graphName?: string;
 }
 
-/** The parts of a model the exporter reads. */
+/**
+ * The parts of a model the exporter reads.
+ * @example
+ * const bytes = exportOnnx(model as ExportableModel);
+ */
 export type ExportableModel = Pick<ResNet, "config" | "namedWeights">;
 
 const MIN_OPSET = 13;

@@ -14,9 +14,18 @@ import { hwioToOihw } from "./fold-weights.js";
 import { floatValueInfo } from "./graph-builder.js";
 import { onnxRuntimeNs as ox } from "./onnx-module.js";
 
-/** A stage a prefix can end at (everything but the head). */
+/**
+ * A stage a prefix can end at (everything but the head).
+ * @example
+ * const stage: PrefixStage = "layer3";
+ */
 export type PrefixStage = Exclude<StageName, "fc">;
 
+/**
+ * Options of {@link exportOnnxPrefix}: opset, and pooling at the last body stage.
+ * @example
+ * const bytes = exportOnnxPrefix(model, "layer4", { pool: true } satisfies ExportOnnxPrefixOptions);
+ */
 export interface ExportOnnxPrefixOptions {
   /** ONNX opset of the default domain. @default 17 */
   opset?: number;

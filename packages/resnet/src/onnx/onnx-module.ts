@@ -5,5 +5,9 @@
 import onnxProto from "onnx-proto";
 
 export type { onnx } from "onnx-proto";
-/** The protobufjs-generated `onnx` namespace (ModelProto, TensorProto, …). */
+/**
+ * The protobufjs-generated `onnx` namespace (ModelProto, TensorProto, …).
+ * @example
+ * const ort = onnxRuntimeNs; // the onnx-proto namespace the exporter builds graphs with
+ */
 export const onnxRuntimeNs: typeof import("onnx-proto").onnx = onnxProto.onnx;

@@ -58,7 +58,11 @@ export function activationSize(config: Readonly<ResNetConfig>, imageSize: number
   throw new ResNetError("invalid_stage", `stage ${stage} is not a body stage of ${config.arch}`);
 }
 
-/** Options for training `model` on the engine: its plan, norm constants and input. */
+/**
+ * Options for training `model` on the engine: its plan, norm constants and input.
+ * @example
+ * const trainer = await trainerForModel(model, { batchSize: 32 } as TrainerModelOptions);
+ */
 export type TrainerModelOptions = Omit<
   WasmTrainerOptions,
   "plan" | "bnEps" | "bnMomentum" | "inputChannels" | "inputSize"
@@ -100,7 +104,11 @@ export async function trainerForModel(model: ResNet, o: TrainerModelOptions): Pr
   return trainer;
 }
 
-/** Copies `model`'s weights (running statistics included) into the trainer. */
+/**
+ * Copies `model`'s weights (running statistics included) into the trainer.
+ * @example
+ * copyWeightsToTrainer(model, trainer);
+ */
 export function copyWeightsToTrainer(model: ResNet, trainer: WasmTrainer): void {
   const named = model.namedWeights();
   const values = new Map<string, Float32Array>();
@@ -112,7 +120,11 @@ export function copyWeightsToTrainer(model: ResNet, trainer: WasmTrainer): void 
   trainer.setWeights(values);
 }
 
-/** Copies the trainer's weights back into `model`'s variables (leaves no tensors behind). */
+/**
+ * Copies the trainer's weights back into `model`'s variables (leaves no tensors behind).
+ * @example
+ * copyWeightsToModel(trainer, model);
+ */
 export function copyWeightsToModel(trainer: WasmTrainer, model: ResNet): void {
   const named = model.namedWeights();
   for (const [name, values] of trainer.getWeights()) {

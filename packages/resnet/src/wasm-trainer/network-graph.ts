@@ -23,9 +23,18 @@ import {
 import { MemoryLayout, type View } from "./memory-layout.js";
 import { NetworkParams, type ParamSlot } from "./network-params.js";
 
-/** Body stages in order; the engine may start after any of them (its input is then that stage's output). */
+/**
+ * Body stages in order; the engine may start after any of them (its input is then that stage's output).
+ * @example
+ * const stage: BodyStage = "layer3";
+ */
 export type BodyStage = "conv1" | "bn1" | "layer1" | "layer2" | "layer3" | "layer4";
 
+/**
+ * What the training engine's graph is built for (batch, image size, where the trained part starts).
+ * @example
+ * const graph = buildGraph(config, { batch: 32, imageSize: 32 } as GraphOptions);
+ */
 export interface GraphOptions {
   plan: NetworkPlan;
   bnEps: number;

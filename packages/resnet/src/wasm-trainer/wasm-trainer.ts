@@ -19,6 +19,11 @@ import type { NetworkParams, ParamSlot } from "./network-params.js";
 import { Op } from "./ops.js";
 import { type WasmMemory, wasm } from "./wasm-api.js";
 
+/**
+ * How a {@link WasmTrainer} is built: its network graph, optimizer and threads.
+ * @example
+ * const trainer = await WasmTrainer.create({ ...options } as WasmTrainerOptions);
+ */
 export interface WasmTrainerOptions extends GraphOptions {
   /** Threads computing a step (this one included). @default os.availableParallelism() */
   threads?: number;
@@ -27,6 +32,11 @@ export interface WasmTrainerOptions extends GraphOptions {
   optimizer: TrainerOptimizer;
 }
 
+/**
+ * The optimizer the training engine applies (SGD with momentum or AdamW, torch semantics).
+ * @example
+ * const optimizer: TrainerOptimizer = { kind: "sgd", momentum: 0.9 } as TrainerOptimizer;
+ */
 export interface TrainerOptimizer {
   kind: "sgd" | "adamw";
   /** @default 0.9 */
@@ -37,19 +47,32 @@ export interface TrainerOptimizer {
   eps?: number;
 }
 
-/** Learning-rate scale and weight decay for a set of parameters (by torchvision name). */
+/**
+ * Learning-rate scale and weight decay for a set of parameters (by torchvision name).
+ * @example
+ * const group: TrainerGroup = trainer.groups()[0]!;
+ */
 export interface TrainerGroup {
   names: readonly string[];
   lrScale: number;
   weightDecay: number;
 }
 
-/** Optimizer state in GroupOptimizer's format: per parameter its step count and slots (momentum, or m and v). */
+/**
+ * Optimizer state in GroupOptimizer's format: per parameter its step count and slots (momentum, or m and v).
+ * @example
+ * const state: TrainerOptimizerState = trainer.optimizerState();
+ */
 export interface TrainerOptimizerState {
   kind: "sgd" | "adamw";
   params: Record<string, { step: number; slots: Record<string, Float32Array> }>;
 }
 
+/**
+ * One training step's loss and accuracy counts.
+ * @example
+ * const { loss }: StepOutput = await trainer.step(x, labels, lr);
+ */
 export interface StepOutput {
   loss: number;
   /** `[batch, numClasses]`, a copy. */
@@ -66,6 +89,12 @@ const SEGMENT_WORDS = 16;
 const OPTIM_CHUNK = 16384;
 const PAGE = 65536;
 
+/**
+ * A ResNet training step (forward, loss, backward, optimizer) as one wasm program run by every core.
+ * @example
+ * const trainer = await trainerForModel(model, options);
+ * const { loss } = await trainer.step(x, labels, 0.1);
+ */
 export class WasmTrainer {
   private readonly batches = new Map<number, CompiledBatch>();
   private readonly steps = new Map<string, number>();

@@ -3,6 +3,11 @@
  */
 import { DownloadError } from "../errors.js";
 
+/**
+ * How far a download is (bytes so far, the total when the server says it).
+ * @example
+ * fetchWeights(tag, dir, { onProgress: (p: DownloadProgress) => console.log(p.received, p.total) });
+ */
 export interface DownloadProgress {
   url: string;
   received: number;

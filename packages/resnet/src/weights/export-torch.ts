@@ -6,6 +6,11 @@ import type { ResNet } from "../types.js";
 import { encodeSafetensors, type SafetensorsTensor } from "./safetensors.js";
 import { tfjsToTorch } from "./torch-layout.js";
 
+/**
+ * Options of {@link exportTorchWeights}.
+ * @example
+ * const bytes = await exportTorchWeights(model, {} satisfies ExportTorchOptions);
+ */
 export interface ExportTorchOptions {
   /** Extra `__metadata__` entries; `format: "pt"` and `arch` are always written. */
   metadata?: Record<string, string>;

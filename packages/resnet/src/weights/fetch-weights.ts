@@ -10,11 +10,24 @@ import { type DownloadProgress, download } from "./download.js";
 import { importTorchWeights } from "./import-torch.js";
 import { classNames, getPretrained, type PretrainedWeights, pretrainedUrl } from "./registry.js";
 
-/** Written next to `model.json`: the registry entry plus where the bytes came from. */
+/**
+ * Written next to `model.json`: the registry entry plus where the bytes came from.
+ * @example
+ * JSON.parse(readFileSync(join(dir, PRETRAINED_JSON), "utf8")).sha256;
+ */
 export const PRETRAINED_JSON = "pretrained.json";
-/** Written next to `model.json` when the head is kept: class names, index = logit. */
+/**
+ * Written next to `model.json` when the head is kept: class names, index = logit.
+ * @example
+ * JSON.parse(readFileSync(join(dir, LABELS_JSON), "utf8"))[0]; // "tench"
+ */
 export const LABELS_JSON = "labels.json";
 
+/**
+ * Options of {@link fetchWeights}: mirror, progress, head, cancellation.
+ * @example
+ * await fetchWeights("resnet18.tv_in1k", dir, { baseUrl: mirror, resetHead: true } satisfies FetchWeightsOptions);
+ */
 export interface FetchWeightsOptions {
   /** Replaces `$RESIDUAL_WEIGHTS_BASE_URL` and Hugging Face (`<base>/<arch.tag>/resolve/main/model.safetensors`). */
   baseUrl?: string;
@@ -26,6 +39,11 @@ export interface FetchWeightsOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * Where {@link fetchWeights} saved the model and what it downloaded.
+ * @example
+ * const { dir, sha256 }: FetchWeightsResult = await fetchWeights("resnet18.tv_in1k", "/tmp/r18");
+ */
 export interface FetchWeightsResult {
   dir: string;
   entry: PretrainedWeights;

@@ -8,10 +8,19 @@ import type { ResNet } from "../types.js";
 import { parseSafetensors, type SafetensorsFile } from "./safetensors.js";
 import { type HostTensor, isIgnoredTorchKey, normalizeTorchKey, torchToTfjs } from "./torch-layout.js";
 
-/** The one-liner that turns a pickled checkpoint into safetensors (needs `pip install safetensors`). */
+/**
+ * The one-liner that turns a pickled checkpoint into safetensors (needs `pip install safetensors`).
+ * @example
+ * console.error(`convert it first: ${PTH_CONVERT_COMMAND}`);
+ */
 export const PTH_CONVERT_COMMAND =
   "python3 -c \"import sys, torch; from safetensors.torch import save_file; sd = torch.load(sys.argv[1], map_location='cpu'); sd = sd.get('state_dict', sd); save_file({k: v.contiguous() for k, v in sd.items()}, sys.argv[2])\" model.pth model.safetensors";
 
+/**
+ * Options of {@link importTorchWeights}: a fresh head, and the name of the source in messages.
+ * @example
+ * await importTorchWeights(model, bytes, { resetHead: true, what: "model.safetensors" } satisfies ImportTorchOptions);
+ */
 export interface ImportTorchOptions {
   /**
    * Keep the model's own freshly initialised head instead of the checkpoint's fc (fine-tuning to new classes).
@@ -23,6 +32,11 @@ export interface ImportTorchOptions {
   what?: string;
 }
 
+/**
+ * What {@link importTorchWeights} loaded and whether the head was reset.
+ * @example
+ * const { loaded, headReset }: ImportReport = await importTorchWeights(model, bytes);
+ */
 export interface ImportReport {
   /** Keys copied into the model. */
   loaded: string[];

@@ -8,9 +8,17 @@ import { WeightsError } from "../errors.js";
 import type { ArchName } from "../types.js";
 import imagenetClassList from "./imagenet-classes.json" with { type: "json" };
 
-/** Hugging Face's timm organisation serves every entry below as `model.safetensors`. */
+/**
+ * Hugging Face's timm organisation serves every entry below as `model.safetensors`.
+ * @example
+ * pretrainedUrl("resnet18.tv_in1k", DEFAULT_WEIGHTS_BASE_URL);
+ */
 export const DEFAULT_WEIGHTS_BASE_URL = "https://huggingface.co/timm";
-/** Environment variable that replaces {@link DEFAULT_WEIGHTS_BASE_URL} (mirrors, tests, air-gapped installs). */
+/**
+ * Environment variable that replaces {@link DEFAULT_WEIGHTS_BASE_URL} (mirrors, tests, air-gapped installs).
+ * @example
+ * process.env[WEIGHTS_BASE_URL_ENV] = "http://mirror.internal/timm";
+ */
 export const WEIGHTS_BASE_URL_ENV = "RESIDUAL_WEIGHTS_BASE_URL";
 
 /**
@@ -26,7 +34,11 @@ export const IMAGENET_MEAN: readonly [number, number, number] = [0.485, 0.456, 0
  */
 export const IMAGENET_STD: readonly [number, number, number] = [0.229, 0.224, 0.225];
 
-/** Evaluation preprocessing: resize the short side to `resize`, centre-crop `crop`, scale to [0,1], normalise. */
+/**
+ * Evaluation preprocessing: resize the short side to `resize`, centre-crop `crop`, scale to [0,1], normalise.
+ * @example
+ * const { resize, crop }: EvalPreprocess = getPretrained("resnet50.tv2_in1k").preprocess; // 232, 224
+ */
 export interface EvalPreprocess {
   resize: number;
   crop: number;
@@ -37,6 +49,11 @@ export interface EvalPreprocess {
   std: readonly [number, number, number];
 }
 
+/**
+ * One pretrained checkpoint of the registry: where it is, how to preprocess for it, its classes and top-1.
+ * @example
+ * const weights: PretrainedWeights = getPretrained("resnet50.tv2_in1k");
+ */
 export interface PretrainedWeights {
   /** `arch.tag`, e.g. `resnet50.tv2_in1k`. */
   archTag: string;
@@ -79,7 +96,11 @@ function entry(archTag: string, preprocess: EvalPreprocess, top1: number, origin
   return { archTag, arch, tag, numClasses: 1000, classes: "imagenet-1k", preprocess, top1, origin, license };
 }
 
-/** Every known pretrained checkpoint. */
+/**
+ * Every known pretrained checkpoint.
+ * @example
+ * PRETRAINED.filter((p) => p.arch === "resnet50").map((p) => p.tag);
+ */
 export const PRETRAINED: readonly PretrainedWeights[] = [
   entry("resnet18.tv_in1k", TV, 69.758, `${TV_ORIGIN}resnet18-f37072fd.pth`),
   entry("resnet34.tv_in1k", TV, 73.314, `${TV_ORIGIN}resnet34-b627a593.pth`),

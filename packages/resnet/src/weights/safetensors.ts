@@ -26,6 +26,11 @@ const DTYPE_BYTES = {
   I64: 8,
   U64: 8,
 } as const;
+/**
+ * The safetensors dtypes this package reads.
+ * @example
+ * const dtype: SafetensorsDtype = "F16";
+ */
 export type SafetensorsDtype = keyof typeof DTYPE_BYTES;
 
 /** The reference implementation refuses headers over 100 MB; a bigger one is an attack, not a model. */
@@ -38,7 +43,11 @@ const entrySchema = z.object({
 });
 const metadataSchema = z.record(z.string(), z.string());
 
-/** One tensor's description in the header. `begin`/`end` are absolute offsets into the file. */
+/**
+ * One tensor's description in the header. `begin`/`end` are absolute offsets into the file.
+ * @example
+ * const entry: SafetensorsEntry | undefined = parseSafetensors(bytes).entries.get("fc.weight");
+ */
 export interface SafetensorsEntry {
   name: string;
   dtype: SafetensorsDtype;
@@ -47,7 +56,11 @@ export interface SafetensorsEntry {
   end: number;
 }
 
-/** A parsed file: entries are validated; tensor data is decoded only when asked for. */
+/**
+ * A parsed file: entries are validated; tensor data is decoded only when asked for.
+ * @example
+ * const file: SafetensorsFile = parseSafetensors(bytes);
+ */
 export interface SafetensorsFile {
   metadata: Record<string, string>;
   entries: Map<string, SafetensorsEntry>;
@@ -177,7 +190,11 @@ export function parseSafetensors(bytes: Uint8Array, what = "safetensors data"): 
   };
 }
 
-/** A tensor to write: float32 data, or int64 (`num_batches_tracked` in torch state dicts). */
+/**
+ * A tensor to write: float32 data, or int64 (`num_batches_tracked` in torch state dicts).
+ * @example
+ * const t: SafetensorsTensor = { dtype: "F32", shape: [2], data: new Float32Array([1, 2]) };
+ */
 export interface SafetensorsTensor {
   shape: number[];
   data: Float32Array | BigInt64Array;

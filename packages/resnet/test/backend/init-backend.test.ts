@@ -1,12 +1,12 @@
-import * as tf from "@tensorflow/tfjs-core";
-import { describe, expect, it } from "vitest";
 import {
   BackendError,
   initBackend,
   registerWasmTrainingKernels,
   unregisterWasmTrainingKernels,
   wasmTrainingKernelsRegistered,
-} from "../../src/index.js";
+} from "@residual/resnet";
+import * as tf from "@tensorflow/tfjs-core";
+import { describe, expect, it } from "vitest";
 
 /** An importer where the named packages are missing, as on a machine without them. */
 function without(...missing: string[]) {

@@ -4,9 +4,9 @@
  */
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { BackendError, initBackend } from "@residual/resnet";
+import { threadedBuildAvailable } from "@residual/resnet/testing";
 import { describe, expect, it } from "vitest";
-import { threadedBuildAvailable } from "../../src/backend/wasm-threads.js";
-import { BackendError, initBackend } from "../../src/index.js";
 
 const FIXTURE = fileURLToPath(new URL("./fixtures/threaded-run.ts", import.meta.url));
 

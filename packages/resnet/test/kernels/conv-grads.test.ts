@@ -4,12 +4,16 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
+import { initBackend } from "@residual/resnet";
+import {
+  convGeometry,
+  filterGradByConv,
+  filterGradByIm2col,
+  inputGradByConv,
+  inputGradPointwise,
+  inputGradPolyphase,
+} from "@residual/resnet/testing";
 import { beforeAll, describe, expect, it } from "vitest";
-import { initBackend } from "../../src/index.js";
-import { convGeometry } from "../../src/kernels/conv-geometry.js";
-import { filterGradByConv, filterGradByIm2col } from "../../src/kernels/conv2d-backprop-filter.js";
-import { inputGradByConv, inputGradPointwise } from "../../src/kernels/conv2d-backprop-input.js";
-import { inputGradPolyphase } from "../../src/kernels/polyphase-input-grad.js";
 
 type Pad = "same" | "valid" | number;
 /** [x shape NHWC, kernel, out channels, stride, pad] */

@@ -6,8 +6,8 @@
 import { spawnSync } from "node:child_process";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
+import { initBackend } from "@residual/resnet";
 import { beforeAll, describe, expect, it } from "vitest";
-import { initBackend } from "../../src/index.js";
 
 type Pad = "same" | "valid" | number;
 /** [x shape NHWC, window, stride, pad] */

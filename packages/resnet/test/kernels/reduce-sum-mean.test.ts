@@ -5,9 +5,9 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
+import { initBackend, wasmTrainingKernelsRegistered } from "@residual/resnet";
+import { reduceInto } from "@residual/resnet/testing";
 import { beforeAll, describe, expect, it } from "vitest";
-import { initBackend, wasmTrainingKernelsRegistered } from "../../src/index.js";
-import { reduceInto } from "../../src/kernels/reduce-sum-mean.js";
 
 /** [shape, axis, keepDims] */
 type Case = [number[], number | number[] | null, boolean];

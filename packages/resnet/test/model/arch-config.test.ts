@@ -1,6 +1,4 @@
 import "@tensorflow/tfjs-backend-wasm";
-import * as tf from "@tensorflow/tfjs-core";
-import { beforeAll, describe, expect, it } from "vitest";
 import {
   ARCH_NAMES,
   type ArchName,
@@ -10,9 +8,10 @@ import {
   ResNetError,
   resnet18,
   resnet50,
-} from "../../src/index.js";
-import { networkPlan, paramSpecs, sizeOf } from "../../src/model/plan.js";
-import { summarize } from "../../src/model/summary.js";
+} from "@residual/resnet";
+import { networkPlan, paramSpecs, sizeOf, summarize } from "@residual/resnet/testing";
+import * as tf from "@tensorflow/tfjs-core";
+import { beforeAll, describe, expect, it } from "vitest";
 
 // torchvision 0.14 `sum(p.numel() for p in m.parameters())` and documented GFLOPS (multiply-adds) at 224.
 const TORCHVISION: Partial<Record<ArchName, { params: number; gmacs: number }>> = {

@@ -1,9 +1,9 @@
 import "@tensorflow/tfjs-backend-cpu";
 // vitest resolves tfjs-core's extensionless gradient modules (plain Node needs the backend's registerGradients()).
 import "@tensorflow/tfjs-core/dist/register_all_gradients.js";
+import { cifar_resnet20, type ResNet, STAGE_NAMES, type StageName } from "@residual/resnet";
 import * as tf from "@tensorflow/tfjs-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cifar_resnet20, type ResNet, STAGE_NAMES, type StageName } from "../../src/index.js";
 import { batch, disposeResult, maxAbsDiff, snapshot } from "./support/tensors.js";
 
 const isStat = (n: string) => /running_(mean|var)$/.test(n);

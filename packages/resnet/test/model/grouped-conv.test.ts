@@ -1,11 +1,10 @@
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-wasm";
 import "@tensorflow/tfjs-core/dist/register_all_gradients.js";
+import { registerWasmTrainingKernels } from "@residual/resnet";
+import { type ConvSpec, groupedConv2d } from "@residual/resnet/testing";
 import * as tf from "@tensorflow/tfjs-core";
 import { describe, expect, it } from "vitest";
-import { registerWasmTrainingKernels } from "../../src/index.js";
-import { groupedConv2d } from "../../src/model/layers.js";
-import type { ConvSpec } from "../../src/model/plan.js";
 import { maxAbsDiff } from "./support/tensors.js";
 
 /** The definition of a grouped conv, written independently: one conv per group of channels. */

@@ -1,7 +1,7 @@
 import "@tensorflow/tfjs-backend-cpu";
+import { cifar_resnet20, createResNet, type ResNet, ResNetError } from "@residual/resnet";
 import * as tf from "@tensorflow/tfjs-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cifar_resnet20, createResNet, type ResNet, ResNetError } from "../../src/index.js";
 import { batch, disposeResult, leaked, maxAbsDiff } from "./support/tensors.js";
 
 let model: ResNet;

@@ -1,14 +1,15 @@
 import "@tensorflow/tfjs-backend-wasm";
 import "@tensorflow/tfjs-core/dist/register_all_gradients.js";
-import * as tf from "@tensorflow/tfjs-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  type ArchName,
   createResNet,
   type ResNet,
   type ResNetOptions,
   registerWasmTrainingKernels,
-} from "../../src/index.js";
-import type { ArchName, StageName } from "../../src/types.js";
+  type StageName,
+} from "@residual/resnet";
+import * as tf from "@tensorflow/tfjs-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { relativeError, type TorchCase, torchReference } from "./support/torch-reference.js";
 
 // Numerical parity with torchvision on the wasm backend: weights copied name-for-name, outputs compared.

@@ -2,8 +2,6 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import "@tensorflow/tfjs-backend-cpu";
-import * as tf from "@tensorflow/tfjs-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   cifar_resnet20,
   fileSystemHandler,
@@ -11,7 +9,9 @@ import {
   MODEL_FORMAT,
   type ResNet,
   WeightsMismatchError,
-} from "../../src/index.js";
+} from "@residual/resnet";
+import * as tf from "@tensorflow/tfjs-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { batch, disposeResult, leaked, maxAbsDiff } from "./support/tensors.js";
 
 let dir: string;

@@ -1,9 +1,8 @@
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-wasm";
+import { type ArchName, createResNet, exportOnnx, type ResNetOptions } from "@residual/resnet";
 import ort from "onnxruntime-node";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createResNet, exportOnnx, type ResNetOptions } from "../../src/index.js";
-import type { ArchName } from "../../src/types.js";
 import { maxRelDiff, randomiseNorms } from "../support/numeric.js";
 
 async function parity(arch: ArchName, size: number, opts: ResNetOptions = {}) {

@@ -1,9 +1,14 @@
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-wasm";
+import {
+  type ArchName,
+  createResNet,
+  exportOnnxPrefix,
+  type PrefixStage,
+  type ResNetOptions,
+} from "@residual/resnet";
 import ort from "onnxruntime-node";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createResNet, exportOnnxPrefix, type PrefixStage } from "../../src/index.js";
-import type { ArchName, ResNetOptions } from "../../src/types.js";
 import { maxRelDiff, randomiseNorms } from "../support/numeric.js";
 
 async function prefixParity(arch: ArchName, size: number, stages: PrefixStage[], opts: ResNetOptions = {}) {

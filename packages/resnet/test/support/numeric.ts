@@ -1,6 +1,7 @@
 /** Numeric helpers shared by the export parity tests. */
+
+import type { ResNet } from "@residual/resnet";
 import * as tf from "@tensorflow/tfjs-core";
-import type { ResNet } from "../../src/index.js";
 
 /** Random BN statistics and affine params, so folding is exercised (fresh BNs are identity-ish). */
 export function randomiseNorms(model: ResNet, seed: number): void {

@@ -2,9 +2,10 @@
  * CIFAR ResNet-20 trains on wasm with Residual's gradient kernels: loss falls with every layer trainable, and with
  * stages frozen the frozen weights and BatchNorm running statistics stay bit-identical while the rest move.
  */
+
+import { createResNet, initBackend, type ResNet } from "@residual/resnet";
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createResNet, initBackend, type ResNet } from "../../src/index.js";
 
 const CLASSES = 4;
 const PER_CLASS = 4;

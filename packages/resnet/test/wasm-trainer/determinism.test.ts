@@ -2,11 +2,10 @@
  * Results are the same bits whatever the thread count (every unit of work sums in a fixed order), training
  * several steps changes the weights the way SGD/AdamW should, and bad input fails with a clear error.
  */
+
+import { STAGE_NAMES, type WasmTrainer } from "@residual/resnet";
+import { buildGraph, networkPlan } from "@residual/resnet/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { STAGE_NAMES } from "../../src/index.js";
-import { networkPlan } from "../../src/model/plan.js";
-import { buildGraph } from "../../src/wasm-trainer/network-graph.js";
-import type { WasmTrainer } from "../../src/wasm-trainer/wasm-trainer.js";
 import { inputs, perturbedModel, trainerFor, useCpu } from "./reference.js";
 
 const open: WasmTrainer[] = [];

@@ -4,10 +4,10 @@
  * (7×7/2 conv, max-pool) and the CIFAR stem, frozen stages (inference-form BatchNorm, no gradients) and a
  * cached frozen prefix as the engine's input.
  */
+
+import { type ArchName, STAGE_NAMES, type StageName, type WasmTrainer } from "@residual/resnet";
 import * as tf from "@tensorflow/tfjs-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ArchName, STAGE_NAMES, type StageName } from "../../src/index.js";
-import type { WasmTrainer } from "../../src/wasm-trainer/wasm-trainer.js";
 import { inputs, perturbedModel, relError, tfjsStep, trainerFor, useCpu } from "./reference.js";
 
 const open: WasmTrainer[] = [];

@@ -6,15 +6,15 @@ import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import {
   type ArchName,
+  archConfig,
   createResNet,
   ensureGradients,
   type ResNet,
   type StageName,
-} from "../../src/index.js";
-import { archConfig } from "../../src/model/arch-config.js";
-import { networkPlan } from "../../src/model/plan.js";
-import { ResNetModel } from "../../src/model/resnet-model.js";
-import { WasmTrainer, type WasmTrainerOptions } from "../../src/wasm-trainer/wasm-trainer.js";
+  WasmTrainer,
+  type WasmTrainerOptions,
+} from "@residual/resnet";
+import { networkPlan, ResNetModel } from "@residual/resnet/testing";
 
 export async function useCpu(): Promise<void> {
   await tf.setBackend("cpu");

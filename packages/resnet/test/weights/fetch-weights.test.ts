@@ -4,13 +4,21 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import "@tensorflow/tfjs-backend-wasm";
+import {
+  classNames,
+  createResNet,
+  DownloadError,
+  type DownloadProgress,
+  exportTorchWeights,
+  fetchWeights,
+  getPretrained,
+  listPretrained,
+  loadResNet,
+  pretrainedUrl,
+  WeightsError,
+} from "@residual/resnet";
 import * as tf from "@tensorflow/tfjs-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createResNet, DownloadError, loadResNet, WeightsError } from "../../src/index.js";
-import type { DownloadProgress } from "../../src/weights/download.js";
-import { exportTorchWeights } from "../../src/weights/export-torch.js";
-import { fetchWeights } from "../../src/weights/fetch-weights.js";
-import { classNames, getPretrained, listPretrained, pretrainedUrl } from "../../src/weights/registry.js";
 
 const dir = mkdtempSync(join(tmpdir(), "fetch-weights-"));
 let server: Server;

@@ -2,9 +2,8 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { encodeNpy, FormatError, parseNpy, readNpy, writeNpy } from "@residual/resnet";
 import { afterAll, describe, expect, it } from "vitest";
-import { FormatError } from "../../src/index.js";
-import { encodeNpy, parseNpy, readNpy, writeNpy } from "../../src/io/npy.js";
 
 const dir = mkdtempSync(join(tmpdir(), "npy-test-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

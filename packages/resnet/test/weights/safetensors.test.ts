@@ -1,8 +1,7 @@
 import { execFileSync } from "node:child_process";
+import { encodeSafetensors, FormatError, parseSafetensors } from "@residual/resnet";
+import { bf16ToFloat32, f16ToFloat32 } from "@residual/resnet/testing";
 import { describe, expect, it } from "vitest";
-import { FormatError } from "../../src/index.js";
-import { bf16ToFloat32, f16ToFloat32 } from "../../src/weights/half-float.js";
-import { encodeSafetensors, parseSafetensors } from "../../src/weights/safetensors.js";
 
 /** A file with a hand-written header: each test breaks exactly one thing. */
 function withHeader(header: unknown, data: Uint8Array, lenOverride?: bigint): Uint8Array {

@@ -3,13 +3,17 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import "@tensorflow/tfjs-backend-wasm";
+import {
+  createResNet,
+  exportTorchWeights,
+  importTorchWeights,
+  parseSafetensors,
+  type ResNet,
+  readNpy,
+  WeightsError,
+} from "@residual/resnet";
 import * as tf from "@tensorflow/tfjs-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createResNet, type ResNet, WeightsError } from "../../src/index.js";
-import { readNpy } from "../../src/io/npy.js";
-import { exportTorchWeights } from "../../src/weights/export-torch.js";
-import { importTorchWeights } from "../../src/weights/import-torch.js";
-import { parseSafetensors } from "../../src/weights/safetensors.js";
 
 const SCRIPT = join(import.meta.dirname, "../../../../test/python/torch_reference.py");
 const dir = mkdtempSync(join(tmpdir(), "torch-weights-"));

@@ -5,11 +5,9 @@
 import { mkdtemp, readdir, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { LocalObjectStore, type ObjectStore, publishModel } from "@residual/pipeline";
 import { createResNet, exportOnnx, fileSystemHandler } from "@residual/resnet";
 import sharp from "sharp";
-import { publishModel } from "../../../../packages/pipeline/src/registry/publish-model.js";
-import { LocalObjectStore } from "../../../../packages/pipeline/src/store/local-object-store.js";
-import type { ObjectStore } from "../../../../packages/pipeline/src/store/object-store.js";
 
 export const LABELS = ["cat", "dog", "fox"];
 export const PREPROCESS = { size: 32, resize: 36, mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25] };

@@ -3,13 +3,15 @@
  * implementations landing first. Behaves like the contract: sorted keys, pages, ifAbsent → ConflictError.
  */
 import { Readable } from "node:stream";
-import { ConflictError, InvalidInputError, NotFoundError } from "../../../../packages/pipeline/src/errors.js";
-import type {
-  ListPage,
-  ObjectInfo,
-  ObjectStore,
-  PutOptions,
-} from "../../../../packages/pipeline/src/store/object-store.js";
+import {
+  ConflictError,
+  InvalidInputError,
+  type ListPage,
+  NotFoundError,
+  type ObjectInfo,
+  type ObjectStore,
+  type PutOptions,
+} from "@residual/pipeline";
 
 function checkKey(key: string): void {
   if (key.startsWith("/") || key.split("/").includes("..")) throw new InvalidInputError("invalid_key", key);

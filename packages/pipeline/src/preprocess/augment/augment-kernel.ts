@@ -60,7 +60,11 @@ export interface AugmentExports {
   saturate(src: number, n: number, scaled: number, grey: number, lims: number, out: number): void;
 }
 
-/** Uint8 HWC pixels (channels 1 or 3) and the crop of them to resize. */
+/**
+ * Uint8 HWC pixels (channels 1 or 3) and the crop of them to resize.
+ * @example
+ * const rgb = cropResize({ pixels, width: 341, height: 256, channels: 3, box, size: 224, flip: false });
+ */
 export interface CropResizeInput {
   pixels: Uint8Array;
   width: number;

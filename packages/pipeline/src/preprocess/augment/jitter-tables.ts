@@ -66,6 +66,8 @@ function histogramMean(hist: Int32Array, channels: number, length: number, lut: 
  * `v → clamp(a·v + b, lo, hi)`. Clamped affine maps with `a ≥ 0` are closed under composition (brightness and
  * contrast factors are never negative), so saturation's clamp, the stages after it and Normalize collapse into
  * one such map per channel: exact in real arithmetic, so the fused result differs from op-by-op by rounding only.
+ * @example
+ * const identity: ClampAffine = { a: 1, b: 0, lo: 0, hi: 1 };
  */
 export interface ClampAffine {
   a: number;
@@ -87,6 +89,8 @@ function then(m: ClampAffine, s: Stage): ClampAffine {
 /**
  * The image statistics contrast needs, from wherever the pixels live (wasm memory in augment.ts, a JS array in
  * the test oracle): both must do the same double-precision operations so every variant gives the same bits.
+ * @example
+ * const plan = planJitter(pixels, 3, draw); // pixels: JitterPixels over wasm memory or a JS array
  */
 export interface JitterPixels {
   /** Bytes (pixels × channels). */

@@ -9,6 +9,11 @@ import { errorResponse } from "./error-response.js";
 import { openApiDocument } from "./openapi.js";
 import { ROUTES, type RouteId, type RouteSpec } from "./routes.js";
 
+/**
+ * A route's answer: HTTP status and JSON body (front ends serialise it).
+ * @example
+ * const { status, body }: ApiResponse = await dispatch(core, "GET", "/healthz", { body: Buffer.alloc(0), query: {} });
+ */
 export interface ApiResponse {
   status: number;
   body: unknown;

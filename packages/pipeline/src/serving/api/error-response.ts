@@ -15,6 +15,7 @@ export interface ErrorBody {
 }
 
 /**
+ * The one mapping from an error to an HTTP response (resnet errors translated first; others an opaque 500).
  * @example
  * errorResponse(new NotFoundError("model_not_found", "…")) // { status: 404, body: { error: { code, message } } }
  */

@@ -4,7 +4,11 @@
  * imports nothing, so the CDK app can read it without loading the serving code.
  */
 
-/** The Lambda function that serves a route on AWS (one container image, one handler each). */
+/**
+ * The Lambda function that serves a route on AWS (one container image, one handler each).
+ * @example
+ * const serving: ApiFunction = ROUTES.find((r) => r.id === "classify")!.function; // "classify"
+ */
 export type ApiFunction = "embed" | "classify" | "jobs";
 
 /**

@@ -37,6 +37,11 @@ const epochRecordSchema = z.object({
   seconds: z.number(),
   imagesPerSec: z.number(),
 });
+/**
+ * One finished epoch's metrics, as the history in checkpoints, metrics.json and job.json records it.
+ * @example
+ * const last: EpochRecord | undefined = result.history.at(-1);
+ */
 export type EpochRecord = z.infer<typeof epochRecordSchema>;
 
 export const loopStateSchema = z.object({
@@ -219,7 +224,11 @@ export async function loadCheckpointWeights(
   return true;
 }
 
-/** The manifest `latest.json` points at (parsed), or undefined. */
+/**
+ * The manifest `latest.json` points at (parsed), or undefined.
+ * @example
+ * const manifest = await readLatestManifest(store, "jobs/j1/checkpoints/"); // undefined before the first
+ */
 export async function readLatestManifest(store: ObjectStore, prefix: string): Promise<Manifest | undefined> {
   if (!(await store.head(`${prefix}latest.json`))) return undefined;
   try {

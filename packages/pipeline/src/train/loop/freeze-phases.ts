@@ -94,7 +94,11 @@ export function validateFreezeSpec(freeze: FreezeSpec, arch: ArchName, epochs: n
   return issues;
 }
 
-/** Turn a (validated) freeze spec into phases with explicit epoch ranges and stage sets. */
+/**
+ * Turn a (validated) freeze spec into phases with explicit epoch ranges and stage sets.
+ * @example
+ * resolveFreezePhases(2, "resnet18", 10); // one phase: stem and layer1 frozen for 10 epochs
+ */
 export function resolveFreezePhases(freeze: FreezeSpec, arch: ArchName, epochs: number): ResolvedPhase[] {
   const stages = archStages(arch);
   if (typeof freeze === "number") {

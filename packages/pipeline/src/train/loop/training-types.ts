@@ -7,7 +7,11 @@ import type { JobSpec } from "../job-spec.js";
 import type { PrefixEngine } from "../prefix-cache/prefix-runner.js";
 import type { EvalResult } from "../reports/evaluate.js";
 
-/** A step, epoch or checkpoint event, for progress bars and logs. */
+/**
+ * A step, epoch or checkpoint event, for progress bars and logs.
+ * @example
+ * runTraining({ model, spec, data, onProgress: (p: TrainingProgress) => console.log(p.type, p.step) });
+ */
 export interface TrainingProgress {
   type: "step" | "epoch" | "checkpoint";
   epoch: number;

@@ -37,7 +37,11 @@ export interface PrefixCacheOptions {
 
 export const DEFAULT_CACHE_BUDGET = 1024 ** 3;
 
-/** Cached prefix activations of one example set. */
+/**
+ * Cached prefix activations of one example set.
+ * @example
+ * const cache = await PrefixCache.create(model, "layer4", data.train, { views: 1, augment: false });
+ */
 export class PrefixCache {
   private readonly entries = new Map<number, Float32Array | Uint16Array>();
 

@@ -16,7 +16,13 @@ export interface ThreadCountBanditOptions {
   alpha?: number;
 }
 
-/** Chooses among `options` (thread counts) by measured cost per item. */
+/**
+ * Chooses among `options` (thread counts) by measured cost per item.
+ * @example
+ * const bandit = new ThreadCountBandit([2, 1]);
+ * const i = bandit.next(); // run with bandit.options[i] threads, then:
+ * bandit.record(i, elapsedMs, images);
+ */
 export class ThreadCountBandit {
   private readonly cost: Array<number | undefined>;
   private readonly runs: number[];

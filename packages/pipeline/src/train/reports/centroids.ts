@@ -3,7 +3,7 @@
  * distance threshold, the 95th percentile of validation distances to their own class centroid, so about 5% of
  * in-distribution images would be flagged. Also the max-softmax threshold of `calibration.json`.
  */
-import type { Calibration, Centroids } from "../../registry/index.js";
+import type { Calibration, Centroids } from "../../registry/model-files.js";
 import { softmaxRows } from "./metrics.js";
 
 function normalise(v: Float64Array): Float64Array {
@@ -11,7 +11,11 @@ function normalise(v: Float64Array): Float64Array {
   return v.map((x) => x / norm);
 }
 
-/** The q-quantile (0–1) by linear interpolation; 0 for an empty list. */
+/**
+ * The q-quantile (0–1) by linear interpolation; 0 for an empty list.
+ * @example
+ * quantile([1, 2, 3, 4], 0.5); // 2.5
+ */
 export function quantile(values: number[], q: number): number {
   if (values.length === 0) return 0;
   const s = [...values].sort((a, b) => a - b);

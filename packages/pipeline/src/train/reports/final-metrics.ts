@@ -1,6 +1,6 @@
 /** End-of-training evaluation: the classification report, temperature, calibration and centroid files. */
 import type { ResNet } from "@residual/resnet";
-import type { Calibration, Centroids } from "../../registry/index.js";
+import type { Calibration, Centroids } from "../../registry/model-files.js";
 import type { TrainingData } from "../image-sets.js";
 import { calibrationFile, computeCentroids } from "./centroids.js";
 import { type EvalResult, evaluateExamples } from "./evaluate.js";

@@ -54,7 +54,11 @@ function rankOf(row: ArrayLike<number>, from: number, k: number, cls: number): n
   return rank;
 }
 
-/** Expected calibration error: Σ_bins (|bin|/n)·|accuracy(bin) − confidence(bin)|. */
+/**
+ * Expected calibration error: Σ_bins (|bin|/n)·|accuracy(bin) − confidence(bin)|.
+ * @example
+ * expectedCalibrationError([0.9, 0.6], [true, false]); // ≈ 0.35
+ */
 export function expectedCalibrationError(confidence: number[], correct: boolean[], bins = 15): number {
   const n = confidence.length;
   if (n === 0) return 0;

@@ -3,6 +3,11 @@ import type { EpochRecord } from "../checkpoints/checkpoint.js";
 import type { JobSpec } from "../job-spec.js";
 import type { FinalMetrics } from "./final-metrics.js";
 
+/**
+ * What `model-card.md` is rendered from.
+ * @example
+ * const card = modelCard({ name, version, jobId, spec, classNames, trainCount, valCount, history, metrics, stoppedEarly });
+ */
 export interface ModelCardInput {
   name: string;
   version: string;

@@ -5,7 +5,11 @@
  */
 import { softmaxRows } from "./metrics.js";
 
-/** Mean negative log-likelihood of `labels` under softmax(logits / T). */
+/**
+ * Mean negative log-likelihood of `labels` under softmax(logits / T).
+ * @example
+ * temperatureNll(logits, labels, numClasses, 1.5); // mean NLL at T = 1.5
+ */
 export function temperatureNll(
   logits: Float32Array,
   labels: ArrayLike<number>,
