@@ -8,6 +8,7 @@
 import { writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { compileAssemblyScript } from "../../../scripts/assemblyscript.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -21,24 +22,13 @@ export const AUGMENT_WASM_GENERATED = join(here, "../src/preprocess/augment/augm
 export const AUGMENT_WASM_FLAGS = ["--enable", "simd", "-O3", "--runtime", "stub", "--noAssert"] as const;
 
 /**
- * Compiles the kernel with the installed `asc` (a devDependency: only builds and tests call this).
+ * Compiles the kernel (see scripts/assemblyscript.ts).
  *
  * @example
  * const bytes = await compileAugmentWasm();
  */
-export async function compileAugmentWasm(): Promise<Uint8Array> {
-  const asc = (await import("assemblyscript/asc")).default;
-  let binary: Uint8Array | undefined;
-  const errors: string[] = [];
-  const result = await asc.main([AUGMENT_WASM_ENTRY, "--outFile", "augment.wasm", ...AUGMENT_WASM_FLAGS], {
-    writeFile: (name, contents) => {
-      if (name.endsWith(".wasm") && typeof contents !== "string") binary = contents;
-    },
-    stderr: { write: (s: string | Uint8Array) => errors.push(String(s)) },
-  });
-  if (result.error || !binary)
-    throw new Error(`asc failed: ${result.error?.message ?? ""} ${errors.join("")}`);
-  return binary;
+export function compileAugmentWasm(): Promise<Uint8Array> {
+  return compileAssemblyScript(AUGMENT_WASM_ENTRY, AUGMENT_WASM_FLAGS);
 }
 
 /**

@@ -3,19 +3,8 @@
  * sends the pipeline error's name, code, issues and message, and the parent rebuilds the same class (permanent
  * or transient, the HTTP status) from them. Anything that is not a pipeline error travels as its message.
  */
-import {
-  ConflictError,
-  DatasetError,
-  type ErrorIssue,
-  InvalidInputError,
-  isResidualError,
-  MethodNotAllowedError,
-  NotFoundError,
-  PayloadTooLargeError,
-  ResidualError,
-  TransientError,
-  UnsupportedMediaTypeError,
-} from "./errors.js";
+import * as errors from "./errors.js";
+import { type ErrorIssue, isResidualError, ResidualError } from "./errors.js";
 import { translateError } from "./translate-error.js";
 
 /** An error as plain data. */
@@ -27,24 +16,16 @@ export interface WireError {
   stack?: string;
 }
 
-const CLASSES: Record<
-  string,
-  new (
-    code: string,
-    message: string,
-    o?: { issues?: ErrorIssue[] },
-  ) => ResidualError
-> = {
-  ResidualError,
-  InvalidInputError,
-  NotFoundError,
-  MethodNotAllowedError,
-  DatasetError,
-  PayloadTooLargeError,
-  UnsupportedMediaTypeError,
-  ConflictError,
-  TransientError,
-};
+type ErrorClass = new (code: string, message: string, o?: { issues?: ErrorIssue[] }) => ResidualError;
+
+function isErrorClass(v: unknown): v is ErrorClass {
+  return typeof v === "function" && (v === ResidualError || v.prototype instanceof ResidualError);
+}
+
+/** Every class of the pipeline's hierarchy by name (errors.ts is the list). */
+const CLASSES = new Map<string, ErrorClass>(
+  (Object.values(errors) as unknown[]).filter(isErrorClass).map((c): [string, ErrorClass] => [c.name, c]),
+);
 
 /**
  * `err` as plain data (resnet errors first become the pipeline's, so their class survives).
@@ -68,7 +49,7 @@ export function toWireError(err: unknown): WireError {
  * throw fromWireError(message.error);
  */
 export function fromWireError(w: WireError): Error {
-  const Cls = CLASSES[w.name];
+  const Cls = CLASSES.get(w.name);
   if (Cls && w.code !== undefined) return new Cls(w.code, w.message, w.issues ? { issues: w.issues } : {});
   const e = new Error(w.message);
   e.name = w.name;

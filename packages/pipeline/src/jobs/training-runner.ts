@@ -2,17 +2,19 @@
  * The JobRunner that does the real work: load and validate the uploaded dataset (writing `jobs/<id>/report.json`),
  * train with checkpoints under `jobs/<id>/checkpoints/` (resuming when they exist), and publish the model.
  */
+
 import { disposeDataset, loadDataset } from "../dataset/load-dataset.js";
 import type { Dataset } from "../dataset/types.js";
 import { datasetOptionsOf, type JobRequest, parseJobRequest } from "../train/job-spec.js";
 import type { TrainingProgress } from "../train/loop/run-training.js";
+import type { EngineChoice } from "../train/loop/training-types.js";
 import { runTrainingJob } from "../train/run-training-job.js";
 import { MARKER_FILE } from "./dataset-event.js";
 import { datasetName } from "./job-id.js";
 import type { JobContext, JobOutcome, JobRunner } from "./job-runner.js";
 import { reportKey } from "./keys.js";
 
-export interface TrainingRunnerOptions {
+export interface TrainingRunnerOptions extends EngineChoice {
   /** Minimum milliseconds between status.json progress writes (epoch ends always write). @default 2000 */
   progressEveryMs?: number;
   /** Mid-epoch checkpoint interval. @default the trainer's (10 minutes) */
@@ -22,10 +24,6 @@ export interface TrainingRunnerOptions {
    * their configuration's `RESIDUAL_DATASET_CACHE`. @default true
    */
   datasetCache?: boolean;
-  /** What runs the steps (`RESIDUAL_TRAIN_ENGINE`). @default "auto" */
-  engine?: "auto" | "wasm" | "tfjs";
-  /** Threads of the wasm training engine. @default every core */
-  engineThreads?: number;
 }
 
 /** The spec as the user wrote it, with the dataset's name as the model name unless the spec names one. */

@@ -17,6 +17,7 @@ import { datasetTrainingData } from "./dataset-image-sets.js";
 import type { TrainingData } from "./image-sets.js";
 import { type JobRequest, type JobSpec, parseJobRequest, resolveJobSpec } from "./job-spec.js";
 import { runTraining, type TrainingProgress, type TrainingResult } from "./loop/run-training.js";
+import type { EngineChoice } from "./loop/training-types.js";
 import { type FinalMetrics, finalMetrics } from "./reports/final-metrics.js";
 import { modelCard } from "./reports/model-card.js";
 import { chartPngs } from "./reports/png-charts.js";
@@ -29,7 +30,7 @@ import { trainingModel } from "./starting-model.js";
  * @example
  * const options: TrainingJobOptions = { store, jobId: "flowers-1a2b", dataset, spec: { epochs: 5 } };
  */
-export interface TrainingJobOptions {
+export interface TrainingJobOptions extends EngineChoice {
   /** The bucket: dataset bytes, `jobs/<id>/checkpoints/`, and (by default) `models/`. */
   store: ObjectStore;
   jobId: string;
@@ -58,10 +59,6 @@ export interface TrainingJobOptions {
   datasetCache?: boolean;
   /** Operational messages (prefix-engine fallback, pruning or chart-rendering failures). @default console.warn */
   log?: (line: string) => void;
-  /** What runs the steps. @default "auto" (the wasm engine on the wasm backend) */
-  engine?: "auto" | "wasm" | "tfjs";
-  /** Threads of the wasm training engine. @default every core */
-  engineThreads?: number;
 }
 
 /**

@@ -47,3 +47,42 @@ export const REC_BYTES: usize = <usize>REC_WORDS << 2;
   if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
   return f32x4.add(f32x4.mul(a, b), c);
 }
+
+/** A row function of {@link eachChunkRow}: image row `row` of chunk `chunk`, `first` for the chunk's first row. */
+export type RowFn = (op: usize, row: u32, chunk: u32, first: bool) => void;
+
+/**
+ * Runs `fn` for every image row of every chunk of `r` rows this thread claims (rows of the view at argument `a`).
+ * The chunking is fixed by the op's arguments, never by the thread count.
+ */
+export function eachChunkRow(op: usize, a: i32, r: u32, fn: RowFn): void {
+  const rows = rowCount(op, a);
+  const chunks = (rows + r - 1) / r;
+  for (let u = claim(op); <u32>u < chunks; u = claim(op)) {
+    const start = <u32>u * r;
+    const end = min(start + r, rows);
+    for (let row = start; row < end; row++) fn(op, row, <u32>u, row == start);
+  }
+}
+
+/** Channels per unit of the per-channel reductions. */
+export const CH_UNIT: u32 = 64;
+
+/** A channel function of {@link eachChannel}. */
+export type ChannelFn = (op: usize, ch: u32) => void;
+
+/** Runs `fn` for every channel of `c` in the 64-channel units this thread claims. */
+export function eachChannel(op: usize, c: u32, fn: ChannelFn): void {
+  const units = (c + CH_UNIT - 1) / CH_UNIT;
+  for (let u = claim(op); <u32>u < units; u = claim(op)) {
+    const end = min(<u32>(u + 1) * CH_UNIT, c);
+    for (let ch = <u32>u * CH_UNIT; ch < end; ch++) fn(op, ch);
+  }
+}
+
+/** Σ over `chunks` chunk partials ([chunk][stride] f32, this channel at `offset`), in chunk order, in f64. */
+@inline export function chunkSum(partial: usize, chunks: u32, stride: u32, offset: u32): f64 {
+  let s: f64 = 0;
+  for (let k: u32 = 0; k < chunks; k++) s += <f64>load<f32>(partial + ((<usize>(k * stride + offset)) << 2));
+  return s;
+}

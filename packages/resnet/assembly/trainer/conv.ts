@@ -56,76 +56,38 @@ export function packInputGrad(op: usize): void {
   }
 }
 
+// An accumulator (4 rows × 8 columns, two vectors a row) starts from zeros or from the destination rows.
+@inline function ld(p: usize, zero: bool): v128 {
+  return zero ? f32x4.splat(0) : v128.load(p);
+}
+
+// Writes the 4×8 tile back to its four destination rows.
+@inline function st(d0: usize, d1: usize, d2: usize, d3: usize, c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128, c31: v128): void {
+  v128.store(d0, c00); v128.store(d0, c01, 16); v128.store(d1, c10); v128.store(d1, c11, 16);
+  v128.store(d2, c20); v128.store(d2, c21, 16); v128.store(d3, c30); v128.store(d3, c31, 16);
+}
+
 // 4 rows × 8 columns over taps [t0, t1): rows at `rows` (src, dst pairs), B at `b` (this strip, tap t0).
-@inline function kernel(
-  rows: usize,
-  taps: usize,
-  t0: u32,
-  t1: u32,
-  c: u32,
-  b: usize,
-  col: usize,
-  zero: bool,
-): void {
-  const s0 = <usize>load<u32>(rows);
-  const s1 = <usize>load<u32>(rows, 8);
-  const s2 = <usize>load<u32>(rows, 16);
-  const s3 = <usize>load<u32>(rows, 24);
-  const d0 = <usize>load<u32>(rows, 4) + col;
-  const d1 = <usize>load<u32>(rows, 12) + col;
-  const d2 = <usize>load<u32>(rows, 20) + col;
-  const d3 = <usize>load<u32>(rows, 28) + col;
-  let c00 = f32x4.splat(0);
-  let c01 = c00;
-  let c10 = c00;
-  let c11 = c00;
-  let c20 = c00;
-  let c21 = c00;
-  let c30 = c00;
-  let c31 = c00;
-  if (!zero) {
-    c00 = v128.load(d0);
-    c01 = v128.load(d0, 16);
-    c10 = v128.load(d1);
-    c11 = v128.load(d1, 16);
-    c20 = v128.load(d2);
-    c21 = v128.load(d2, 16);
-    c30 = v128.load(d3);
-    c31 = v128.load(d3, 16);
-  }
+@inline function kernel(rows: usize, taps: usize, t0: u32, t1: u32, c: u32, b: usize, col: usize, zero: bool): void {
+  const s0 = <usize>load<u32>(rows), s1 = <usize>load<u32>(rows, 8), s2 = <usize>load<u32>(rows, 16), s3 = <usize>load<u32>(rows, 24);
+  const d0 = <usize>load<u32>(rows, 4) + col, d1 = <usize>load<u32>(rows, 12) + col;
+  const d2 = <usize>load<u32>(rows, 20) + col, d3 = <usize>load<u32>(rows, 28) + col;
+  let c00 = ld(d0, zero), c01 = ld(d0 + 16, zero), c10 = ld(d1, zero), c11 = ld(d1 + 16, zero);
+  let c20 = ld(d2, zero), c21 = ld(d2 + 16, zero), c30 = ld(d3, zero), c31 = ld(d3 + 16, zero);
   const bytes = <usize>c << 2;
   for (let t = t0; t < t1; t++) {
     const off = <usize>load<u32>(taps + (<usize>t << 2));
-    const a0 = s0 + off;
-    const a1 = s1 + off;
-    const a2 = s2 + off;
-    const a3 = s3 + off;
+    const a0 = s0 + off, a1 = s1 + off, a2 = s2 + off, a3 = s3 + off;
     for (let i: usize = 0; i < bytes; i += 4) {
-      const b0 = v128.load(b);
-      const b1 = v128.load(b, 16);
-      const x0 = v128.load32_splat(a0 + i);
-      c00 = madd(x0, b0, c00);
-      c01 = madd(x0, b1, c01);
-      const x1 = v128.load32_splat(a1 + i);
-      c10 = madd(x1, b0, c10);
-      c11 = madd(x1, b1, c11);
-      const x2 = v128.load32_splat(a2 + i);
-      c20 = madd(x2, b0, c20);
-      c21 = madd(x2, b1, c21);
-      const x3 = v128.load32_splat(a3 + i);
-      c30 = madd(x3, b0, c30);
-      c31 = madd(x3, b1, c31);
+      const b0 = v128.load(b), b1 = v128.load(b, 16);
+      const x0 = v128.load32_splat(a0 + i); c00 = madd(x0, b0, c00); c01 = madd(x0, b1, c01);
+      const x1 = v128.load32_splat(a1 + i); c10 = madd(x1, b0, c10); c11 = madd(x1, b1, c11);
+      const x2 = v128.load32_splat(a2 + i); c20 = madd(x2, b0, c20); c21 = madd(x2, b1, c21);
+      const x3 = v128.load32_splat(a3 + i); c30 = madd(x3, b0, c30); c31 = madd(x3, b1, c31);
       b += 32;
     }
   }
-  v128.store(d0, c00);
-  v128.store(d0, c01, 16);
-  v128.store(d1, c10);
-  v128.store(d1, c11, 16);
-  v128.store(d2, c20);
-  v128.store(d2, c21, 16);
-  v128.store(d3, c30);
-  v128.store(d3, c31, 16);
+  st(d0, d1, d2, d3, c00, c01, c10, c11, c20, c21, c30, c31);
 }
 
 /**
@@ -163,69 +125,23 @@ export function conv(op: usize): void {
 }
 
 // dW rows k0..k3 (byte offsets o0..o3 into each source row) × one 8-column strip, summed over rows [m0, m1).
-@inline function kernelDw(
-  rows: usize,
-  m0: u32,
-  m1: u32,
-  koff: usize,
-  dst: usize,
-  col: usize,
-  zero: bool,
-): void {
-  const o0 = <usize>load<u32>(koff);
-  const o1 = <usize>load<u32>(koff, 4);
-  const o2 = <usize>load<u32>(koff, 8);
-  const o3 = <usize>load<u32>(koff, 12);
-  const d0 = <usize>load<u32>(dst) + col;
-  const d1 = <usize>load<u32>(dst, 4) + col;
-  const d2 = <usize>load<u32>(dst, 8) + col;
-  const d3 = <usize>load<u32>(dst, 12) + col;
-  let c00 = f32x4.splat(0);
-  let c01 = c00;
-  let c10 = c00;
-  let c11 = c00;
-  let c20 = c00;
-  let c21 = c00;
-  let c30 = c00;
-  let c31 = c00;
-  if (!zero) {
-    c00 = v128.load(d0);
-    c01 = v128.load(d0, 16);
-    c10 = v128.load(d1);
-    c11 = v128.load(d1, 16);
-    c20 = v128.load(d2);
-    c21 = v128.load(d2, 16);
-    c30 = v128.load(d3);
-    c31 = v128.load(d3, 16);
-  }
-  let r = rows + (<usize>m0 << 3);
+@inline function kernelDw(rows: usize, m0: u32, m1: u32, koff: usize, dst: usize, col: usize, zero: bool): void {
+  const o0 = <usize>load<u32>(koff), o1 = <usize>load<u32>(koff, 4), o2 = <usize>load<u32>(koff, 8), o3 = <usize>load<u32>(koff, 12);
+  const d0 = <usize>load<u32>(dst) + col, d1 = <usize>load<u32>(dst, 4) + col;
+  const d2 = <usize>load<u32>(dst, 8) + col, d3 = <usize>load<u32>(dst, 12) + col;
+  let c00 = ld(d0, zero), c01 = ld(d0 + 16, zero), c10 = ld(d1, zero), c11 = ld(d1 + 16, zero);
+  let c20 = ld(d2, zero), c21 = ld(d2 + 16, zero), c30 = ld(d3, zero), c31 = ld(d3 + 16, zero);
   const end = rows + (<usize>m1 << 3);
-  for (; r < end; r += 8) {
+  for (let r = rows + (<usize>m0 << 3); r < end; r += 8) {
     const sp = <usize>load<u32>(r);
     const dp = <usize>load<u32>(r, 4) + col;
-    const b0 = v128.load(dp);
-    const b1 = v128.load(dp, 16);
-    const x0 = v128.load32_splat(sp + o0);
-    c00 = madd(x0, b0, c00);
-    c01 = madd(x0, b1, c01);
-    const x1 = v128.load32_splat(sp + o1);
-    c10 = madd(x1, b0, c10);
-    c11 = madd(x1, b1, c11);
-    const x2 = v128.load32_splat(sp + o2);
-    c20 = madd(x2, b0, c20);
-    c21 = madd(x2, b1, c21);
-    const x3 = v128.load32_splat(sp + o3);
-    c30 = madd(x3, b0, c30);
-    c31 = madd(x3, b1, c31);
+    const b0 = v128.load(dp), b1 = v128.load(dp, 16);
+    const x0 = v128.load32_splat(sp + o0); c00 = madd(x0, b0, c00); c01 = madd(x0, b1, c01);
+    const x1 = v128.load32_splat(sp + o1); c10 = madd(x1, b0, c10); c11 = madd(x1, b1, c11);
+    const x2 = v128.load32_splat(sp + o2); c20 = madd(x2, b0, c20); c21 = madd(x2, b1, c21);
+    const x3 = v128.load32_splat(sp + o3); c30 = madd(x3, b0, c30); c31 = madd(x3, b1, c31);
   }
-  v128.store(d0, c00);
-  v128.store(d0, c01, 16);
-  v128.store(d1, c10);
-  v128.store(d1, c11, 16);
-  v128.store(d2, c20);
-  v128.store(d2, c21, 16);
-  v128.store(d3, c30);
-  v128.store(d3, c31, 16);
+  st(d0, d1, d2, d3, c00, c01, c10, c11, c20, c21, c30, c31);
 }
 
 /**

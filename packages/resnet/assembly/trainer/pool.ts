@@ -1,6 +1,6 @@
 // The stem's 3×3/2 max-pool (torch padding: padded cells never win, the first maximum takes the gradient) and
 // global average pooling.
-import { arg, claim, rowCount, rowPtr } from "./common";
+import { arg, claim, eachChunkRow, rowCount, rowPtr } from "./common";
 
 /** MAXPOOL_FWD: in 0–5, out 6–11, argmax 12 (u8 window index per output, [N, Ho, Wo, C]). Units: output rows. */
 export function maxPoolFwd(op: usize): void {
@@ -100,25 +100,18 @@ export function gapFwd(op: usize): void {
   }
 }
 
+function gapBwdRow(op: usize, row: u32, chunk: u32, first: bool): void {
+  const h = arg(op, 3);
+  const cb = <usize>arg(op, 5) << 2;
+  const inv = f32x4.splat(<f32>1 / <f32>(h * arg(op, 4)));
+  const f = <usize>arg(op, 0) + <usize>(row / h) * cb;
+  let d = rowPtr(op, 1, row);
+  for (let i: u32 = 0, w = arg(op, 4); i < w; i++, d += cb) {
+    for (let j: usize = 0; j < cb; j += 16) v128.store(d + j, f32x4.mul(v128.load(f + j), inv));
+  }
+}
+
 /** GAP_BWD: dFeat 0, dz 1–6, R 7: dz[n, y, x, c] = dFeat[n, c] / (H·W). Units: chunks of R rows. */
 export function gapBwd(op: usize): void {
-  const h = arg(op, 3);
-  const w = arg(op, 4);
-  const c = arg(op, 5);
-  const rows = rowCount(op, 1);
-  const r = arg(op, 7);
-  const cb = <usize>c << 2;
-  const inv = f32x4.splat(<f32>1 / <f32>(h * w));
-  const chunks = (rows + r - 1) / r;
-  for (let u = claim(op); <u32>u < chunks; u = claim(op)) {
-    const end = min(<u32>(u + 1) * r, rows);
-    for (let row = <u32>u * r; row < end; row++) {
-      const f = <usize>arg(op, 0) + <usize>(row / h) * cb;
-      let d = rowPtr(op, 1, row);
-      for (let i: u32 = 0; i < w; i++) {
-        for (let j: usize = 0; j < cb; j += 16) v128.store(d + j, f32x4.mul(v128.load(f + j), inv));
-        d += cb;
-      }
-    }
-  }
+  eachChunkRow(op, 1, arg(op, 7), gapBwdRow);
 }

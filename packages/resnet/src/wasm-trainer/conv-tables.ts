@@ -57,34 +57,23 @@ function sourceOrigin(g: ConvGeometry, n: number, oy: number, ox: number): numbe
   return pixelAddress(g.x, n, oy * s - g.spec.pad, ox * s - g.spec.pad);
 }
 
-/** Forward rows: (source at tap 0, output pixel) for every output pixel, in NHW order. */
-export function forwardRows(
+/**
+ * One row per output pixel, in NHW order: (source address at tap 0, the pixel's address in `out`) — `out` is the
+ * conv's output (forward) or its gradient (filter gradient). With `trash`, padded to a multiple of KERNEL_ROWS.
+ */
+export function outputRows(
   layout: MemoryLayout,
   write: TableWriter,
   g: ConvGeometry,
-  trash: number,
+  out: View,
+  trash?: number,
 ): RowTable {
   const pairs: Array<[number, number]> = [];
   for (let n = 0; n < g.y.n; n++)
     for (let oy = 0; oy < g.y.h; oy++)
       for (let ox = 0; ox < g.y.w; ox++)
-        pairs.push([sourceOrigin(g, n, oy, ox), pixelAddress(g.y, n, oy, ox)]);
-  return rowTable(layout, write, pairs, trash, true);
-}
-
-/** Filter-gradient rows: (source at tap 0, dY pixel) in NHW order; not padded (the kernel loops over rows). */
-export function filterGradRows(
-  layout: MemoryLayout,
-  write: TableWriter,
-  g: ConvGeometry,
-  dy: View,
-): RowTable {
-  const pairs: Array<[number, number]> = [];
-  for (let n = 0; n < g.y.n; n++)
-    for (let oy = 0; oy < g.y.h; oy++)
-      for (let ox = 0; ox < g.y.w; ox++)
-        pairs.push([sourceOrigin(g, n, oy, ox), pixelAddress(dy, n, oy, ox)]);
-  return rowTable(layout, write, pairs, 0, false);
+        pairs.push([sourceOrigin(g, n, oy, ox), pixelAddress(out, n, oy, ox)]);
+  return rowTable(layout, write, pairs, trash ?? 0, trash !== undefined);
 }
 
 /** Byte offsets of the kernel taps (row-major over kh, kw) from a row's source origin. */

@@ -4,9 +4,9 @@
  * (before any module using it compiles) — and the plain SIMD build otherwise.
  */
 
+import { readFileSync } from "node:fs";
 import { setFlagsFromString } from "node:v8";
 import { ResNetError } from "../errors.js";
-import { TRAINER_WASM_RELAXED, TRAINER_WASM_SIMD } from "./trainer-wasm.generated.js";
 import { type WasmModule, wasm } from "./wasm-api.js";
 
 export interface EngineModule {
@@ -17,8 +17,9 @@ export interface EngineModule {
 
 let cached: Partial<Record<"fma" | "plain", EngineModule>> = {};
 
-function decode(b64: string): Uint8Array {
-  return new Uint8Array(Buffer.from(b64, "base64"));
+/** A committed build beside this module (scripts/build-wasm.ts writes them). */
+function build(name: "simd" | "relaxed"): Uint8Array {
+  return new Uint8Array(readFileSync(new URL(`./trainer-${name}.wasm`, import.meta.url)));
 }
 
 /** Whether relaxed SIMD validates here, enabling V8's flag first if needed. */
@@ -42,14 +43,14 @@ export function loadEngineModule(fma: boolean | "auto" = "auto"): EngineModule {
   const key = fma === false ? "plain" : "fma";
   const hit = cached[key];
   if (hit) return hit;
-  const relaxed = decode(TRAINER_WASM_RELAXED);
+  const relaxed = build("relaxed");
   const useFma = fma !== false && relaxedSupported(relaxed);
   if (fma === true && !useFma)
     throw new ResNetError(
       "trainer_unsupported",
       "wasm trainer: relaxed SIMD (FMA) is not available on this host",
     );
-  const bytes = useFma ? relaxed : decode(TRAINER_WASM_SIMD);
+  const bytes = useFma ? relaxed : build("simd");
   const loaded = { module: new wasm.Module(bytes), fma: useFma };
   cached = { ...cached, [useFma ? "fma" : "plain"]: loaded };
   if (fma === "auto" || fma === true) cached.fma = loaded;

@@ -10,13 +10,12 @@ import type { BlockSpec, ConvSpec, NetworkPlan, NormSpec } from "../model/plan.j
 import type { StageName } from "../types.js";
 import {
   type ConvGeometry,
-  filterGradRows,
   filterGradTables,
-  forwardRows,
   forwardTaps,
   type InputGradPhase,
   inputGradPadding,
   inputGradPhases,
+  outputRows,
   type RowTable,
   type TableWriter,
 } from "./conv-tables.js";
@@ -226,7 +225,7 @@ class GraphBuilder {
       g,
       weight,
       packed: this.layout.floats(weight.floats),
-      rows: forwardRows(this.layout, this.write, g, this.trash),
+      rows: outputRows(this.layout, this.write, g, y, this.trash),
       taps: forwardTaps(this.layout, this.write, g),
       tapsPerBlock: Math.max(1, Math.floor(KERNEL_L1_FLOATS / (8 * spec.inChannels))),
     };
@@ -236,7 +235,7 @@ class GraphBuilder {
     }
     if (weight.trainable && node.dy) {
       node.dw = {
-        rows: filterGradRows(this.layout, this.write, g, node.dy),
+        rows: outputRows(this.layout, this.write, g, node.dy),
         ...filterGradTables(this.layout, this.write, g, weight.grad, this.trash),
       };
     }

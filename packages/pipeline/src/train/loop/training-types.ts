@@ -27,8 +27,16 @@ export interface TrainingProgress {
   record?: EpochRecord;
 }
 
+/** What runs a run's steps (see loop/step-engine.ts). */
+export interface EngineChoice {
+  /** The wasm training engine where it can run (tfjs on the wasm backend), or tfjs autodiff. @default "auto" */
+  engine?: "auto" | "wasm" | "tfjs";
+  /** Threads of the wasm training engine. @default every core */
+  engineThreads?: number;
+}
+
 /** What {@link runTraining} trains, on what, and where its checkpoints go. */
-export interface RunTrainingOptions {
+export interface RunTrainingOptions extends EngineChoice {
   model: ResNet;
   spec: JobSpec;
   data: TrainingData;
@@ -50,10 +58,6 @@ export interface RunTrainingOptions {
   prefixThreads?: number;
   /** Operational messages (prefix-engine fallback, failed checkpoint pruning). @default console.warn */
   log?: (line: string) => void;
-  /** What runs the steps: the wasm engine where it can (tfjs on wasm), or tfjs autodiff. @default "auto" */
-  engine?: "auto" | "wasm" | "tfjs";
-  /** Threads of the wasm engine. @default every core */
-  engineThreads?: number;
   /** Also return the final validation pass with logits and features (`finalEval`), on the run's engine. */
   collectFinal?: boolean;
 }
