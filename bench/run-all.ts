@@ -1,13 +1,15 @@
 /**
  * `npm run bench [-- <name>…]`: every benchmark in this folder (or the named ones, e.g. `serving forward`), one
  * after another in its own process (they measure CPU time: never two at once), then one line per benchmark
- * with its exit status and wall time. Each benchmark prints its own ratios against its peer.
+ * with its exit status and wall time. Each benchmark prints its own ratios against its peer. `gpu-step` (ResNet-50
+ * at batch 64: GPU-sized, run by bench/gpu-smoke.sh inside the trainer image) runs only when named.
  */
 import { spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { basename, join } from "node:path";
 
 const HERE = import.meta.dirname;
+const ONLY_WHEN_NAMED = new Set(["gpu-step"]);
 const all = readdirSync(HERE)
   .filter((f) => f.endsWith(".ts") && f !== basename(import.meta.filename))
   .map((f) => f.slice(0, -3))
@@ -18,7 +20,7 @@ if (unknown.length > 0) {
   process.stderr.write(`bench: unknown ${unknown.join(", ")}; available: ${all.join(", ")}\n`);
   process.exit(2);
 }
-const names = asked.length > 0 ? asked : all;
+const names = asked.length > 0 ? asked : all.filter((n) => !ONLY_WHEN_NAMED.has(n));
 const results: string[] = [];
 for (const name of names) {
   process.stdout.write(`\n=== bench/${name}.ts\n`);

@@ -20,6 +20,7 @@ const contextSchema = z.object({
     .optional(),
   instanceTypes: list.optional(),
   spot: bool.optional(),
+  cudaCache: bool.optional(),
   maxVcpus: int.optional(),
   alarmEmail: z.email().optional(),
   jwtIssuer: z.url({ protocol: /^https$/ }).optional(),

@@ -36,7 +36,13 @@ function stackProps(config: ContextConfig): ResidualStackProps {
       "Residual: transfer learning with ResNets (dataset bucket, Batch GPU training, embeddings API)",
     bucket: { encryption: config.bucketEncryption },
     vpcId: config.vpcId,
-    training: { instanceTypes: config.instanceTypes, spot: config.spot, maxVcpus: config.maxVcpus },
+    training: {
+      instanceTypes: config.instanceTypes,
+      spot: config.spot,
+      maxVcpus: config.maxVcpus,
+      // Only `false` changes anything: the cache is on by default.
+      cudaCache: config.cudaCache === false ? false : undefined,
+    },
     serving: {
       reservedConcurrency: config.reservedConcurrency,
       jwt: config.jwtIssuer ? { issuer: config.jwtIssuer, audience: config.jwtAudience ?? [] } : undefined,

@@ -7,12 +7,16 @@ import * as logs from "aws-cdk-lib/aws-logs";
 import type * as s3 from "aws-cdk-lib/aws-s3";
 import { Construct } from "constructs";
 import { grantTrainingAccess } from "./bucket-access.js";
-import { dockerAssetOptions, REPO_ROOT } from "./docker-context.js";
+import { CudaCache, type CudaCacheProps, checkCudaCacheOptions } from "./cuda-cache.js";
+import { dockerAssetOptions, REPO_ROOT, TRAINER_CONTEXT_EXCLUDE } from "./docker-context.js";
 import { ENV, WORKER_EXIT_CODES } from "./env-contract.js";
 import { assertNoProblems, checkIntegerRange } from "./invalid-props-error.js";
 
 /** GPU families Batch may pick sizes from when no `instanceTypes` are given. */
 export const DEFAULT_TRAINING_INSTANCE_TYPES: readonly string[] = ["g5", "g6"];
+
+/** The CUDA JIT cache options a caller of {@link Training} may set (the VPC and subnets are the training ones). */
+export type TrainingCudaCacheOptions = Omit<CudaCacheProps, "vpc" | "vpcSubnets">;
 
 export interface TrainingProps {
   /** The data bucket the job reads datasets from and writes jobs/models to. */
@@ -74,11 +78,25 @@ export interface TrainingProps {
    * @default built from cdk/docker/trainer.Dockerfile at deploy time
    */
   readonly image?: ecs.ContainerImage;
+  /**
+   * Base of the image built from cdk/docker/trainer.Dockerfile (its `BASE_IMAGE` build arg), e.g.
+   * `nvidia/cuda:11.2.2-cudnn8-runtime-ubuntu20.04` where that tag is still pullable, or your registry's copy of
+   * it. Only for the built image: not together with `image`.
+   * @default ubuntu:20.04 plus NVIDIA's pinned CUDA 11.2 / cuDNN 8.1 runtime apt packages (the Dockerfile's default)
+   */
+  readonly baseImage?: string;
+  /**
+   * The persistent CUDA JIT cache on EFS that spares every job but the first per GPU model and driver the PTX
+   * compilation of libtensorflow's kernels; `false` turns it off, an object sets its file system, path or size.
+   * @default {}: a new encrypted EFS file system mounted at /mnt/cuda-cache
+   */
+  readonly cudaCache?: false | TrainingCudaCacheOptions;
 }
 
 /**
  * AWS Batch GPU training: a managed EC2 compute environment (g5/g6, On-Demand or Spot), a job queue, and an ECS job
  * definition running `residual worker --job <id>` with 1 GPU, retrying host terminations but not application errors.
+ * Every job mounts the persistent CUDA JIT cache ({@link CudaCache}) unless `cudaCache: false`.
  *
  * @example
  * const training = new Training(this, "Training", { bucket: data.bucket, vpc: net.vpc, spot: true });
@@ -92,6 +110,8 @@ export class Training extends Construct {
   public readonly jobRole: iam.Role;
   /** Where container logs go. */
   public readonly logGroup: logs.LogGroup;
+  /** The CUDA JIT cache every job mounts; undefined with `cudaCache: false`. */
+  public readonly cudaCache?: CudaCache;
 
   constructor(scope: Construct, id: string, props: TrainingProps) {
     // Validate before the node joins the tree: a rejected construct leaves nothing behind in its scope.
@@ -122,6 +142,15 @@ export class Training extends Construct {
       description: "Residual training container: reads datasets, writes jobs and models",
     });
     grantTrainingAccess(this.jobRole, props.bucket);
+    if (props.cudaCache !== false) {
+      this.cudaCache = new CudaCache(this, "CudaCache", {
+        ...props.cudaCache,
+        vpc: props.vpc,
+        vpcSubnets: props.vpcSubnets,
+      });
+      this.cudaCache.allowFrom(this.computeEnvironment);
+      this.cudaCache.grantMount(this.jobRole);
+    }
     this.jobDefinition = this.createJobDefinition(props);
   }
 
@@ -129,8 +158,9 @@ export class Training extends Construct {
     const image =
       props.image ??
       ecs.ContainerImage.fromAsset(REPO_ROOT, {
-        ...dockerAssetOptions(),
+        ...dockerAssetOptions(TRAINER_CONTEXT_EXCLUDE),
         file: "cdk/docker/trainer.Dockerfile",
+        buildArgs: props.baseImage ? { BASE_IMAGE: props.baseImage } : undefined,
       });
     const container = new batch.EcsEc2ContainerDefinition(this, "Container", {
       image,
@@ -143,7 +173,9 @@ export class Training extends Construct {
         [ENV.bucket]: props.bucket.bucketName,
         [ENV.backend]: "tensorflow",
         AWS_REGION: Stack.of(this).region,
+        ...this.cudaCache?.environment,
       },
+      volumes: this.cudaCache ? [this.cudaCache.volume] : undefined,
       jobRole: this.jobRole,
       logging: ecs.LogDrivers.awsLogs({ streamPrefix: "trainer", logGroup: this.logGroup }),
     });
@@ -206,6 +238,13 @@ function validate(props: TrainingProps): void {
   }
   if (props.allocationStrategy !== undefined && !props.spot && props.allocationStrategy.startsWith("SPOT")) {
     problems.push(`allocationStrategy ${props.allocationStrategy} needs spot: true`);
+  }
+  if (props.cudaCache) checkCudaCacheOptions(problems, props.cudaCache, "cudaCache.");
+  if (props.baseImage !== undefined && props.image !== undefined) {
+    problems.push("baseImage only applies to the image built from trainer.Dockerfile; drop it or drop image");
+  }
+  if (props.baseImage !== undefined && !/^[a-z0-9][a-z0-9._/:@-]*$/.test(props.baseImage)) {
+    problems.push(`baseImage must be an image reference like ubuntu:20.04 (got "${props.baseImage}")`);
   }
   assertNoProblems("Training props", problems);
 }

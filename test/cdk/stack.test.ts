@@ -137,6 +137,9 @@ describe("ResidualStack", () => {
         MaxvCpus: 8,
       }),
     });
+    const noCache = buildApp(new App({ context: { cudaCache: "false" } }));
+    Template.fromStack(noCache).resourceCountIs("AWS::EFS::FileSystem", 0);
+    Template.fromStack(buildApp(new App())).resourceCountIs("AWS::EFS::FileSystem", 1);
     const bad = () =>
       buildApp(
         new App({
@@ -154,9 +157,10 @@ describe("ResidualStack", () => {
     const lambda = readFileSync(join(REPO_ROOT, "cdk/docker/lambda.Dockerfile"), "utf8");
     expect(lambda).toMatch(/^ARG BASE_IMAGE=public\.ecr\.aws\/lambda\/nodejs:22$/m);
     const trainer = readFileSync(join(REPO_ROOT, "cdk/docker/trainer.Dockerfile"), "utf8");
-    expect(trainer).toMatch(/^ARG BASE_IMAGE=nvidia\/cuda:11\.2\.2-cudnn8-runtime-ubuntu20\.04$/m);
+    // Plain Ubuntu plus pinned CUDA 11.2 packages: many end-of-life nvidia/cuda tags are gone (trainer-image.test.ts).
+    expect(trainer).toMatch(/^ARG BASE_IMAGE=ubuntu:20\.04$/m);
     expect(trainer).toMatch(/^ARG TFJS_NODE_GPU_VERSION=4\.22\.0$/m);
-    expect(trainer).toMatch(/^ENTRYPOINT \["residual", "worker"\]$/m);
+    expect(trainer).toMatch(/^ENTRYPOINT \["trainer-entrypoint", "residual", "worker"\]$/m);
   });
 });
 
@@ -175,16 +179,20 @@ describe("npx cdk synth", () => {
       expect(manifest.artifacts.Residual.type).toBe("aws:cloudformation:stack");
       const assets = JSON.parse(readFileSync(join(out, "Residual.assets.json"), "utf8"));
       const images = Object.values(assets.dockerImages) as {
-        source: { directory: string; dockerFile: string };
+        source: { directory: string; dockerFile: string; dockerBuildArgs?: Record<string, string> };
       }[];
       expect(images.map((i) => i.source.dockerFile).sort()).toEqual([
         "cdk/docker/lambda.Dockerfile",
         "cdk/docker/trainer.Dockerfile",
       ]);
       for (const image of images) {
+        const trainer = image.source.dockerFile === "cdk/docker/trainer.Dockerfile";
+        // No build args by default: the Dockerfile's own base (ubuntu:20.04) is what gets built.
+        expect(image.source.dockerBuildArgs).toBeUndefined();
         const staged = readdirSync(join(out, image.source.directory)).sort();
         expect(staged).toEqual([
           ".npmrc",
+          ...(trainer ? ["bench"] : []),
           "cdk",
           "functions",
           "package-lock.json",
@@ -192,6 +200,8 @@ describe("npx cdk synth", () => {
           "packages",
           "tsconfig.json",
         ]);
+        // The trainer carries the one benchmark bench/gpu-smoke.sh runs in it, and nothing else of bench/.
+        if (trainer) expect(readdirSync(join(out, image.source.directory, "bench"))).toEqual(["gpu-step.ts"]);
         expect(readdirSync(join(out, image.source.directory, "cdk")).sort()).toEqual([
           "docker",
           "package.json",

@@ -76,11 +76,20 @@ describe.sequential("residual start (local mode)", () => {
     expect(up.code, up.stderr).toBe(0);
     jobId = (JSON.parse(up.stdout) as { jobId: string }).jobId;
     const checkpoint = join(home, "jobs", jobId, "checkpoints", "latest.json");
+    // The job trains on its own thread: /healthz answers promptly on every sample until the first checkpoint.
+    const health: number[] = [];
     await waitFor(
-      async () => ((await exists(checkpoint)) ? true : undefined),
+      async () => {
+        const t0 = performance.now();
+        const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(10_000) });
+        health.push(res.ok ? performance.now() - t0 : Number.POSITIVE_INFINITY);
+        return (await exists(checkpoint)) ? true : undefined;
+      },
       90_000,
       "the first checkpoint",
     );
+    expect(health.length).toBeGreaterThan(3);
+    expect(Math.max(...health), `healthz latencies ${health.map((h) => h.toFixed(0))}`).toBeLessThan(2000);
     expect(await jobState(jobId)).toBe("running");
     first.kill("SIGKILL");
     await first.exited;

@@ -28,6 +28,7 @@ export { batchSubmitter, dispatchMessage } from "./jobs/dispatcher.js";
 export { jobIdFor } from "./jobs/job-id.js";
 export type { JobRunner } from "./jobs/job-runner.js";
 export { claimJob, type JobStatus, listJobs, readJobStatus } from "./jobs/job-status.js";
+export { configuredTrainingRunner, threadedTrainingRunner } from "./jobs/job-thread.js";
 export { trainingJobRunner } from "./jobs/training-runner.js";
 export { uploadDataset } from "./jobs/upload.js";
 export { handleMessage, runJob, runQueueWorker } from "./jobs/worker.js";

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LocalObjectStore, parseJobSpec, runTraining } from "@residual/pipeline";
-import { PrefixCache } from "@residual/pipeline/testing";
+import { PrefixCache, readLatestManifest } from "@residual/pipeline/testing";
 import { createResNet, initBackend, type ResNet } from "@residual/resnet";
 import * as tf from "@tensorflow/tfjs-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -96,6 +96,28 @@ describe("runTraining (cifar_resnet20, head only, generated data)", () => {
     for (const [i, v] of a.entries()) expect(b[i]).toBeCloseTo(v, 5);
     full.dispose();
     resumedModel.dispose();
+  });
+
+  it("an abort saves the steps since the last checkpoint before it hands the job back", async () => {
+    const store = new LocalObjectStore(dir);
+    const controller = new AbortController();
+    let seen = 0;
+    const opts = { spec, data, store, checkpointPrefix: "jobs/abort-saves/checkpoints/" };
+    const m = model();
+    await expect(
+      runTraining({
+        ...opts,
+        model: m,
+        signal: controller.signal,
+        onProgress: (p) => {
+          if (p.type === "step" && ++seen === 6) controller.abort();
+        },
+      }),
+    ).rejects.toMatchObject({ code: "training_aborted" });
+    m.dispose();
+    const manifest = await readLatestManifest(store, opts.checkpointPrefix);
+    // Without the abort's own checkpoint the latest would be the epoch-end one (epoch 1, step 0).
+    expect(manifest?.state).toMatchObject({ epoch: 1, step: 2 });
   });
 });
 

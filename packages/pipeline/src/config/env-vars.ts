@@ -107,6 +107,26 @@ export const ENV_VARS = {
     schema: int(1, 8),
     doc: "threads of the tfjs wasm backend (default 1)",
   },
+  RESIDUAL_TRAIN_ENGINE: {
+    kinds: TRAINING,
+    schema: oneOf("RESIDUAL_TRAIN_ENGINE", ["auto", "wasm", "tfjs"]),
+    doc: "what runs training steps: the wasm training engine on the wasm backend (auto, default) or tfjs autodiff",
+  },
+  RESIDUAL_TRAIN_THREADS: {
+    kinds: TRAINING,
+    schema: int(1, 64),
+    doc: "threads of the wasm training engine (default: every core)",
+  },
+  RESIDUAL_CUDA_CACHE_ROOT: {
+    kinds: ["worker"],
+    readBy: "cdk/docker/trainer-entrypoint.sh",
+    doc: "root of the persistent CUDA JIT cache (EFS); the trainer image's entrypoint sets CUDA_CACHE_PATH under it",
+  },
+  CUDA_CACHE_MAXSIZE: {
+    kinds: ["worker"],
+    readBy: "the CUDA driver",
+    doc: "bytes the CUDA JIT cache may hold (the trainer sets CUDA's maximum, 4 GiB)",
+  },
   RESIDUAL_JOB_ID: {
     kinds: ["worker"],
     schema: text(),

@@ -52,6 +52,10 @@ export interface BackendSettings {
  * if (config.worker.jobId) await runJob(config.worker.jobId, options);
  */
 export interface WorkerSettings {
+  /** What runs training steps (`RESIDUAL_TRAIN_ENGINE`). */
+  trainEngine: "auto" | "wasm" | "tfjs";
+  /** Threads of the wasm training engine (`RESIDUAL_TRAIN_THREADS`); unset: every core. */
+  trainThreads?: number;
   jobId?: string;
   datasetKey?: string;
   datasetCache: boolean;
@@ -213,7 +217,10 @@ function worker(e: Values): WorkerSettings {
     e.RESIDUAL_DATASET_KEY,
     e.RESIDUAL_WEIGHTS_BASE_URL,
   ].map(str);
+  const trainThreads = num(e.RESIDUAL_TRAIN_THREADS);
   return {
+    trainEngine: (str(e.RESIDUAL_TRAIN_ENGINE) as WorkerSettings["trainEngine"] | undefined) ?? "auto",
+    ...(trainThreads !== undefined ? { trainThreads } : {}),
     ...(jobId ? { jobId } : {}),
     ...(datasetKey ? { datasetKey } : {}),
     datasetCache: e.RESIDUAL_DATASET_CACHE !== "off",

@@ -22,6 +22,10 @@ export interface TrainingRunnerOptions {
    * their configuration's `RESIDUAL_DATASET_CACHE`. @default true
    */
   datasetCache?: boolean;
+  /** What runs the steps (`RESIDUAL_TRAIN_ENGINE`). @default "auto" */
+  engine?: "auto" | "wasm" | "tfjs";
+  /** Threads of the wasm training engine. @default every core */
+  engineThreads?: number;
 }
 
 /** The spec as the user wrote it, with the dataset's name as the model name unless the spec names one. */
@@ -144,6 +148,8 @@ export function trainingJobRunner(opts: TrainingRunnerOptions = {}): JobRunner {
         onProgress: progressReporter(ctx, opts.progressEveryMs ?? 2000),
         datasetCache: opts.datasetCache ?? true,
         log: ctx.log,
+        ...(opts.engine ? { engine: opts.engine } : {}),
+        ...(opts.engineThreads ? { engineThreads: opts.engineThreads } : {}),
         ...(opts.checkpointEveryMs !== undefined ? { checkpointEveryMs: opts.checkpointEveryMs } : {}),
       });
       const last = result.training.history.at(-1);

@@ -9,7 +9,7 @@ import { type Config, loadConfig, servingCoreOptions } from "../config/load-conf
 import type { EngineKind } from "../engine/inference-engine.js";
 import { InvalidInputError } from "../errors.js";
 import { watchDatasets } from "../jobs/dataset-watcher.js";
-import { trainingJobRunner } from "../jobs/training-runner.js";
+import { configuredTrainingRunner } from "../jobs/job-thread.js";
 import type { JobQueue } from "../queue/job-queue.js";
 import { LocalQueue } from "../queue/local-queue.js";
 import { openQueue } from "../queue/open-queue.js";
@@ -113,10 +113,10 @@ export async function startPipeline(o: StartPipelineOptions): Promise<RunningPip
   }
   const ctl = new AbortController();
   const runner = withTerminalProgress(
-    trainingJobRunner({
-      datasetCache: config.worker.datasetCache,
-      ...(s.checkpointEveryMs !== undefined ? { checkpointEveryMs: s.checkpointEveryMs } : {}),
-    }),
+    configuredTrainingRunner(
+      config,
+      s.checkpointEveryMs !== undefined ? { checkpointEveryMs: s.checkpointEveryMs } : {},
+    ),
     o.progressOut ?? process.stderr,
     o.tty ?? false,
   );

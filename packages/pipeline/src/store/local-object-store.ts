@@ -9,6 +9,7 @@
  * - ETags are the unquoted lowercase hex MD5 of the content (see local-metadata.ts), like S3ObjectStore's.
  * - Listing is in UTF-8 byte order (as S3) and never shows temp or metadata files. Symbolic links are not followed.
  */
+
 import { createHash } from "node:crypto";
 import { createWriteStream, type Stats } from "node:fs";
 import {
@@ -36,6 +37,7 @@ import { listAll } from "./list-all.js";
 import { LocalMetadata } from "./local-metadata.js";
 import type { ListPage, ObjectInfo, ObjectStore, PutOptions } from "./object-store.js";
 import { decodePageToken, encodePageToken, pageLimit } from "./page-token.js";
+import type { StoreLocation } from "./store-location.js";
 
 const INTERNAL = ".objstore";
 
@@ -60,6 +62,10 @@ export class LocalObjectStore implements ObjectStore {
     this.rootDir = resolve(rootDir);
     this.url = pathToFileURL(this.rootDir).href;
     this.meta = new LocalMetadata(join(this.rootDir, INTERNAL));
+  }
+
+  location(): StoreLocation {
+    return { kind: "local", rootDir: this.rootDir };
   }
 
   private pathOf(key: string): string {

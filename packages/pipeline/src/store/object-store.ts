@@ -4,6 +4,8 @@
  */
 import type { Readable } from "node:stream";
 
+import type { StoreLocation } from "./store-location.js";
+
 /**
  * What a store knows of one object (unquoted MD5-style ETag, size, time, content type).
  * @example
@@ -61,4 +63,6 @@ export interface ObjectStore {
   /** Every key under `prefix`, across pages. */
   list(prefix: string): AsyncIterable<ObjectInfo>;
   delete(key: string): Promise<void>;
+  /** How to open this same store on another thread (see store-location.ts); absent for in-memory stores. */
+  location?(): StoreLocation;
 }

@@ -33,6 +33,7 @@ import {
   type ResolvedS3Config,
   type S3ObjectStoreConfig,
 } from "./s3-config.js";
+import type { StoreLocation } from "./store-location.js";
 
 /** Counts bytes of a streamed body so `put` can report the size without buffering. */
 function byteCounter(): Transform & { bytes: number } {
@@ -60,12 +61,17 @@ export class S3ObjectStore implements ObjectStore {
   readonly client: S3Client;
   private readonly config: ResolvedS3Config;
 
-  constructor(config: S3ObjectStoreConfig) {
-    this.config = parseS3Config(config);
+  constructor(private readonly given: S3ObjectStoreConfig) {
+    this.config = parseS3Config(given);
     this.bucket = this.config.bucket;
     this.prefix = this.config.prefix;
     this.client = createS3Client(this.config);
     this.url = `s3://${this.bucket}${this.prefix ? `/${this.prefix}` : ""}`;
+  }
+
+  location(): StoreLocation {
+    const { client: _client, ...config } = this.given;
+    return { kind: "s3", config };
   }
 
   private fullKey(key: string): string {

@@ -58,6 +58,10 @@ export interface TrainingJobOptions {
   datasetCache?: boolean;
   /** Operational messages (prefix-engine fallback, pruning or chart-rendering failures). @default console.warn */
   log?: (line: string) => void;
+  /** What runs the steps. @default "auto" (the wasm engine on the wasm backend) */
+  engine?: "auto" | "wasm" | "tfjs";
+  /** Threads of the wasm training engine. @default every core */
+  engineThreads?: number;
 }
 
 /**
@@ -169,15 +173,16 @@ async function imageSetsFor(
 ): Promise<TrainingData> {
   const store = o.datasetStore ?? o.store;
   const augment = o.augment ?? true;
+  const cache = o.datasetCache ? await compiledCache(o, preprocess) : undefined;
   if (spec.augment.kind === "pad_crop") {
     return smallImageTrainingData(store, o.dataset, {
       preprocess,
       augment: spec.augment,
       enabled: augment,
       seed: spec.seed,
+      ...(cache ? { cache } : {}),
     });
   }
-  const cache = o.datasetCache ? await compiledCache(o, preprocess) : undefined;
   return datasetTrainingData(store, o.dataset, {
     preprocess,
     augment,
@@ -220,6 +225,8 @@ export async function runTrainingJob(o: TrainingJobOptions): Promise<TrainingJob
       ...(o.signal ? { signal: o.signal } : {}),
       ...(o.onProgress ? { onProgress: o.onProgress } : {}),
       ...(o.log ? { log: o.log } : {}),
+      ...(o.engine ? { engine: o.engine } : {}),
+      ...(o.engineThreads ? { engineThreads: o.engineThreads } : {}),
     });
     const metrics = await finalMetrics(model, data, spec.batchSize, finalEval);
     const version = o.version ?? newVersionId();

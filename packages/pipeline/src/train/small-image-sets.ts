@@ -8,6 +8,7 @@ import { availableParallelism } from "node:os";
 import { mapBounded } from "../dataset/map-bounded.js";
 import type { Dataset, Sample } from "../dataset/types.js";
 import { readRef } from "../dataset/validate.js";
+import type { DatasetCache } from "../loader/dataset-cache.js";
 import { preprocessEvalRaw } from "../preprocess/eval.js";
 import { createRng } from "../preprocess/random.js";
 import type { PreprocessSpec } from "../preprocess/spec.js";
@@ -22,6 +23,8 @@ export interface SmallImageSetOptions {
   seed: number;
   /** Decoded bytes kept in memory at most; above it images are decoded per batch. @default 2 GiB */
   budgetBytes?: number;
+  /** Compiled dataset cache: decoded pixels instead of the original files, when it holds the sample. */
+  cache?: DatasetCache;
 }
 
 /** Normalize tables: value of byte b in channel c at `lut[c * 256 + b]`. */
@@ -42,13 +45,16 @@ class DecodedImages {
     private readonly samples: Sample[],
     private readonly spec: PreprocessSpec,
     private readonly budget: number,
+    private readonly cache?: DatasetCache,
   ) {
     this.per = spec.size * spec.size * spec.inChannels;
   }
 
   private async decode(s: Sample): Promise<Uint8Array> {
-    const raw = await preprocessEvalRaw(await readRef(this.store, s.ref), this.spec, false, s);
-    return raw.data;
+    const cached = await this.cache?.read(s);
+    const input = cached ?? (await readRef(this.store, s.ref));
+    const header = cached ? { width: cached.width, height: cached.height } : s;
+    return (await preprocessEvalRaw(input, this.spec, false, header)).data;
   }
 
   /** Every image's bytes (decoded on first use), or undefined when they exceed the budget. */
@@ -143,8 +149,8 @@ export function smallImageTrainingData(
   o: SmallImageSetOptions,
 ): TrainingData {
   const budget = o.budgetBytes ?? 2 * 1024 ** 3;
-  const train = new DecodedImages(store, dataset.train, o.preprocess, budget);
-  const val = new DecodedImages(store, dataset.val, o.preprocess, budget);
+  const train = new DecodedImages(store, dataset.train, o.preprocess, budget, o.cache);
+  const val = new DecodedImages(store, dataset.val, o.preprocess, budget, o.cache);
   return {
     classNames: [...dataset.classes],
     train: imageSet(train, dataset.train, o, o.enabled),

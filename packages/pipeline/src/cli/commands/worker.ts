@@ -3,11 +3,10 @@
  * `residual worker --job <id>`: run one job claimed by the AWS dispatcher (the Batch container's command); exits
  * 0 when the job ended well or was already done, 3 for a permanent failure (bad dataset/spec), 75 to be retried.
  */
-import { initBackend } from "@residual/resnet";
 import type { Command } from "commander";
 import { loadConfig } from "../../config/load-config.js";
 import { InvalidInputError } from "../../errors.js";
-import { trainingJobRunner } from "../../jobs/training-runner.js";
+import { configuredTrainingRunner } from "../../jobs/job-thread.js";
 import { runJob, runQueueWorker, type WorkerOptions } from "../../jobs/worker.js";
 import { openQueue } from "../../queue/open-queue.js";
 import { openCliStore, withStoreOption } from "../store-option.js";
@@ -50,10 +49,10 @@ export async function runWorkerCommand(flags: WorkerFlags): Promise<number> {
   if (!flags.queue && !jobId)
     throw new InvalidInputError("missing_option", "give --queue <url> or --job <id> (or RESIDUAL_JOB_ID)");
   const log = (line: string) => process.stderr.write(`${line}\n`);
-  await initBackend({ ...config.backend, logger: log });
+  // The tfjs backend is chosen (and logged) by each job's own thread.
   const o: WorkerOptions = {
     store: openCliStore(flags.store, config),
-    runner: trainingJobRunner({ datasetCache: config.worker.datasetCache }),
+    runner: configuredTrainingRunner(config),
     visibilityTimeout: positive("visibility", flags.visibility),
     heartbeatSeconds: positive("heartbeat", flags.heartbeat),
     signal: shutdownSignal(),

@@ -33,6 +33,8 @@ interface Session {
   best: BestWeights;
   state: LoopState;
   lastCheckpoint: number;
+  /** Global step of the last checkpoint. */
+  lastCheckpointStep?: number;
   seenImages: number;
   started: number;
 }
@@ -113,6 +115,7 @@ async function checkpoint(s: Session, steps: number): Promise<void> {
     state: s.state,
   });
   s.lastCheckpoint = Date.now();
+  s.lastCheckpointStep = s.state.globalStep;
   progress(s, "checkpoint", steps, Number.NaN, Number.NaN);
   const { bestEpoch } = s.state.early;
   try {
@@ -138,8 +141,12 @@ async function trainEpoch(s: Session, epoch: number): Promise<number> {
   };
   let lr = stepLearningRate(schedule, epoch, s.state.step, batches.length);
   for (let step = s.state.step; step < batches.length; step++) {
-    if (signal?.aborted)
+    if (signal?.aborted) {
+      // Stopping loses nothing: the steps since the last checkpoint are saved before the job is handed back.
+      if (s.state.step > 0 && s.lastCheckpointStep !== s.state.globalStep)
+        await checkpoint(s, batches.length);
       throw new TransientError("training_aborted", `training aborted at epoch ${epoch} step ${step}`);
+    }
     const ix = batches[step]!;
     lr = stepLearningRate(schedule, epoch, step, batches.length);
     const x = await stepInput(s, ix, epoch);
