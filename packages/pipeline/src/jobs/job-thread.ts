@@ -8,7 +8,6 @@
  * structured clone; its event loop is independent either way. The cost: a native crash in the job (not a wasm
  * trap, which is an ordinary exception) would end the whole process.
  */
-import type { Worker } from "node:worker_threads";
 import sharp from "sharp";
 import type { BackendSettings, WorkerSettings } from "../config/load-config.js";
 import { fromWireError, type WireError } from "../error-wire.js";
