@@ -7,7 +7,7 @@
 import { parentPort } from "node:worker_threads";
 import { initBackend } from "@residual/resnet";
 import { toWireError } from "../error-wire.js";
-import { openStoreLocation } from "../store/store-location.js";
+import { openPortableStore } from "../store/portable-store.js";
 import { workerInput } from "../workers/module-worker.js";
 import type { JobThreadInput, JobThreadMessage } from "./job-thread.js";
 import { trainingJobRunner } from "./training-runner.js";
@@ -22,7 +22,7 @@ port.on("message", (m: { type: string }) => {
 });
 
 try {
-  const store = openStoreLocation(input.location);
+  const store = openPortableStore(input.store);
   await initBackend({ ...input.backend, logger: (line) => send({ type: "log", line }) });
   const runner = trainingJobRunner(input.runner);
   const outcome = await runner({

@@ -12,7 +12,7 @@ import sharp from "sharp";
 import type { BackendSettings, WorkerSettings } from "../config/load-config.js";
 import { fromWireError, type WireError } from "../error-wire.js";
 import { TransientError } from "../errors.js";
-import { type StoreLocation, storeLocation } from "../store/store-location.js";
+import { type PortableStore, portableStore } from "../store/portable-store.js";
 import { startModuleWorker, type WorkerEntry } from "../workers/module-worker.js";
 import type { JobContext, JobOutcome, JobRunner } from "./job-runner.js";
 import type { JobProgress, JobStatus } from "./job-status.js";
@@ -22,7 +22,7 @@ import { type TrainingRunnerOptions, trainingJobRunner } from "./training-runner
 export interface JobThreadInput {
   id: string;
   status: JobStatus;
-  location: StoreLocation;
+  store: PortableStore;
   runner: TrainingRunnerOptions;
   backend: BackendSettings;
 }
@@ -48,11 +48,11 @@ const ENTRY: WorkerEntry = {
   start: "tsx",
 };
 
-function runOnThread(ctx: JobContext, location: StoreLocation, o: JobThreadOptions): Promise<JobOutcome> {
+function runOnThread(ctx: JobContext, portable: PortableStore, o: JobThreadOptions): Promise<JobOutcome> {
   const input: JobThreadInput = {
     id: ctx.id,
     status: ctx.status,
-    location,
+    store: portable,
     runner: o.runner ?? {},
     backend: o.backend ?? {},
   };
@@ -127,7 +127,7 @@ export function threadedTrainingRunner(o: JobThreadOptions = {}): JobRunner {
   sharp.cache(false);
   const inline = trainingJobRunner(o.runner);
   return (ctx) => {
-    const location = storeLocation(ctx.store);
-    return location ? runOnThread(ctx, location, o) : inline(ctx);
+    const portable = portableStore(ctx.store);
+    return portable ? runOnThread(ctx, portable, o) : inline(ctx);
   };
 }

@@ -37,7 +37,7 @@ import { listAll } from "./list-all.js";
 import { LocalMetadata } from "./local-metadata.js";
 import type { ListPage, ObjectInfo, ObjectStore, PutOptions } from "./object-store.js";
 import { decodePageToken, encodePageToken, pageLimit } from "./page-token.js";
-import type { StoreLocation } from "./store-location.js";
+import type { PortableStore } from "./portable-store.js";
 
 const INTERNAL = ".objstore";
 
@@ -64,7 +64,7 @@ export class LocalObjectStore implements ObjectStore {
     this.meta = new LocalMetadata(join(this.rootDir, INTERNAL));
   }
 
-  location(): StoreLocation {
+  portable(): PortableStore {
     return { kind: "local", rootDir: this.rootDir };
   }
 

@@ -4,7 +4,7 @@
  */
 import type { Readable } from "node:stream";
 
-import type { StoreLocation } from "./store-location.js";
+import type { PortableStore } from "./portable-store.js";
 
 /**
  * What a store knows of one object (unquoted MD5-style ETag, size, time, content type).
@@ -64,5 +64,5 @@ export interface ObjectStore {
   list(prefix: string): AsyncIterable<ObjectInfo>;
   delete(key: string): Promise<void>;
   /** How to open this same store on another thread (see store-location.ts); absent for in-memory stores. */
-  location?(): StoreLocation;
+  portable?(): PortableStore;
 }

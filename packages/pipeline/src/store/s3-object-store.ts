@@ -27,13 +27,13 @@ import { assertValidKey, assertValidPrefix } from "./keys.js";
 import { listAll } from "./list-all.js";
 import type { ListPage, ObjectInfo, ObjectStore, PutOptions } from "./object-store.js";
 import { pageLimit } from "./page-token.js";
+import type { PortableStore } from "./portable-store.js";
 import {
   createS3Client,
   parseS3Config,
   type ResolvedS3Config,
   type S3ObjectStoreConfig,
 } from "./s3-config.js";
-import type { StoreLocation } from "./store-location.js";
 
 /** Counts bytes of a streamed body so `put` can report the size without buffering. */
 function byteCounter(): Transform & { bytes: number } {
@@ -69,7 +69,7 @@ export class S3ObjectStore implements ObjectStore {
     this.url = `s3://${this.bucket}${this.prefix ? `/${this.prefix}` : ""}`;
   }
 
-  location(): StoreLocation {
+  portable(): PortableStore {
     const { client: _client, ...config } = this.given;
     return { kind: "s3", config };
   }
