@@ -4,14 +4,15 @@
  * keeps the heartbeat, the status writes and the queue; this thread may block in compute for as long as a step
  * takes. An `abort` message aborts the job's signal (the trainer checkpoints and stops).
  */
-import { parentPort, workerData } from "node:worker_threads";
+import { parentPort } from "node:worker_threads";
 import { initBackend } from "@residual/resnet";
 import { toWireError } from "../error-wire.js";
 import { openPortableStore } from "../store/portable-store.js";
+import { workerInput } from "../workers/module-worker.js";
 import type { JobThreadInput, JobThreadMessage } from "./job-thread.js";
 import { trainingJobRunner } from "./training-runner.js";
 
-const input = workerData as JobThreadInput;
+const input = workerInput<JobThreadInput>();
 const port = parentPort!;
 const ctl = new AbortController();
 const send = (m: JobThreadMessage) => port.postMessage(m);

@@ -8,12 +8,12 @@
  * structured clone; its event loop is independent either way. The cost: a native crash in the job (not a wasm
  * trap, which is an ordinary exception) would end the whole process.
  */
-import { Worker } from "node:worker_threads";
 import sharp from "sharp";
 import type { BackendSettings, WorkerSettings } from "../config/load-config.js";
 import { fromWireError, type WireError } from "../error-wire.js";
 import { TransientError } from "../errors.js";
 import { type PortableStore, portableStore } from "../store/portable-store.js";
+import { startModuleWorker, type WorkerEntry } from "../workers/module-worker.js";
 import type { JobContext, JobOutcome, JobRunner } from "./job-runner.js";
 import type { JobProgress, JobStatus } from "./job-status.js";
 import { type TrainingRunnerOptions, trainingJobRunner } from "./training-runner.js";
@@ -41,7 +41,12 @@ export interface JobThreadOptions {
   abortGraceMs?: number;
 }
 
-const BOOT = new URL("./job-thread-boot.mjs", import.meta.url);
+/** The job thread's module: the whole trainer, so it starts through tsx from the sources (module-worker.ts). */
+const ENTRY: WorkerEntry = {
+  source: new URL("./job-thread-main.ts", import.meta.url),
+  name: "job-thread",
+  start: "tsx",
+};
 
 function runOnThread(ctx: JobContext, portable: PortableStore, o: JobThreadOptions): Promise<JobOutcome> {
   const input: JobThreadInput = {
@@ -52,7 +57,7 @@ function runOnThread(ctx: JobContext, portable: PortableStore, o: JobThreadOptio
     backend: o.backend ?? {},
   };
   return new Promise((resolve, reject) => {
-    const worker = new Worker(BOOT, { workerData: input, execArgv: [] });
+    const worker = startModuleWorker(ENTRY, input);
     let settled = false;
     let grace: NodeJS.Timeout | undefined;
     const finish = (fn: () => void) => {

@@ -23,6 +23,7 @@ const EXTERNAL = ["onnxruntime-node", "sharp", "@tensorflow/*", "@aws-sdk/*", "@
 const WORKER_ENTRIES = [
   { in: resolve(HERE, "../engine/ort/ort-worker-main.ts"), out: "workers/ort-session" },
   { in: resolve(HERE, "../preprocess/augment/augment-worker.ts"), out: "workers/augment" },
+  { in: resolve(HERE, "../jobs/job-thread-main.ts"), out: "workers/job-thread" },
 ];
 
 /**

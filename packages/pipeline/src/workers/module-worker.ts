@@ -4,7 +4,8 @@
  * the prebuilt bundle (`server/build-bundle.ts`) ships every entry as `workers/<name>.mjs` beside
  * `residual.mjs`; from the sources (tsx, vitest) the entry is compiled once per process with esbuild (what tsx
  * itself runs on) into `node_modules/.cache/residual-workers/` (and again only when a source changed), so a new
- * thread costs tens of milliseconds, not a TypeScript loader of its own.
+ * thread costs tens of milliseconds, not a TypeScript loader of its own; an entry whose module graph is the whole
+ * pipeline (the job thread) starts through tsx instead (`tsx-boot.mjs`).
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -16,19 +17,24 @@ import { Worker, type WorkerOptions, workerData } from "node:worker_threads";
 declare const __RESIDUAL_BUNDLED__: boolean | undefined;
 
 /**
- * A worker entry: its source module (a URL beside the caller) and its name in the bundle.
+ * A worker entry: its source module (a URL beside the caller), its name in the bundle, and how it starts from
+ * the sources: `compiled` (small, self-contained entries: one CommonJS file, fast to start) or `tsx` (entries
+ * whose module graph is the whole pipeline, like a job thread: tsx's loader in the thread, ~0.2 s once).
  * @example
  * const entry: WorkerEntry = { source: new URL("./ort-worker-main.ts", import.meta.url), name: "ort-session" };
  */
 export interface WorkerEntry {
   source: URL;
   name: string;
+  /** @default "compiled" */
+  start?: "compiled" | "tsx";
 }
 
-/** Where the bundle's `workers/` folder is: beside the entry file, one up from a `chunks/` file. */
+/** Where the bundle's `workers/` folder is: beside the entry file, one up from a `chunks/` or `workers/` file. */
 function bundledWorker(name: string): URL {
   const here = new URL(".", import.meta.url);
-  const root = here.pathname.endsWith("/chunks/") ? new URL("..", here) : here;
+  const nested = here.pathname.endsWith("/chunks/") || here.pathname.endsWith("/workers/");
+  const root = nested ? new URL("..", here) : here;
   return new URL(`workers/${name}.mjs`, root);
 }
 
@@ -90,10 +96,16 @@ function compiledWorker(entry: WorkerEntry): URL {
  * const w = startModuleWorker({ source: new URL("./augment-worker.ts", import.meta.url), name: "augment" }, {});
  */
 export function startModuleWorker(entry: WorkerEntry, data: unknown, options: WorkerOptions = {}): Worker {
-  const file =
-    typeof __RESIDUAL_BUNDLED__ !== "undefined" ? bundledWorker(entry.name) : compiledWorker(entry);
   // No inherited `--import`/loader flags: the file is plain JavaScript, and a loader per thread costs ~100 ms.
-  return new Worker(file, { execArgv: [], ...options, workerData: { data } });
+  const common = { execArgv: [], ...options };
+  if (typeof __RESIDUAL_BUNDLED__ !== "undefined") {
+    return new Worker(bundledWorker(entry.name), { ...common, workerData: { data } });
+  }
+  if (entry.start === "tsx") {
+    const boot = new URL("./tsx-boot.mjs", import.meta.url);
+    return new Worker(boot, { ...common, workerData: { entry: entry.source.href, data } });
+  }
+  return new Worker(compiledWorker(entry), { ...common, workerData: { data } });
 }
 
 /**

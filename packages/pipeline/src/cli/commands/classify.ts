@@ -1,12 +1,10 @@
 /** `residual classify <images...> --model name[@version] [--top-k 5] [--threshold p]`: class scores as JSON. */
 
-import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { z } from "zod";
-import { loadConfig, servingCoreOptions } from "../../config/load-config.js";
 import { InvalidInputError } from "../../errors.js";
-import { ServingCore } from "../../serving/serving-core.js";
-import { openCliStore, withStoreOption } from "../store-option.js";
+import { serveFiles } from "../serve-files.js";
+import { withStoreOption } from "../store-option.js";
 
 const Opts = z.object({
   store: z.string().optional(),
@@ -25,20 +23,14 @@ export function register(program: Command): void {
       if (!parsed.success)
         throw new InvalidInputError("invalid_options", `classify: ${parsed.error.message}`);
       const o = parsed.data;
-      const config = loadConfig("api");
-      const core = new ServingCore({ store: openCliStore(o.store, config), ...servingCoreOptions(config) });
-      try {
-        const images = await Promise.all(files.map(async (f) => ({ bytes: await readFile(f) })));
-        const res = await core.classify({
+      await serveFiles(o.store, files, (core, images) =>
+        core.classify({
           ...(o.model ? { model: o.model } : {}),
           images,
           normalize: true,
           topK: o.topK,
           ...(o.threshold !== undefined ? { threshold: o.threshold } : {}),
-        });
-        process.stdout.write(`${JSON.stringify(res)}\n`);
-      } finally {
-        await core.close();
-      }
+        }),
+      );
     });
 }
