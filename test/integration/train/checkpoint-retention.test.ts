@@ -1,12 +1,10 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { LocalObjectStore, type ObjectStore, parseJobSpec, runTraining } from "@residual/pipeline";
 import { evaluateExamples, readLatestManifest } from "@residual/pipeline/testing";
 import { createResNet, initBackend, type ResNet } from "@residual/resnet";
 import * as tf from "@tensorflow/tfjs-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { syntheticData } from "./synthetic-data.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { useTempDir } from "../../support/temp-dir.js";
+import { abortWhen, syntheticData } from "./synthetic-data.js";
 
 const data = syntheticData(4, 16, 8, 16);
 // lr high enough that val loss wanders, minDelta so large that only epoch 0 ever counts as an improvement.
@@ -37,13 +35,9 @@ async function checkpointBases(store: ObjectStore, prefix: string): Promise<stri
   return [...bases].sort();
 }
 
-let dir: string;
+const tempDir = useTempDir("residual-retention-");
 beforeAll(async () => {
   await initBackend({ logger: () => {} });
-  dir = await mkdtemp(join(tmpdir(), "residual-retention-"));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
 });
 
 describe("early stopping restores the best weights", () => {
@@ -63,11 +57,11 @@ describe("early stopping restores the best weights", () => {
   });
 
   it("after a resume past the best epoch: restored from that epoch's (protected) checkpoint", async () => {
-    const store = new LocalObjectStore(dir);
+    const store = new LocalObjectStore(tempDir());
     const prefix = "jobs/es-resume/checkpoints/";
-    const controller = new AbortController();
     const first = model();
     let epochs = 0;
+    const stop = abortWhen((p) => p.type === "epoch" && ++epochs === 3);
     await expect(
       runTraining({
         model: first,
@@ -75,10 +69,7 @@ describe("early stopping restores the best weights", () => {
         data,
         store,
         checkpointPrefix: prefix,
-        signal: controller.signal,
-        onProgress: (p) => {
-          if (p.type === "epoch" && ++epochs === 3) controller.abort();
-        },
+        ...stop,
       }),
     ).rejects.toMatchObject({ code: "training_aborted" });
     first.dispose();
@@ -99,7 +90,7 @@ describe("early stopping restores the best weights", () => {
 
 describe("checkpoint pruning", () => {
   it("keeps only the latest two checkpoints (mid-epoch ones included); latest.json points at the newest", async () => {
-    const store = new LocalObjectStore(dir);
+    const store = new LocalObjectStore(tempDir());
     const prefix = "jobs/prune/checkpoints/";
     const m = model();
     const plain = parseJobSpec({

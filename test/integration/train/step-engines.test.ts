@@ -3,14 +3,12 @@
  * tfjs autodiff agree on a whole run, their checkpoints resume on each other, and an architecture the wasm engine
  * cannot run falls back to tfjs with a log line.
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { LocalObjectStore, parseJobSpec, runTraining } from "@residual/pipeline";
 import { createResNet, initBackend } from "@residual/resnet";
 import * as tf from "@tensorflow/tfjs-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { syntheticData } from "./synthetic-data.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { useTempDir } from "../../support/temp-dir.js";
+import { abortWhen, syntheticData } from "./synthetic-data.js";
 
 const data = syntheticData(4, 12, 6, 16);
 const spec = parseJobSpec({
@@ -23,13 +21,9 @@ const spec = parseJobSpec({
   seed: 5,
 });
 
-let dir: string;
+const tempDir = useTempDir("residual-engines-");
 beforeAll(async () => {
   await initBackend({ logger: () => {} });
-  dir = await mkdtemp(join(tmpdir(), "residual-engines-"));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
 });
 
 describe("step engines", () => {
@@ -63,23 +57,12 @@ describe("step engines", () => {
   });
 
   it("a checkpoint written by the wasm engine resumes on tfjs to the same end", async () => {
-    const store = new LocalObjectStore(dir);
+    const store = new LocalObjectStore(tempDir());
     const prefix = "jobs/cross/checkpoints/";
-    const controller = new AbortController();
+    const stop = abortWhen((p) => p.type === "epoch" && p.epoch === 0);
     const first = createResNet("cifar_resnet20", { numClasses: 4, seed: 2 });
     await expect(
-      runTraining({
-        model: first,
-        spec,
-        data,
-        store,
-        checkpointPrefix: prefix,
-        engine: "wasm",
-        signal: controller.signal,
-        onProgress: (p) => {
-          if (p.type === "epoch" && p.epoch === 0) controller.abort();
-        },
-      }),
+      runTraining({ model: first, spec, data, store, checkpointPrefix: prefix, engine: "wasm", ...stop }),
     ).rejects.toMatchObject({ code: "training_aborted" });
     first.dispose();
     const resumed = createResNet("cifar_resnet20", { numClasses: 4, seed: 99 });

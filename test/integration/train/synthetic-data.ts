@@ -1,5 +1,5 @@
 /** A generated image dataset whose classes differ by colour and brightness pattern, for real tiny training runs. */
-import { inMemoryImageSet, type TrainingData } from "@residual/pipeline";
+import { inMemoryImageSet, type TrainingData, type TrainingProgress } from "@residual/pipeline";
 
 function lcg(seed: number): () => number {
   let s = seed >>> 0;
@@ -37,4 +37,25 @@ export function syntheticData(
   };
   const names = Array.from({ length: classes }, (_, c) => `class_${c}`);
   return { classNames: names, train: make(perClass), val: make(valPerClass), augment: false };
+}
+
+/**
+ * An abort signal and an `onProgress` that fires it when `when` first holds (to interrupt runTraining at a chosen
+ * step or epoch).
+ *
+ * @example
+ * const stop = abortWhen((p) => p.type === "epoch" && p.epoch === 0);
+ * await runTraining({ model, spec, data, signal: stop.signal, onProgress: stop.onProgress });
+ */
+export function abortWhen(when: (p: TrainingProgress) => boolean): {
+  signal: AbortSignal;
+  onProgress: (p: TrainingProgress) => void;
+} {
+  const controller = new AbortController();
+  return {
+    signal: controller.signal,
+    onProgress: (p) => {
+      if (when(p)) controller.abort();
+    },
+  };
 }

@@ -1,11 +1,9 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { LocalObjectStore, parseJobSpec, runTraining } from "@residual/pipeline";
 import { PrefixCache, readLatestManifest } from "@residual/pipeline/testing";
 import { createResNet, initBackend, type ResNet } from "@residual/resnet";
 import * as tf from "@tensorflow/tfjs-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
+import { useTempDir } from "../../support/temp-dir.js";
 import { syntheticData } from "./synthetic-data.js";
 
 const data = syntheticData(4, 16, 8, 16);
@@ -27,13 +25,9 @@ function model(): ResNet {
   return createResNet("cifar_resnet20", { numClasses: 4, seed: 7 });
 }
 
-let dir: string;
+const tempDir = useTempDir("residual-train-");
 beforeAll(async () => {
   await initBackend({ logger: () => {} });
-  dir = await mkdtemp(join(tmpdir(), "residual-train-"));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
 });
 
 describe("runTraining (cifar_resnet20, head only, generated data)", () => {
@@ -58,7 +52,7 @@ describe("runTraining (cifar_resnet20, head only, generated data)", () => {
   });
 
   it("resumes after an abort mid-epoch to the same history and weights", async () => {
-    const store = new LocalObjectStore(dir);
+    const store = new LocalObjectStore(tempDir());
     const full = model();
     const ref = await runTraining({
       model: full,
@@ -99,7 +93,7 @@ describe("runTraining (cifar_resnet20, head only, generated data)", () => {
   });
 
   it("an abort saves the steps since the last checkpoint before it hands the job back", async () => {
-    const store = new LocalObjectStore(dir);
+    const store = new LocalObjectStore(tempDir());
     const controller = new AbortController();
     let seen = 0;
     const opts = { spec, data, store, checkpointPrefix: "jobs/abort-saves/checkpoints/" };
