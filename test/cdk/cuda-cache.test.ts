@@ -10,11 +10,10 @@ import { describe, expect, it } from "vitest";
 import { Network } from "../../cdk/lib/network.js";
 import { ResidualBucket } from "../../cdk/lib/residual-bucket.js";
 import { Training, type TrainingProps } from "../../cdk/lib/training.js";
-import { describeStatements, emptyStack, flat, statementsOfRole } from "./support.js";
+import { bucketAndNetwork, describeStatements, emptyStack, flat, statementsOfRole } from "./support.js";
 
 function build(stack: Stack, props: Partial<TrainingProps> = {}): Training {
-  const data = new ResidualBucket(stack, "Data");
-  const net = new Network(stack, "Network");
+  const { data, net } = bucketAndNetwork(stack);
   return new Training(stack, "Training", { bucket: data.bucket, vpc: net.vpc, ...props });
 }
 
@@ -181,8 +180,7 @@ describe("Training's CUDA JIT cache", () => {
 
   it("reports bad cache options together with the other props", () => {
     const stack = emptyStack();
-    const data = new ResidualBucket(stack, "Data");
-    const net = new Network(stack, "Network");
+    const { data, net } = bucketAndNetwork(stack);
     expect(
       () =>
         new Training(stack, "Training", {

@@ -1,5 +1,7 @@
 import { App, Stack } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
+import { Network } from "../../cdk/lib/network.js";
+import { ResidualBucket } from "../../cdk/lib/residual-bucket.js";
 import { ResidualStack, type ResidualStackProps } from "../../cdk/lib/residual-stack.js";
 
 /** A fresh app + stack per test: CDK construct trees are not reusable across cases. */
@@ -57,4 +59,13 @@ export function describeStatements(statements: Record<string, unknown>[]): strin
     const resources = ([] as unknown[]).concat(s.Resource).map(flat).join(" | ");
     return `${actions} -> ${resources}`;
   });
+}
+
+/**
+ * The data bucket and network every training construct needs, in `stack`.
+ * @example
+ * const { data, net } = bucketAndNetwork(emptyStack());
+ */
+export function bucketAndNetwork(stack: Stack): { data: ResidualBucket; net: Network } {
+  return { data: new ResidualBucket(stack, "Data"), net: new Network(stack, "Network") };
 }

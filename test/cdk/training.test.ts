@@ -6,12 +6,17 @@ import { describe, expect, it } from "vitest";
 import { Network } from "../../cdk/lib/network.js";
 import { ResidualBucket } from "../../cdk/lib/residual-bucket.js";
 import { Training, type TrainingProps } from "../../cdk/lib/training.js";
-import { describeStatements, emptyStack, residualStack, statementsOfRole } from "./support.js";
+import {
+  bucketAndNetwork,
+  describeStatements,
+  emptyStack,
+  residualStack,
+  statementsOfRole,
+} from "./support.js";
 
 function trainingTemplate(props: Partial<TrainingProps> = {}): Template {
   const stack = emptyStack();
-  const data = new ResidualBucket(stack, "Data");
-  const net = new Network(stack, "Network");
+  const { data, net } = bucketAndNetwork(stack);
   new Training(stack, "Training", { bucket: data.bucket, vpc: net.vpc, ...props });
   return Template.fromStack(stack);
 }
@@ -121,8 +126,7 @@ describe("Training", () => {
 
   it("reports every invalid prop in one message", () => {
     const stack = emptyStack();
-    const data = new ResidualBucket(stack, "Data");
-    const net = new Network(stack, "Network");
+    const { data, net } = bucketAndNetwork(stack);
     expect(
       () =>
         new Training(stack, "Training", {
