@@ -25,19 +25,23 @@ export interface ConvGeometry {
   y: View;
 }
 
+/**
+ * A row table of `rows` rows, filled by `fill(values)` (src at 2i, dst at 2i+1) without intermediate arrays; with
+ * `trash`, padded to a multiple of KERNEL_ROWS by rows that read row 0 and write to trash.
+ */
 function rowTable(
   layout: MemoryLayout,
   write: TableWriter,
-  pairs: Array<[number, number]>,
-  trash: number,
-  pad: boolean,
+  rows: number,
+  fill: (values: Uint32Array) => void,
+  trash?: number,
 ): RowTable {
-  const count = pad ? Math.ceil(pairs.length / KERNEL_ROWS) * KERNEL_ROWS : pairs.length;
+  const count = trash !== undefined ? Math.ceil(rows / KERNEL_ROWS) * KERNEL_ROWS : rows;
   const values = new Uint32Array(count * 2);
-  for (let i = 0; i < count; i++) {
-    const [src, dst] = pairs[i] ?? [pairs[0]![0], trash];
-    values[2 * i] = src;
-    values[2 * i + 1] = dst;
+  fill(values);
+  for (let i = rows; i < count; i++) {
+    values[2 * i] = values[0]!;
+    values[2 * i + 1] = trash!;
   }
   const addr = layout.alloc(values.byteLength);
   write(addr, values);
@@ -68,12 +72,26 @@ export function outputRows(
   out: View,
   trash?: number,
 ): RowTable {
-  const pairs: Array<[number, number]> = [];
-  for (let n = 0; n < g.y.n; n++)
-    for (let oy = 0; oy < g.y.h; oy++)
-      for (let ox = 0; ox < g.y.w; ox++)
-        pairs.push([sourceOrigin(g, n, oy, ox), pixelAddress(out, n, oy, ox)]);
-  return rowTable(layout, write, pairs, trash ?? 0, trash !== undefined);
+  const { n: batch, h, w } = g.y;
+  return rowTable(
+    layout,
+    write,
+    batch * h * w,
+    (v) => {
+      let i = 0;
+      for (let n = 0; n < batch; n++)
+        for (let oy = 0; oy < h; oy++) {
+          let src = sourceOrigin(g, n, oy, 0);
+          let dst = pixelAddress(out, n, oy, 0);
+          const srcStep = g.spec.stride * g.x.c * 4;
+          for (let ox = 0; ox < w; ox++, i += 2, src += srcStep, dst += out.c * 4) {
+            v[i] = src;
+            v[i + 1] = dst;
+          }
+        }
+    },
+    trash,
+  );
 }
 
 /** Byte offsets of the kernel taps (row-major over kh, kw) from a row's source origin. */
@@ -166,18 +184,34 @@ export function inputGradPhases(
           offsets.push((((ph + p - kh) / s) * wp + (pw + p - kw) / s) * dy.c * 4);
         }
       if (taps.length === 0) continue;
-      const pairs: Array<[number, number]> = [];
-      for (let n = 0; n < dx.n; n++)
-        for (let y = ph; y < dx.h; y += s)
-          for (let x = pw; x < dx.w; x += s)
-            pairs.push([pixelAddress(dy, n, (y - ph) / s, (x - pw) / s), pixelAddress(dx, n, y, x)]);
-      if (pairs.length === 0) continue;
+      const hs = Math.ceil((dx.h - ph) / s);
+      const ws = Math.ceil((dx.w - pw) / s);
+      if (hs <= 0 || ws <= 0) continue;
+      const pixels = dx.n * hs * ws;
+      const rows = rowTable(
+        layout,
+        write,
+        pixels,
+        (v) => {
+          let i = 0;
+          for (let n = 0; n < dx.n; n++)
+            for (let y = ph; y < dx.h; y += s) {
+              let src = pixelAddress(dy, n, (y - ph) / s, 0);
+              let dst = pixelAddress(dx, n, y, pw);
+              for (let x = pw; x < dx.w; x += s, i += 2, src += dy.c * 4, dst += s * dx.c * 4) {
+                v[i] = src;
+                v[i + 1] = dst;
+              }
+            }
+        },
+        trash,
+      );
       phases.push({
         taps: table(layout, write, taps),
         tapCount: taps.length,
         offsets: table(layout, write, offsets),
-        rows: rowTable(layout, write, pairs, trash, true),
-        pixels: pairs.length,
+        rows,
+        pixels,
       });
     }
   return phases;

@@ -202,7 +202,25 @@ class GraphBuilder {
     return this.layout.view({ n, h, w, c, p });
   }
 
-  conv(spec: ConvSpec, stage: StageName, x: View, outPad: number, needDx: boolean): ConvNode {
+  private readonly grads = new Map<string, View>();
+
+  /**
+   * A gradient buffer shared by every block with the same role and shape: backward runs block by block, so a
+   * block's temporaries (`dy0`, `dh0`, …) are dead once it is done, and block inputs alternate between two
+   * buffers (`dx0`/`dx1` by block parity) because a block reads its output's gradient while writing its input's.
+   * Same shape and border, so a shared border stays zero.
+   */
+  gradView(role: string, n: number, h: number, w: number, c: number, p: number): View {
+    const key = `${role}|${n}x${h}x${w}x${c}p${p}`;
+    let v = this.grads.get(key);
+    if (!v) {
+      v = this.view(n, h, w, c, p);
+      this.grads.set(key, v);
+    }
+    return v;
+  }
+
+  conv(spec: ConvSpec, stage: StageName, x: View, outPad: number, needDx: boolean, role: string): ConvNode {
     if (spec.groups !== 1)
       throw new ResNetError(
         "trainer_unsupported",
@@ -231,7 +249,7 @@ class GraphBuilder {
     };
     if (this.flows(stage)) {
       const pd = needDx ? inputGradPadding(spec, x.h, ho) : 0;
-      node.dy = this.view(x.n, ho, wo, spec.outChannels, pd);
+      node.dy = this.gradView(role, x.n, ho, wo, spec.outChannels, pd);
     }
     if (weight.trainable && node.dy) {
       node.dw = {
@@ -303,30 +321,31 @@ function buildBlock(
   x: View,
   outPad: number,
   first: boolean,
+  index: number,
 ) {
   const needDx = b.flowsInto(stage) || (b.flows(stage) && !first);
   const node: BlockNode = { spec, stage, x, convs: [], norms: [], hidden: [], dHidden: [], z: x };
   let h = x;
   spec.convs.forEach((cs, i) => {
     const last = i === spec.convs.length - 1;
-    const conv = b.conv(cs, stage, h, 0, i > 0 || needDx);
+    const conv = b.conv(cs, stage, h, 0, i > 0 || needDx, `dy${i}`);
     const norm = b.norm(spec.norms[i]!, stage, conv.g.y);
     node.convs.push(conv);
     node.norms.push(norm);
     if (!last) {
       h = b.view(x.n, conv.g.y.h, conv.g.y.w, cs.outChannels, spec.convs[i + 1]!.pad);
       node.hidden.push(h);
-      node.dHidden.push(b.flows(stage) ? b.view(h.n, h.h, h.w, h.c, 0) : undefined);
+      node.dHidden.push(b.flows(stage) ? b.gradView(`dh${i}`, h.n, h.h, h.w, h.c, 0) : undefined);
     }
   });
   if (spec.downsample) {
-    const conv = b.conv(spec.downsample.conv, stage, x, 0, needDx);
+    const conv = b.conv(spec.downsample.conv, stage, x, 0, needDx, "dyd");
     node.down = { conv, norm: b.norm(spec.downsample.norm, stage, conv.g.y) };
   }
   const y = node.convs.at(-1)!.g.y;
   node.z = b.view(x.n, y.h, y.w, y.c, outPad);
   if (needDx) {
-    node.dx = b.view(x.n, x.h, x.w, x.c, 0);
+    node.dx = b.gradView(`dx${index % 2}`, x.n, x.h, x.w, x.c, 0);
     b.deferred.push(() => {
       b.inputGrad(node.convs[0]!, node.dx!);
       if (node.down) b.inputGrad(node.down.conv, node.dx!);
@@ -355,7 +374,7 @@ function buildStem(
   let y: View;
   if (startAt === 0) {
     input = b.view(n, s, s, o.inputChannels, plan.stem.pad);
-    stem.conv = b.conv(plan.stem, "conv1", input, 0, false);
+    stem.conv = b.conv(plan.stem, "conv1", input, 0, false, "stem");
     y = stem.conv.g.y;
   } else {
     input = b.view(n, s, s, plan.stem.outChannels, 0);
@@ -368,7 +387,7 @@ function buildStem(
     const ho = Math.floor((y.h + 2 - 3) / 2) + 1;
     const out = b.view(n, ho, ho, y.c, firstPad);
     stem.pool = { out, argmax: b.layout.alloc(n * ho * ho * y.c) };
-    if (flows) stem.dRelu = b.view(n, y.h, y.w, y.c, 0);
+    if (flows) stem.dRelu = b.gradView("stem-relu", n, y.h, y.w, y.c, 0);
     return { stem, out, input };
   }
   stem.relu = b.view(n, y.h, y.w, y.c, firstPad);
@@ -403,14 +422,14 @@ export function buildGraph(o: GraphOptions, shared?: SharedGraphState): NetworkG
   const { stem, out, input } = buildStem(b, o, nextPad(blockSpecs, 0));
   let x = out;
   const blocks = specs.map((s, i) => {
-    const node = buildBlock(b, s.spec, s.stage, x, nextPad(blockSpecs, i + 1), s.first);
+    const node = buildBlock(b, s.spec, s.stage, x, nextPad(blockSpecs, i + 1), s.first, i);
     x = node.z;
     return node;
   });
   const head = buildHead(b, o, x);
   // A block's output gradient is the next block's input gradient; the last one's comes from the head, and the
   // first block's input gradient is the stem's output gradient.
-  if (b.flowsInto("fc")) head.dLast = b.view(x.n, x.h, x.w, x.c, 0);
+  if (b.flowsInto("fc")) head.dLast = b.gradView(`dx${blocks.length % 2}`, x.n, x.h, x.w, x.c, 0);
   blocks.forEach((node, i) => {
     node.dz = i + 1 < blocks.length ? blocks[i + 1]!.dx : head.dLast;
   });
