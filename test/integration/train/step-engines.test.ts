@@ -101,4 +101,24 @@ describe("step engines", () => {
     expect(tf.memory().numTensors).toBe(before);
     model.dispose();
   });
+
+  it("falls back to tfjs when a phase does not fit the wasm engine's 4 GiB, keeping the run going", async () => {
+    // Batch 4096 at 48² needs far more than 4 GiB of activations: the layout refuses before allocating anything.
+    const model = createResNet("cifar_resnet20", { numClasses: 4, seed: 1 });
+    const lines: string[] = [];
+    const before = tf.memory().numTensors;
+    const big = parseJobSpec({ arch: "cifar_resnet20", imageSize: 48, epochs: 1, batchSize: 4096, lr: 0.05 });
+    const r = await runTraining({
+      model,
+      spec: big,
+      data: syntheticData(4, 6, 4, 48),
+      log: (l) => lines.push(l),
+    }).catch((e: unknown) => e);
+    expect(lines.some((l) => l.includes("the wasm engine cannot run this phase") && l.includes("4 GiB"))).toBe(
+      true,
+    );
+    expect(r).toMatchObject({ engine: { name: "tfjs" } });
+    expect(tf.memory().numTensors).toBe(before);
+    model.dispose();
+  });
 });

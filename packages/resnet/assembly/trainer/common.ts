@@ -15,6 +15,19 @@ export const REC_BYTES: usize = <usize>REC_WORDS << 2;
   return load<f32>(op + 8 + (<usize>i << 2));
 }
 
+// This instance's thread index (each thread has its own instance over the shared memory, so globals are per thread).
+let thread: i32 = 0;
+
+/** Sets this instance's thread index (control.ts, before each program). */
+export function setThread(tid: i32): void {
+  thread = tid;
+}
+
+/** This instance's thread index: selects its own scratch space. */
+@inline export function threadIndex(): i32 {
+  return thread;
+}
+
 /** Claims the next unit of this op's work (any thread, any order: a unit's result never depends on who runs it). */
 @inline export function claim(op: usize): i32 {
   return atomic.add<i32>(op + 4, 1);

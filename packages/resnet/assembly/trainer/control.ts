@@ -3,7 +3,7 @@
 //
 // Control block (bytes): 0 start generation, 4 quit, 8 threads, 12 program address, 16 op count, 20 abort,
 // 64 barrier count, 128 barrier generation (own cache lines: they are the contended words).
-import { REC_BYTES } from "./common";
+import { REC_BYTES, setThread } from "./common";
 import { conv, convDw, packForward, packInputGrad } from "./conv";
 import { fcBwd, fcFwd, crossEntropy } from "./head";
 import {
@@ -92,6 +92,7 @@ export function run(ctl: usize, tid: i32): bool {
   let op = <usize>load<u32>(ctl + PROGRAM);
   const end = op + <usize>load<u32>(ctl + COUNT) * REC_BYTES;
   const where = ctl + 256 + (<usize>tid << 6);
+  setThread(tid);
   for (; op < end; op += REC_BYTES) {
     atomic.store<u32>(where, <u32>op);
     dispatch(op);

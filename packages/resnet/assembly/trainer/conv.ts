@@ -7,7 +7,7 @@
 //   taps that reach that phase and the transposed filter (see the compiler in src/wasm-trainer/).
 // CONV_DW (filter gradient): dW[k, col] = Σ_m src[row_m.src + koff_k] · dy[row_m.dy + col], the sum over m in
 //   row order, so every element is summed in the same order whatever the thread count.
-import { arg, claim, madd } from "./common";
+import { arg, claim, madd, threadIndex } from "./common";
 
 /** Packs W [K, Co] (row-major) into 8-column strips: B[s][p][j] = W[p·Co + 8s + j]. Units: strips. */
 export function packForward(op: usize): void {
@@ -124,30 +124,57 @@ export function conv(op: usize): void {
   }
 }
 
-// dW rows k0..k3 (byte offsets o0..o3 into each source row) × one 8-column strip, summed over rows [m0, m1).
-@inline function kernelDw(rows: usize, m0: u32, m1: u32, koff: usize, dst: usize, col: usize, zero: bool): void {
-  const o0 = <usize>load<u32>(koff), o1 = <usize>load<u32>(koff, 4), o2 = <usize>load<u32>(koff, 8), o3 = <usize>load<u32>(koff, 12);
+// dW rows k0..k3 × one 8-column strip over a packed row block: x at `xp` (4 floats a row: k0..k3), the strip's
+// dY at `yp` (8 floats a row), `n` rows; dst (4 row addresses) accumulates unless `zero`.
+@inline function kernelDw(xp: usize, yp: usize, n: u32, dst: usize, col: usize, zero: bool): void {
   const d0 = <usize>load<u32>(dst) + col, d1 = <usize>load<u32>(dst, 4) + col;
   const d2 = <usize>load<u32>(dst, 8) + col, d3 = <usize>load<u32>(dst, 12) + col;
   let c00 = ld(d0, zero), c01 = ld(d0 + 16, zero), c10 = ld(d1, zero), c11 = ld(d1 + 16, zero);
   let c20 = ld(d2, zero), c21 = ld(d2 + 16, zero), c30 = ld(d3, zero), c31 = ld(d3 + 16, zero);
-  const end = rows + (<usize>m1 << 3);
-  for (let r = rows + (<usize>m0 << 3); r < end; r += 8) {
-    const sp = <usize>load<u32>(r);
-    const dp = <usize>load<u32>(r, 4) + col;
-    const b0 = v128.load(dp), b1 = v128.load(dp, 16);
-    const x0 = v128.load32_splat(sp + o0); c00 = madd(x0, b0, c00); c01 = madd(x0, b1, c01);
-    const x1 = v128.load32_splat(sp + o1); c10 = madd(x1, b0, c10); c11 = madd(x1, b1, c11);
-    const x2 = v128.load32_splat(sp + o2); c20 = madd(x2, b0, c20); c21 = madd(x2, b1, c21);
-    const x3 = v128.load32_splat(sp + o3); c30 = madd(x3, b0, c30); c31 = madd(x3, b1, c31);
+  const end = xp + (<usize>n << 4);
+  for (; xp < end; xp += 16, yp += 32) {
+    const b0 = v128.load(yp), b1 = v128.load(yp, 16);
+    const x0 = v128.load32_splat(xp); c00 = madd(x0, b0, c00); c01 = madd(x0, b1, c01);
+    const x1 = v128.load32_splat(xp, 4); c10 = madd(x1, b0, c10); c11 = madd(x1, b1, c11);
+    const x2 = v128.load32_splat(xp, 8); c20 = madd(x2, b0, c20); c21 = madd(x2, b1, c21);
+    const x3 = v128.load32_splat(xp, 12); c30 = madd(x3, b0, c30); c31 = madd(x3, b1, c31);
   }
   st(d0, d1, d2, d3, c00, c01, c10, c11, c20, c21, c30, c31);
 }
 
+// Packs rows [m0, m0 + n) of dY into strips: yp[s][r][8] = dY[row r][8s .. 8s+8).
+@inline function packDy(rows: usize, m0: u32, n: u32, strips: u32, yp: usize): void {
+  for (let r: u32 = 0; r < n; r++) {
+    const dp = <usize>load<u32>(rows + (<usize>(m0 + r) << 3), 4);
+    let to = yp + (<usize>r << 5);
+    const step = <usize>n << 5;
+    for (let s: u32 = 0; s < strips; s++, to += step) {
+      v128.store(to, v128.load(dp + (<usize>s << 5)));
+      v128.store(to, v128.load(dp + (<usize>s << 5), 16), 16);
+    }
+  }
+}
+
+// Packs the 4 k of one group for rows [m0, m0 + n): xp[r][j] = src[row r + koff_j].
+@inline function packX(rows: usize, m0: u32, n: u32, koff: usize, xp: usize): void {
+  const o0 = <usize>load<u32>(koff), o1 = <usize>load<u32>(koff, 4), o2 = <usize>load<u32>(koff, 8), o3 = <usize>load<u32>(koff, 12);
+  for (let r: u32 = 0; r < n; r++) {
+    const sp = <usize>load<u32>(rows + (<usize>(m0 + r) << 3));
+    const to = xp + (<usize>r << 4);
+    store<f32>(to, load<f32>(sp + o0));
+    store<f32>(to, load<f32>(sp + o1), 4);
+    store<f32>(to, load<f32>(sp + o2), 8);
+    store<f32>(to, load<f32>(sp + o3), 12);
+  }
+}
+
 /**
  * CONV_DW args: rows (src, dy pairs), M, koff (byte offset per k, padded to a multiple of 4), dst (dW row
- * address per k; padding rows point at a trash row), groups (K/4 rounded up), strips, rowsPerBlock.
- * Units: groups of 4 k; each walks every row block and, inside it, every strip.
+ * address per k; padding rows point at a trash row), groups (K/4 rounded up), strips, rowsPerBlock,
+ * groupsPerUnit, scratch, scratchBytes (per thread). Units: runs of groupsPerUnit groups of 4 k; each walks the
+ * row blocks in order, packs the block's dY into strips and, per group, its 4 x columns into the thread's
+ * scratch, so the kernel streams contiguous memory (strided rows alias in L1 at wide layers). Every dW element
+ * still sums its rows in row order, whatever the blocking and the thread count.
  */
 export function convDw(op: usize): void {
   const rows = <usize>arg(op, 0);
@@ -157,12 +184,22 @@ export function convDw(op: usize): void {
   const groups = arg(op, 4);
   const strips = arg(op, 5);
   const mb = arg(op, 6);
-  for (let g = claim(op); <u32>g < groups; g = claim(op)) {
-    const ko = koff + (<usize>g << 4);
-    const dr = dst + (<usize>g << 4);
+  const kg = arg(op, 7);
+  const yp = <usize>arg(op, 8) + <usize>threadIndex() * <usize>arg(op, 9);
+  const xp = yp + (<usize>(mb * strips) << 5);
+  const units = (groups + kg - 1) / kg;
+  for (let u = claim(op); <u32>u < units; u = claim(op)) {
+    const g0 = <u32>u * kg;
+    const g1 = min(g0 + kg, groups);
     for (let m0: u32 = 0; m0 < m; m0 += mb) {
-      const m1 = min(m0 + mb, m);
-      for (let s: u32 = 0; s < strips; s++) kernelDw(rows, m0, m1, ko, dr, <usize>s << 5, m0 == 0);
+      const n = min(mb, m - m0);
+      packDy(rows, m0, n, strips, yp);
+      for (let g = g0; g < g1; g++) {
+        packX(rows, m0, n, koff + (<usize>g << 4), xp);
+        const dr = dst + (<usize>g << 4);
+        for (let s: u32 = 0; s < strips; s++)
+          kernelDw(xp, yp + ((<usize>s * <usize>n) << 5), n, dr, <usize>s << 5, m0 == 0);
+      }
     }
   }
 }

@@ -37,13 +37,14 @@ function rowTable(
   trash?: number,
 ): RowTable {
   const count = trash !== undefined ? Math.ceil(rows / KERNEL_ROWS) * KERNEL_ROWS : rows;
+  // Reserve first: a network too big for the engine fails here, before the table is built.
+  const addr = layout.alloc(count * 8);
   const values = new Uint32Array(count * 2);
   fill(values);
   for (let i = rows; i < count; i++) {
     values[2 * i] = values[0]!;
     values[2 * i + 1] = trash!;
   }
-  const addr = layout.alloc(values.byteLength);
   write(addr, values);
   return { addr, count };
 }

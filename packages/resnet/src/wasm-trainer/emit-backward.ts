@@ -3,30 +3,45 @@
  * and input gradients wherever something earlier trains. Frozen BatchNorm passes gradients through its
  * inference affine map; a ReLU's mask is its own stored output.
  */
-import { CONV_ROWS_PER_UNIT } from "./emit-forward.js";
+
+import { ResNetError } from "../errors.js";
 import { type View, viewArgs } from "./memory-layout.js";
 import type { BlockNode, ConvNode, NetworkGraph, NormNode } from "./network-graph.js";
-import { Op, Program } from "./ops.js";
+import { convRowsPerUnit, Op, Program, type ProgramSetup } from "./ops.js";
 
-/** Rows per block of the filter-gradient reduction (its dY block stays in L2 across the k groups). */
-const DW_ROWS_PER_BLOCK = 256;
+/** Bytes of dY one row block of the filter-gradient reduction may span (it stays in L2 across a unit's groups). */
+const DW_BLOCK_BYTES = 128 * 1024;
+const DW_MAX_ROWS = 512;
+/** Scratch bytes each thread needs for the filter gradient (a packed dY block and 4 packed x columns). */
+export const DW_SCRATCH_BYTES = DW_BLOCK_BYTES + DW_MAX_ROWS * 16;
 
-/** Filter gradient of `c` (trainable convs only). */
-function emitFilterGrad(p: Program, c: ConvNode): void {
+/**
+ * Filter gradient of `c` (trainable convs only). Row blocks are sized so their dY fits in L2; the k groups are
+ * split into about 4 units per thread (balance), never fewer than 4 groups a unit (each unit reads all of dY).
+ */
+function emitFilterGrad(p: Program, c: ConvNode, dw: ProgramSetup): void {
   if (!c.dw) return;
+  const co = c.spec.outChannels;
+  const rowsPerBlock = Math.max(16, Math.min(DW_MAX_ROWS, Math.floor(DW_BLOCK_BYTES / (co * 4))));
+  if (rowsPerBlock * co * 4 > DW_BLOCK_BYTES)
+    throw new ResNetError("trainer_unsupported", `wasm trainer: ${c.spec.name} has too many output channels`);
+  const groupsPerUnit = Math.max(4, Math.ceil(c.dw.groups / (4 * dw.threads)));
   p.push(Op.convDw, [
     c.dw.rows.addr,
     c.dw.rows.count,
     c.dw.koff,
     c.dw.dst,
     c.dw.groups,
-    c.spec.outChannels / 8,
-    DW_ROWS_PER_BLOCK,
+    co / 8,
+    rowsPerBlock,
+    groupsPerUnit,
+    dw.scratch,
+    DW_SCRATCH_BYTES,
   ]);
 }
 
 /** Input gradient of `c` into its dx view; `accumulate` adds to what is there. */
-function emitInputGrad(p: Program, c: ConvNode, accumulate: boolean): void {
+function emitInputGrad(p: Program, c: ConvNode, accumulate: boolean, setup: ProgramSetup): void {
   const dx = c.dx;
   if (!dx) return;
   if (!accumulate && !dx.covers) {
@@ -51,7 +66,7 @@ function emitInputGrad(p: Program, c: ConvNode, accumulate: boolean): void {
       ph.packed,
       c.spec.inChannels / 8,
       accumulate ? 1 : 0,
-      CONV_ROWS_PER_UNIT,
+      convRowsPerUnit(ph.rows.count, setup.threads),
       Math.max(1, Math.floor(4096 / (8 * c.spec.outChannels))),
     ]);
   }
@@ -112,7 +127,7 @@ function emitNormGrad(
   ]);
 }
 
-function emitBlockGrad(p: Program, g: NetworkGraph, b: BlockNode): void {
+function emitBlockGrad(p: Program, g: NetworkGraph, b: BlockNode, dw: ProgramSetup): void {
   const dz = b.dz;
   if (!dz) return;
   const last = b.convs.length - 1;
@@ -122,17 +137,17 @@ function emitBlockGrad(p: Program, g: NetworkGraph, b: BlockNode): void {
   if (b.down) emitNormGrad(p, g, b.down.norm, dz, b.z, b.down.conv.dy!);
   for (let i = last; i >= 0; i--) {
     const c = b.convs[i]!;
-    emitFilterGrad(p, c);
+    emitFilterGrad(p, c, dw);
     if (i > 0) {
-      emitInputGrad(p, c, false);
+      emitInputGrad(p, c, false, dw);
       emitNormGrad(p, g, b.norms[i - 1]!, b.dHidden[i - 1]!, b.hidden[i - 1]!, b.convs[i - 1]!.dy!);
     } else {
-      emitInputGrad(p, c, identity !== undefined);
+      emitInputGrad(p, c, identity !== undefined, dw);
     }
   }
   if (b.down) {
-    emitFilterGrad(p, b.down.conv);
-    emitInputGrad(p, b.down.conv, true);
+    emitFilterGrad(p, b.down.conv, dw);
+    emitInputGrad(p, b.down.conv, true, dw);
   }
 }
 
@@ -140,9 +155,9 @@ function emitBlockGrad(p: Program, g: NetworkGraph, b: BlockNode): void {
  * dLogits → fc → pooled features → blocks in reverse → stem, as far as gradients flow.
  *
  * @example
- * const program = emitForward(graph, "train"); program.append(emitBackward(graph));
+ * const program = emitForward(graph, "train"); program.append(emitBackward(graph, { threads, scratch }));
  */
-export function emitBackward(g: NetworkGraph): Program {
+export function emitBackward(g: NetworkGraph, dw: ProgramSetup): Program {
   const p = new Program();
   const { head, stem } = g;
   const n = g.options.batch;
@@ -161,13 +176,13 @@ export function emitBackward(g: NetworkGraph): Program {
     const rows = Math.max(1, Math.floor(8192 / (head.dLast.w * head.dLast.c)));
     p.push(Op.gapBwd, [head.dFeatures, ...viewArgs(head.dLast), rows]);
   }
-  for (let i = g.blocks.length - 1; i >= 0; i--) emitBlockGrad(p, g, g.blocks[i]!);
+  for (let i = g.blocks.length - 1; i >= 0; i--) emitBlockGrad(p, g, g.blocks[i]!, dw);
   if (stem.norm && stem.relu && stem.dRelu) {
     if (stem.pool?.dOut)
       p.push(Op.maxPoolBwd, [...viewArgs(stem.pool.dOut), stem.pool.argmax, ...viewArgs(stem.dRelu)]);
     if (stem.conv?.dy) {
       emitNormGrad(p, g, stem.norm, stem.dRelu, stem.relu, stem.conv.dy);
-      emitFilterGrad(p, stem.conv);
+      emitFilterGrad(p, stem.conv, dw);
     } else if (stem.norm.train) {
       // bn1 trains on a cached conv1 output: its parameter gradients only (no input gradient buffer).
       emitNormGrad(p, g, stem.norm, stem.dRelu, stem.relu, undefined);

@@ -4,10 +4,9 @@
  */
 import { type View, viewArgs } from "./memory-layout.js";
 import type { BlockNode, ConvNode, NetworkGraph, NormNode } from "./network-graph.js";
-import { Op, Program } from "./ops.js";
+import { convRowsPerUnit, Op, Program, type ProgramSetup } from "./ops.js";
 
 /** Output rows per unit of work of a forward or input-gradient convolution. */
-export const CONV_ROWS_PER_UNIT = 64;
 
 export type ForwardMode = "train" | "eval";
 
@@ -16,7 +15,7 @@ export function emitPack(p: Program, c: ConvNode): void {
   p.push(Op.packForward, [c.weight.addr, k, c.spec.outChannels, c.packed]);
 }
 
-export function emitConv(p: Program, c: ConvNode): void {
+export function emitConv(p: Program, c: ConvNode, setup: ProgramSetup): void {
   emitPack(p, c);
   const taps = c.spec.kernel * c.spec.kernel;
   p.push(Op.conv, [
@@ -28,7 +27,7 @@ export function emitConv(p: Program, c: ConvNode): void {
     c.packed,
     c.spec.outChannels / 8,
     0,
-    CONV_ROWS_PER_UNIT,
+    convRowsPerUnit(c.rows.count, setup.threads),
     c.tapsPerBlock,
   ]);
 }
@@ -94,15 +93,15 @@ export function emitNormApply(p: Program, n: NormNode, out: View, relu: boolean,
   ]);
 }
 
-function emitBlock(p: Program, g: NetworkGraph, b: BlockNode, mode: ForwardMode): void {
+function emitBlock(p: Program, g: NetworkGraph, b: BlockNode, mode: ForwardMode, setup: ProgramSetup): void {
   const last = b.convs.length - 1;
   b.convs.forEach((c, i) => {
-    emitConv(p, c);
+    emitConv(p, c, setup);
     emitNormStats(p, g, b.norms[i]!, mode);
     if (i < last) emitNormApply(p, b.norms[i]!, b.hidden[i]!, true);
   });
   if (b.down) {
-    emitConv(p, b.down.conv);
+    emitConv(p, b.down.conv, setup);
     emitNormStats(p, g, b.down.norm, mode);
   }
   const res: Residual = b.down ? { view: b.down.conv.g.y, norm: b.down.norm } : { view: b.x };
@@ -114,19 +113,19 @@ function emitBlock(p: Program, g: NetworkGraph, b: BlockNode, mode: ForwardMode)
  * smoothing argument is rewritten per step by the trainer).
  *
  * @example
- * const train = emitForward(graph, "train");
+ * const train = emitForward(graph, "train", setup);
  */
-export function emitForward(g: NetworkGraph, mode: ForwardMode): Program {
+export function emitForward(g: NetworkGraph, mode: ForwardMode, setup: ProgramSetup): Program {
   const p = new Program();
   const { stem, head } = g;
-  if (stem.conv) emitConv(p, stem.conv);
+  if (stem.conv) emitConv(p, stem.conv, setup);
   if (stem.norm && stem.relu) {
     emitNormStats(p, g, stem.norm, mode);
     emitNormApply(p, stem.norm, stem.relu, true);
     if (stem.pool)
       p.push(Op.maxPoolFwd, [...viewArgs(stem.relu), ...viewArgs(stem.pool.out), stem.pool.argmax]);
   }
-  for (const b of g.blocks) emitBlock(p, g, b, mode);
+  for (const b of g.blocks) emitBlock(p, g, b, mode, setup);
   const n = g.options.batch;
   p.push(Op.gapFwd, [...viewArgs(head.last), head.features]);
   p.push(Op.fcFwd, [

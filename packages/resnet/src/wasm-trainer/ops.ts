@@ -33,6 +33,36 @@ export const Op = {
 
 export type OpCode = (typeof Op)[keyof typeof Op];
 
+/**
+ * What the emitters size work units and scratch space for: the thread count (balance) and the byte address of
+ * the threads' scratch space (`threads` × DW_SCRATCH_BYTES, emit-backward.ts).
+ * @example
+ * const setup: ProgramSetup = { threads: 2, scratch: layout.alloc(2 * DW_SCRATCH_BYTES) };
+ */
+export interface ProgramSetup {
+  threads: number;
+  scratch: number;
+}
+
+/**
+ * Rows per work unit of a CONV op over `rows` rows (a multiple of 4, at most 64): the size whose busiest thread
+ * has the fewest rows when `threads` threads claim units in turn (a unit also costs about 4 rows of overhead:
+ * it streams the packed filter once).
+ */
+export function convRowsPerUnit(rows: number, threads: number): number {
+  let best = 64;
+  let bestCost = Number.POSITIVE_INFINITY;
+  for (let r = 64; r >= 16; r -= 4) {
+    const units = Math.ceil(rows / r);
+    const cost = Math.ceil(units / threads) * (r + 4);
+    if (cost < bestCost) {
+      best = r;
+      bestCost = cost;
+    }
+  }
+  return best;
+}
+
 /** An argument: an integer (address, size, flag) or `{ f }` for an f32. */
 export type OpArg = number | { f: number };
 

@@ -9,14 +9,14 @@
 
 import { availableParallelism } from "node:os";
 import { ResNetError } from "../errors.js";
-import { emitBackward } from "./emit-backward.js";
+import { DW_SCRATCH_BYTES, emitBackward } from "./emit-backward.js";
 import { emitForward } from "./emit-forward.js";
 import { type EngineModule, loadEngineModule } from "./engine-module.js";
 import { CONTROL_BYTES, EngineThreads } from "./engine-threads.js";
 import { MemoryLayout, pixelAddress } from "./memory-layout.js";
 import { buildGraph, type GraphOptions, type NetworkGraph } from "./network-graph.js";
 import type { NetworkParams, ParamSlot } from "./network-params.js";
-import { Op } from "./ops.js";
+import { Op, type ProgramSetup } from "./ops.js";
 import { type WasmMemory, wasm } from "./wasm-api.js";
 
 /**
@@ -106,6 +106,7 @@ export class WasmTrainer {
 
   private constructor(
     private readonly o: WasmTrainerOptions,
+    private readonly dw: ProgramSetup,
     private readonly layout: MemoryLayout,
     private readonly params: NetworkParams,
     private readonly memory: WasmMemory,
@@ -140,14 +141,25 @@ export class WasmTrainer {
     const engine = loadEngineModule(o.fma ?? "auto");
     const layout = new MemoryLayout(PAGE);
     const ctl = layout.alloc(CONTROL_BYTES);
+    const threads = Math.max(1, Math.min(o.threads ?? availableParallelism(), 64));
+    const scratch = layout.alloc(threads * DW_SCRATCH_BYTES);
     const graph = buildGraph(o, { layout });
     const optim = reserveOptimizer(layout, graph.params);
     // The constructor's programs and later batch sizes grow the memory as they need.
     const pages = Math.ceil(layout.size / PAGE) + 1;
     const memory = new wasm.Memory({ initial: pages, maximum: 65536, shared: true });
-    const threads = Math.max(1, Math.min(o.threads ?? availableParallelism(), 64));
     const ref: { t?: EngineThreads } = {};
-    const trainer = new WasmTrainer(o, layout, graph.params, memory, ref, engine, graph, optim);
+    const trainer = new WasmTrainer(
+      o,
+      { threads, scratch },
+      layout,
+      graph.params,
+      memory,
+      ref,
+      engine,
+      graph,
+      optim,
+    );
     ref.t = await EngineThreads.start(engine, memory, ctl, threads);
     return trainer;
   }
@@ -172,11 +184,11 @@ export class WasmTrainer {
   }
 
   private compileInto(graph: NetworkGraph): CompiledBatch {
-    const train = emitForward(graph, "train");
+    const train = emitForward(graph, "train", this.dw);
     const ce = train.ops.findIndex((op) => op.code === Op.crossEntropy);
-    train.append(emitBackward(graph));
+    train.append(emitBackward(graph, this.dw));
     train.push(Op.optimize, [this.units.addr, this.units.count, this.opt.kind === "adamw" ? 1 : 0]);
-    const evalProgram = emitForward(graph, "eval");
+    const evalProgram = emitForward(graph, "eval", this.dw);
     const trainAddr = this.layout.alloc(train.bytes);
     const evalAddr = this.layout.alloc(evalProgram.bytes);
     this.ensureRoom();

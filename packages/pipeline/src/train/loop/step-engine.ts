@@ -5,7 +5,9 @@
  */
 import { type ResNet, wasmTrainerSupport } from "@residual/resnet";
 import * as tf from "@tensorflow/tfjs-core";
+import { InvalidInputError } from "../../errors.js";
 import type { BodyStage } from "../prefix-cache/prefix-cache.js";
+import { AutoStepEngine } from "./auto-step-engine.js";
 import type { ResolvedPhase } from "./freeze-phases.js";
 import type { OptimizerState } from "./group-optimizer.js";
 import { TfjsStepEngine } from "./tfjs-step-engine.js";
@@ -67,7 +69,8 @@ export interface StepEngineOptions {
 
 /**
  * The engine for training `model` on this process's tfjs backend: the wasm engine on the wasm backend when the
- * network allows (said once in the log), tfjs autodiff otherwise.
+ * network allows (said once in the log), tfjs autodiff otherwise; `auto` also falls back to tfjs for a phase the
+ * wasm engine cannot hold (its memory is capped at 4 GiB).
  *
  * @example
  * const engine = createStepEngine(model, { weightDecay: 1e-4, optimizer: "sgd", momentum: 0.9, batchSize: 128,
@@ -79,8 +82,12 @@ export function createStepEngine(model: ResNet, o: StepEngineOptions): StepEngin
     const reason =
       wasmTrainerSupport(model.config) ??
       (want === "auto" && tf.getBackend() !== "wasm" ? `the ${tf.getBackend()} backend` : undefined);
-    if (!reason) return new WasmStepEngine(model, o);
-    if (want === "wasm") throw new Error(`the wasm training engine cannot train this model: ${reason}`);
+    if (!reason) return want === "auto" ? new AutoStepEngine(model, o) : new WasmStepEngine(model, o);
+    if (want === "wasm")
+      throw new InvalidInputError(
+        "engine_unavailable",
+        `the wasm training engine cannot train this model: ${reason} (use engine "auto" or "tfjs")`,
+      );
     o.log(`training engine: tfjs autodiff (wasm engine not used: ${reason})`);
   }
   return new TfjsStepEngine(model, o);
