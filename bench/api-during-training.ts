@@ -64,7 +64,7 @@ function stats(name: string, { times: xs, failed }: { times: number[]; failed: n
   const s = [...xs].sort((a, b) => a - b);
   const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))]!.toFixed(1);
   console.log(
-    `${name.padEnd(26)} n=${s.length}  p50 ${q(0.5)} ms  p99 ${q(0.99)} ms  max ${s.at(-1)!.toFixed(1)} ms`,
+    `${name.padEnd(26)} n=${s.length}  p50 ${q(0.5)} ms  p99 ${q(0.99)} ms  max ${s.at(-1)!.toFixed(1)} ms  failed ${failed}`,
   );
 }
 

@@ -7,8 +7,6 @@ import * as ec2 from "aws-cdk-lib/aws-ec2";
 import * as ecs from "aws-cdk-lib/aws-ecs";
 import * as efs from "aws-cdk-lib/aws-efs";
 import { describe, expect, it } from "vitest";
-import { Network } from "../../cdk/lib/network.js";
-import { ResidualBucket } from "../../cdk/lib/residual-bucket.js";
 import { Training, type TrainingProps } from "../../cdk/lib/training.js";
 import { bucketAndNetwork, describeStatements, emptyStack, flat, statementsOfRole } from "./support.js";
 

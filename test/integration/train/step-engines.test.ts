@@ -114,9 +114,9 @@ describe("step engines", () => {
       data: syntheticData(4, 6, 4, 48),
       log: (l) => lines.push(l),
     }).catch((e: unknown) => e);
-    expect(lines.some((l) => l.includes("the wasm engine cannot run this phase") && l.includes("4 GiB"))).toBe(
-      true,
-    );
+    expect(
+      lines.some((l) => l.includes("the wasm engine cannot run this phase") && l.includes("4 GiB")),
+    ).toBe(true);
     expect(r).toMatchObject({ engine: { name: "tfjs" } });
     expect(tf.memory().numTensors).toBe(before);
     model.dispose();
