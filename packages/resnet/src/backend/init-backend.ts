@@ -4,7 +4,10 @@
  * → cpu. `RESIDUAL_BACKEND=tensorflow|wasm|cpu` forces one. The pure-JS cpu backend is 27–59× slower than wasm,
  * so it is never chosen silently: only with `allowCpu: true` or `RESIDUAL_BACKEND=cpu`.
  */
+import { existsSync, readdirSync } from "node:fs";
+import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
+import { dirname, join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import { z } from "zod";
 import { BackendError } from "../errors.js";
@@ -79,6 +82,30 @@ async function activate(name: string): Promise<void> {
   const ok = await tf.setBackend(name);
   if (!ok || tf.getBackend() !== name) throw new Error(`tf.setBackend('${name}') failed to initialise`);
   await tf.ready();
+}
+
+/**
+ * Whether a tfjs-node package has its native addon (`lib/napi-vN/tfjs_binding.node`, put there by its install
+ * script, which downloads libtensorflow). Importing one without it registers every kernel and then fails, and the
+ * next package's import repeats the registrations with a console line each: check first.
+ */
+function addonPresent(pkg: string): boolean {
+  let root: string;
+  try {
+    root = dirname(createRequire(import.meta.url).resolve(`${pkg}/package.json`));
+  } catch {
+    return false;
+  }
+  const lib = join(root, "lib");
+  if (!existsSync(lib)) return false;
+  return readdirSync(lib).some((d) => d.startsWith("napi-v") && existsSync(join(lib, d, "tfjs_binding.node")));
+}
+
+/** The default module loader: tfjs-node packages only when their native addon is installed. */
+async function importInstalled(specifier: string): Promise<unknown> {
+  if ((TFJS_NODE_PACKAGES as readonly string[]).includes(specifier) && !addonPresent(specifier))
+    throw new Error("not installed with its native addon (its install script downloads libtensorflow)");
+  return import(specifier);
 }
 
 /** Loads tfjs-node-gpu or tfjs-node (each registers 'tensorflow'); returns the package that worked. */
@@ -220,7 +247,7 @@ function reusable(current: BackendChoice, forced: BackendName | undefined, allow
  */
 export async function initBackend(opts: InitBackendOptions = {}): Promise<BackendChoice> {
   const env = opts.env ?? process.env;
-  const importModule = opts.importModule ?? ((specifier: string) => import(specifier));
+  const importModule = opts.importModule ?? importInstalled;
   const logger = opts.logger ?? ((line: string) => process.stderr.write(`${line}\n`));
   const forced = opts.backend ?? parseOverride(env);
   const wasmThreads = parseThreads(opts.threads, env);

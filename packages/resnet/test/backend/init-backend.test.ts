@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import {
   BackendError,
   initBackend,
@@ -112,5 +113,16 @@ describe("initBackend", () => {
       "Mean",
     ]);
     tf.dispose([dy, w, ours, stock]);
+  });
+
+  it("does not import a tfjs-node package without its native addon (no kernel re-registration noise)", () => {
+    const run = spawnSync(
+      process.execPath,
+      ["--import", "tsx", "-e", "await (await import('@residual/resnet')).initBackend({ env: {} });"],
+      { encoding: "utf8", timeout: 120_000 },
+    );
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/^\[residual\] tfjs backend: \w+ /m);
+    expect(run.stderr).not.toMatch(/is already registered/);
   });
 });
