@@ -103,6 +103,24 @@ describe("bench/gpu-step.ts", () => {
   });
 });
 
+/** bench/gpu-smoke.sh against the fake docker (logging its calls to `dockerLog`), a wasm image, `env` on top. */
+function smoke(dockerLog: string, env: Record<string, string>) {
+  return spawnSync("bash", ["bench/gpu-smoke.sh", ...TINY], {
+    cwd: ROOT,
+    encoding: "utf8",
+    timeout: 110_000,
+    env: {
+      ...process.env,
+      PATH: `${fakeBin()}:${process.env.PATH}`,
+      FAKE_DOCKER_LOG: dockerLog,
+      FAKE_APP: ROOT,
+      FAKE_IMAGE_BACKEND: "wasm",
+      TMPDIR: work,
+      ...env,
+    },
+  });
+}
+
 describe("bench/gpu-smoke.sh", () => {
   it("is valid bash", () => {
     const check = spawnSync("bash", ["-n", "bench/gpu-smoke.sh"], { cwd: ROOT, encoding: "utf8" });
@@ -110,24 +128,12 @@ describe("bench/gpu-smoke.sh", () => {
   });
 
   it("builds the image, starts it twice on one host cache folder with --gpus all, and prints the summary", () => {
-    const bin = fakeBin();
     const cache = join(work, "cuda-cache");
     const dockerLog = join(work, "docker.log");
-    const run = spawnSync("bash", ["bench/gpu-smoke.sh", ...TINY], {
-      cwd: ROOT,
-      encoding: "utf8",
-      timeout: 110_000,
-      env: {
-        ...process.env,
-        PATH: `${bin}:${process.env.PATH}`,
-        FAKE_DOCKER_LOG: dockerLog,
-        FAKE_APP: ROOT,
-        FAKE_IMAGE_BACKEND: "wasm",
-        CACHE_DIR: cache,
-        REQUIRE_GPU: "0",
-        BASE_IMAGE: "nvidia/cuda:11.2.2-cudnn8-runtime-ubuntu20.04",
-        TMPDIR: work,
-      },
+    const run = smoke(dockerLog, {
+      CACHE_DIR: cache,
+      REQUIRE_GPU: "0",
+      BASE_IMAGE: "nvidia/cuda:11.2.2-cudnn8-runtime-ubuntu20.04",
     });
     expect(run.status, run.stdout + run.stderr).toBe(0);
     const calls = readFileSync(dockerLog, "utf8").trim().split("\n");
@@ -159,21 +165,7 @@ describe("bench/gpu-smoke.sh", () => {
   });
 
   it("stops with the step's exit status when no GPU is in use and REQUIRE_GPU is left on", () => {
-    const bin = fakeBin();
-    const run = spawnSync("bash", ["bench/gpu-smoke.sh", ...TINY], {
-      cwd: ROOT,
-      encoding: "utf8",
-      timeout: 110_000,
-      env: {
-        ...process.env,
-        PATH: `${bin}:${process.env.PATH}`,
-        FAKE_DOCKER_LOG: join(work, "docker-2.log"),
-        FAKE_APP: ROOT,
-        FAKE_IMAGE_BACKEND: "wasm",
-        SKIP_BUILD: "1",
-        TMPDIR: work,
-      },
-    });
+    const run = smoke(join(work, "docker-2.log"), { SKIP_BUILD: "1" });
     expect(run.status).toBe(2);
     expect(readFileSync(join(work, "docker-2.log"), "utf8")).not.toMatch(/^build /m);
     expect(run.stdout).toContain("--require-gpu, but the wasm backend runs on no GPU device");
