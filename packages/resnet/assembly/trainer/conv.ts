@@ -142,6 +142,27 @@ export function conv(op: usize): void {
   st(d0, d1, d2, d3, c00, c01, c10, c11, c20, c21, c30, c31);
 }
 
+// The same tile read straight through the row table (src, dy pairs), for narrow dY (one or two strips): packing
+// the 4 x columns would cost about a third of the kernel there, and rows that close do not alias in L1.
+@inline function kernelDwRows(rows: usize, m0: u32, m1: u32, koff: usize, dst: usize, col: usize, zero: bool): void {
+  const o0 = <usize>load<u32>(koff), o1 = <usize>load<u32>(koff, 4), o2 = <usize>load<u32>(koff, 8), o3 = <usize>load<u32>(koff, 12);
+  const d0 = <usize>load<u32>(dst) + col, d1 = <usize>load<u32>(dst, 4) + col;
+  const d2 = <usize>load<u32>(dst, 8) + col, d3 = <usize>load<u32>(dst, 12) + col;
+  let c00 = ld(d0, zero), c01 = ld(d0 + 16, zero), c10 = ld(d1, zero), c11 = ld(d1 + 16, zero);
+  let c20 = ld(d2, zero), c21 = ld(d2 + 16, zero), c30 = ld(d3, zero), c31 = ld(d3 + 16, zero);
+  const end = rows + (<usize>m1 << 3);
+  for (let r = rows + (<usize>m0 << 3); r < end; r += 8) {
+    const sp = <usize>load<u32>(r);
+    const dp = <usize>load<u32>(r, 4) + col;
+    const b0 = v128.load(dp), b1 = v128.load(dp, 16);
+    const x0 = v128.load32_splat(sp + o0); c00 = madd(x0, b0, c00); c01 = madd(x0, b1, c01);
+    const x1 = v128.load32_splat(sp + o1); c10 = madd(x1, b0, c10); c11 = madd(x1, b1, c11);
+    const x2 = v128.load32_splat(sp + o2); c20 = madd(x2, b0, c20); c21 = madd(x2, b1, c21);
+    const x3 = v128.load32_splat(sp + o3); c30 = madd(x3, b0, c30); c31 = madd(x3, b1, c31);
+  }
+  st(d0, d1, d2, d3, c00, c01, c10, c11, c20, c21, c30, c31);
+}
+
 // Packs rows [m0, m0 + n) of dY into strips: yp[s][r][8] = dY[row r][8s .. 8s+8).
 @inline function packDy(rows: usize, m0: u32, n: u32, strips: u32, yp: usize): void {
   for (let r: u32 = 0; r < n; r++) {
@@ -173,7 +194,8 @@ export function conv(op: usize): void {
  * address per k; padding rows point at a trash row), groups (K/4 rounded up), strips, rowsPerBlock,
  * groupsPerUnit, scratch, scratchBytes (per thread). Units: runs of groupsPerUnit groups of 4 k; each walks the
  * row blocks in order, packs the block's dY into strips and, per group, its 4 x columns into the thread's
- * scratch, so the kernel streams contiguous memory (strided rows alias in L1 at wide layers). Every dW element
+ * scratch, so the kernel streams contiguous memory (strided rows alias in L1 at wide layers); one or two strips
+ * read through the row table instead. Every dW element
  * still sums its rows in row order, whatever the blocking and the thread count.
  */
 export function convDw(op: usize): void {
@@ -193,6 +215,14 @@ export function convDw(op: usize): void {
     const g1 = min(g0 + kg, groups);
     for (let m0: u32 = 0; m0 < m; m0 += mb) {
       const n = min(mb, m - m0);
+      if (strips <= 2) {
+        for (let g = g0; g < g1; g++) {
+          const ko = koff + (<usize>g << 4);
+          const dr = dst + (<usize>g << 4);
+          for (let s: u32 = 0; s < strips; s++) kernelDwRows(rows, m0, m0 + n, ko, dr, <usize>s << 5, m0 == 0);
+        }
+        continue;
+      }
       packDy(rows, m0, n, strips, yp);
       for (let g = g0; g < g1; g++) {
         packX(rows, m0, n, koff + (<usize>g << 4), xp);
