@@ -74,6 +74,8 @@ export async function publishTrainedVersion(
   name: string,
   version: string,
   v: TrainedVersion,
+  jobId?: string,
 ): Promise<PublishedModel> {
-  return publishModel(store, { name, version, files: await trainedVersionFiles(v) });
+  const files = await trainedVersionFiles(v);
+  return publishModel(store, { name, version, files, ...(jobId !== undefined ? { jobId } : {}) });
 }

@@ -6,6 +6,8 @@
  * - Writes go to a temp file under `<root>/.objstore/tmp` and are renamed into place, so a reader never sees a half
  *   file. `ifAbsent` uses `link(2)`, which like an `O_EXCL`/`wx` create fails with EEXIST when the key exists, but
  *   publishes a complete file in one step: of two racing writers exactly one wins, and nobody sees partial bytes.
+ * - `ifMatch` compares and renames under a per-key lock (local-key-lock.ts), so of racing compare-and-swap writers
+ *   exactly one wins.
  * - ETags are the unquoted lowercase hex MD5 of the content (see local-metadata.ts), like S3ObjectStore's.
  * - Listing is in UTF-8 byte order (as S3) and never shows temp or metadata files. Symbolic links are not followed.
  */
@@ -34,6 +36,7 @@ import { ConflictError, InvalidInputError, NotFoundError } from "../errors.js";
 import { bodyBytes, isReadable, md5Hex, type PutBody } from "./body.js";
 import { assertValidKey, assertValidPrefix, compareKeys } from "./keys.js";
 import { listAll } from "./list-all.js";
+import { withKeyLock } from "./local-key-lock.js";
 import { LocalMetadata } from "./local-metadata.js";
 import type { ListPage, ObjectInfo, ObjectStore, PutOptions } from "./object-store.js";
 import { decodePageToken, encodePageToken, pageLimit } from "./page-token.js";
@@ -122,7 +125,18 @@ export class LocalObjectStore implements ObjectStore {
     const tmp = await this.meta.tempPath();
     try {
       const etag = await writeTemp(tmp, body);
-      await this.publish(key, tmp, path, options.ifAbsent === true);
+      const { ifMatch } = options;
+      if (ifMatch === undefined) await this.publish(key, tmp, path, options.ifAbsent === true);
+      else
+        await withKeyLock(join(this.rootDir, INTERNAL, "locks"), key, async () => {
+          const current = await this.head(key);
+          if (current?.etag !== ifMatch)
+            throw new ConflictError(
+              "precondition_failed",
+              `Object ${JSON.stringify(key)} changed: its ETag is no longer ${ifMatch}.`,
+            );
+          await this.publish(key, tmp, path, false);
+        });
       const st = await stat(path);
       await this.meta.write(key, st, etag, options.contentType);
       return { key, size: st.size, etag, lastModified: st.mtime, contentType: options.contentType };

@@ -228,7 +228,13 @@ export async function runTrainingJob(o: TrainingJobOptions): Promise<TrainingJob
     const metrics = await finalMetrics(model, data, spec.batchSize, finalEval);
     const version = o.version ?? newVersionId();
     const trained = await trainedVersion({ o, spec, model, data, training, metrics, version }, preprocess);
-    const published = await publishTrainedVersion(o.publishStore ?? o.store, spec.name, version, trained);
+    const published = await publishTrainedVersion(
+      o.publishStore ?? o.store,
+      spec.name,
+      version,
+      trained,
+      o.jobId,
+    );
     return {
       model: published.name,
       version: published.version,
