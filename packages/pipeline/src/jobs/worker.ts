@@ -12,6 +12,7 @@ import type { JobQueue, QueueMessage } from "../queue/job-queue.js";
 import type { ObjectStore } from "../store/object-store.js";
 import { translateError } from "../translate-error.js";
 import { parseDatasetMessage } from "./dataset-event.js";
+import { onlyOwnBucket, type StoreForBucket } from "./event-bucket.js";
 import { jobIdFor } from "./job-id.js";
 import { JobLog } from "./job-log.js";
 import type { JobRunner } from "./job-runner.js";
@@ -32,6 +33,11 @@ export interface WorkerOptions {
    * is refused, so a mixed-up submission never trains on the wrong data.
    */
   datasetKey?: string;
+  /**
+   * The store for a queue event's bucket, undefined to refuse it (the message is left, `wrong_bucket`).
+   * @default onlyOwnBucket(store): events for any other bucket are refused
+   */
+  storeFor?: StoreForBucket;
   log?: (line: string) => void;
   signal?: AbortSignal;
 }
@@ -183,8 +189,9 @@ export async function runJob(
 
 /**
  * Handle one queue message. Deletes it when every job in it ended (succeeded, failed for good, duplicate or
- * ignored); leaves it for redelivery when a job must be retried or the message is malformed — malformed messages
- * thus reach the DLQ after maxReceiveCount.
+ * ignored); leaves it for redelivery when a job must be retried, the message is malformed, or it names a bucket
+ * this worker does not serve (`wrong_bucket`, see event-bucket.ts) — such messages reach the DLQ after
+ * maxReceiveCount.
  * @example
  * const outcome = await handleMessage(queue, msg, { store, runner: trainingJobRunner() }); // "deleted" | "left"
  */
@@ -202,12 +209,25 @@ export async function handleMessage(
     return "left";
   }
   for (const ig of parsed.ignored) s.log(`message ${msg.id}: ignored ${ig.key ?? "event"} (${ig.reason})`);
+  const pick = o.storeFor ?? onlyOwnBucket(o.store);
+  const stores = parsed.events.map((e) => pick(e.bucket));
+  const foreign = parsed.events.filter((_, i) => stores[i] === undefined);
+  if (foreign.length > 0) {
+    // Nothing of it is looked up or recorded here: the right worker (or the DLQ) gets the whole message.
+    const buckets = [...new Set(foreign.map((e) => e.bucket))].join(", ");
+    s.log(
+      `message ${msg.id}: wrong_bucket: it is for bucket ${buckets}, this worker serves ${o.store.url}; ` +
+        `left for a worker of that bucket (receive #${msg.receiveCount}; the DLQ after maxReceiveCount)`,
+    );
+    return "left";
+  }
   let retry = false;
-  for (const event of parsed.events) {
+  for (const [i, event] of parsed.events.entries()) {
+    const store = stores[i] ?? o.store;
     const id = jobIdFor(event);
-    const { claimed } = await claimJob(o.store, id, event);
+    const { claimed } = await claimJob(store, id, event);
     if (claimed) s.log(`job ${id}: claimed for ${event.bucket}/${event.key}`);
-    const result = await runJob(id, o, () => queue.extendVisibility(msg, s.visibilityTimeout));
+    const result = await runJob(id, { ...o, store }, () => queue.extendVisibility(msg, s.visibilityTimeout));
     if (result === "retry") retry = true;
   }
   if (retry) return "left";
