@@ -62,6 +62,14 @@ function errorKind(name: string, status: number, permanent: boolean) {
 export class InvalidInputError extends errorKind("InvalidInputError", 400, true) {}
 
 /**
+ * A model file in the bucket that cannot be read (corrupt JSON, an ONNX graph ORT refuses, a missing shard): the
+ * server's fault, not the caller's, so 500 with the message kept; permanent (retrying reads the same bytes).
+ * @example
+ * throw new StoredModelError("invalid_model_file", "models/flowers/v1/labels.json is not valid JSON");
+ */
+export class StoredModelError extends errorKind("StoredModelError", 500, true) {}
+
+/**
  * A model, version, job, route or object that does not exist: 404.
  * @example
  * throw new NotFoundError("model_not_found", `model "flowers" does not exist`);
