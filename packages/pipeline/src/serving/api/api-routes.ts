@@ -3,6 +3,7 @@
  * same everywhere. Each handler returns a status and a JSON body; errors become responses in `errorResponse`.
  */
 import { MethodNotAllowedError, NotFoundError } from "../../errors.js";
+import { storeFingerprint } from "../../store/store-fingerprint.js";
 import type { ServingCore } from "../serving-core.js";
 import { type ApiRequest, parseApiRequest } from "./api-request.js";
 import { errorResponse } from "./error-response.js";
@@ -41,7 +42,7 @@ const HANDLERS: Record<RouteId, ApiRoute["handle"]> = {
   models: async (core) => ({ models: await core.models() }),
   model: (core, ctx) => core.model(ctx.params.name ?? ""),
   job: (core, ctx) => core.job(ctx.params.id ?? ""),
-  healthz: async (core) => ({ ok: true, loaded: core.loadedModels() }),
+  healthz: async (core) => ({ ok: true, loaded: core.loadedModels(), store: storeFingerprint(core.store) }),
   openapi: async () => openApiDocument(),
 };
 
