@@ -70,6 +70,14 @@ export class InvalidInputError extends errorKind("InvalidInputError", 400, true)
 export class StoredModelError extends errorKind("StoredModelError", 500, true) {}
 
 /**
+ * A trained model whose serving path disagrees with the trainer (train/serve parity, serving-parity.ts): the job
+ * fails for good and nothing is published.
+ * @example
+ * throw new ParityError("serving_parity_mismatch", "max |Δp| 0.41 > 0.02 on 8 validation images");
+ */
+export class ParityError extends errorKind("ParityError", 500, true) {}
+
+/**
  * A model, version, job, route or object that does not exist: 404.
  * @example
  * throw new NotFoundError("model_not_found", `model "flowers" does not exist`);
