@@ -4,7 +4,6 @@
  * worker's own event loop, so it keeps coming while a step blocks the job thread, and a second worker polling the
  * same queue never takes the job.
  */
-import { PutObjectCommand } from "@aws-sdk/client-s3";
 import {
   type JobRunner,
   listJobs,
@@ -13,7 +12,7 @@ import {
   threadedTrainingRunner,
 } from "@residual/pipeline";
 import { describe, expect, it } from "vitest";
-import { createJobStack, shapesZip } from "../../support/job-infra.js";
+import { createJobStack, putShapesZip } from "../../support/job-infra.js";
 
 const LEASE_SECONDS = 1.5;
 
@@ -23,13 +22,7 @@ describe("steps longer than the lease", () => {
   }, async () => {
     const { infra, store, queue } = await createJobStack({ maxReceiveCount: 10 });
     const spec = { arch: "resnet18", recipe: "imagenet", imageSize: 160, epochs: 1, batchSize: 16, seed: 1 };
-    await infra.s3.send(
-      new PutObjectCommand({
-        Bucket: infra.bucket,
-        Key: "datasets/heavy.zip",
-        Body: await shapesZip(spec, 12),
-      }),
-    );
+    await putShapesZip(infra, "datasets/heavy.zip", spec, 12);
     const stepSeconds: number[] = [];
     let second: Promise<number> | undefined;
     const startSecond = () => {
