@@ -2,7 +2,12 @@
  * Real S3 + SQS wiring on the moto server, as the CDK stack wires it on AWS: a bucket whose `datasets/` uploads
  * notify a queue with a dead-letter queue.
  */
-import { CreateBucketCommand, PutBucketNotificationConfigurationCommand, S3Client } from "@aws-sdk/client-s3";
+import {
+  CreateBucketCommand,
+  PutBucketNotificationConfigurationCommand,
+  PutObjectCommand,
+  S3Client,
+} from "@aws-sdk/client-s3";
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { S3ObjectStore, SqsQueue } from "@residual/pipeline";
 import { awsTestConfig, uniqueName } from "./aws.js";
@@ -85,4 +90,16 @@ export async function createJobStack(opts: { maxReceiveCount?: number } = {}) {
   });
   const queue = new SqsQueue({ url: infra.queueUrl, endpoint, region, credentials });
   return { infra, store, queue };
+}
+
+/** Upload a shapes zip with `spec` as its `residual.json` to the stack's bucket under `key`. */
+export async function putShapesZip(
+  infra: JobInfra,
+  key: string,
+  spec: Record<string, unknown>,
+  perClass?: number,
+): Promise<void> {
+  await infra.s3.send(
+    new PutObjectCommand({ Bucket: infra.bucket, Key: key, Body: await shapesZip(spec, perClass) }),
+  );
 }

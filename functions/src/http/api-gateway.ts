@@ -42,7 +42,7 @@ export async function handleApiEvent(core: ServingCore, event: APIGatewayProxyEv
 export function toProxyResult(res: ApiResponse): APIGatewayProxyStructuredResultV2 {
   return {
     statusCode: res.status,
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", ...res.headers },
     body: JSON.stringify(res.body),
   };
 }

@@ -62,6 +62,22 @@ function errorKind(name: string, status: number, permanent: boolean) {
 export class InvalidInputError extends errorKind("InvalidInputError", 400, true) {}
 
 /**
+ * A model file in the bucket that cannot be read (corrupt JSON, an ONNX graph ORT refuses, a missing shard): the
+ * server's fault, not the caller's, so 500 with the message kept; permanent (retrying reads the same bytes).
+ * @example
+ * throw new StoredModelError("invalid_model_file", "models/flowers/v1/labels.json is not valid JSON");
+ */
+export class StoredModelError extends errorKind("StoredModelError", 500, true) {}
+
+/**
+ * A trained model whose serving path disagrees with the trainer (train/serve parity, serving-parity.ts): the job
+ * fails for good and nothing is published.
+ * @example
+ * throw new ParityError("serving_parity_mismatch", "max |Δp| 0.41 > 0.02 on 8 validation images");
+ */
+export class ParityError extends errorKind("ParityError", 500, true) {}
+
+/**
  * A model, version, job, route or object that does not exist: 404.
  * @example
  * throw new NotFoundError("model_not_found", `model "flowers" does not exist`);

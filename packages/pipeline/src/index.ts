@@ -25,8 +25,14 @@ export {
 } from "./errors.js";
 export { watchDatasets } from "./jobs/dataset-watcher.js";
 export { batchSubmitter, dispatchMessage } from "./jobs/dispatcher.js";
+export {
+  onlyOwnBucket,
+  type StoreForBucket,
+  servingEventBuckets,
+  storeBucketName,
+} from "./jobs/event-bucket.js";
 export { jobIdFor } from "./jobs/job-id.js";
-export type { JobRunner } from "./jobs/job-runner.js";
+export type { JobContext, JobOutcome, JobRunner } from "./jobs/job-runner.js";
 export { claimJob, type JobStatus, listJobs, readJobStatus } from "./jobs/job-status.js";
 export { configuredTrainingRunner, threadedTrainingRunner } from "./jobs/job-thread.js";
 export { trainingJobRunner } from "./jobs/training-runner.js";

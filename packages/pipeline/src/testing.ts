@@ -21,6 +21,7 @@ export { classifyKey, parseDatasetMessage } from "./jobs/dataset-event.js";
 export { scanDatasets } from "./jobs/dataset-watcher.js";
 export { CONTAINER_ENV } from "./jobs/dispatcher.js";
 export { datasetName } from "./jobs/job-id.js";
+export { updateJobStatus } from "./jobs/job-status.js";
 export { JOB_ID_PATTERN } from "./jobs/keys.js";
 export { type CacheIndex, cacheDir, cacheVariant } from "./loader/cache-index.js";
 export { compileDatasetCache } from "./loader/compile-cache.js";

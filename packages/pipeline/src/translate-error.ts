@@ -5,16 +5,23 @@
  * must not load tfjs to map an error.
  */
 import type { ResNetErrorCode } from "@residual/resnet";
-import { InvalidInputError, NotFoundError, ResidualError, TransientError } from "./errors.js";
+import {
+  InvalidInputError,
+  NotFoundError,
+  ResidualError,
+  StoredModelError,
+  TransientError,
+} from "./errors.js";
 
-type Kind = "invalid" | "not_found" | "transient" | "server";
+type Kind = "invalid" | "not_found" | "transient" | "stored_model" | "server";
 
 const KIND: Record<ResNetErrorCode, Kind> = {
   unknown_arch: "invalid",
   invalid_options: "invalid",
   invalid_stage: "invalid",
   weights_mismatch: "invalid",
-  invalid_model_file: "invalid",
+  // A stored model that tfjs cannot read: the bucket is at fault, not the caller (500).
+  invalid_model_file: "stored_model",
   model_not_found: "not_found",
   invalid_input: "invalid",
   disposed: "transient",
@@ -71,6 +78,8 @@ export function translateError(err: unknown): unknown {
       return new NotFoundError(err.code, err.message, options);
     case "transient":
       return new TransientError(err.code, err.message, options);
+    case "stored_model":
+      return new StoredModelError(err.code, err.message, options);
     default:
       return new ResidualError(err.code, err.message, options);
   }

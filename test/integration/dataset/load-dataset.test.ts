@@ -168,6 +168,27 @@ describe("archive uploads", () => {
     );
   });
 
+  it("caps an archive by its compression ratio by default, before inflating a byte", async () => {
+    const bomb = makeZip([{ name: "circle/a.png", data: Buffer.alloc(100 * 1024 * 1024) }]);
+    expect(bomb.length).toBeLessThan(1024 * 1024);
+    await store.put("datasets/ratio.zip", bomb);
+    const err = await expectCode(loadDataset(store, "datasets/ratio.zip"), "archive_too_large");
+    expect(err.message).toContain("maxCompressionRatio");
+  });
+
+  it("caps an archive by the free space of the disk it is extracted to", async () => {
+    // 30 entries declaring 3.75 GiB each: more than this disk can spare, whatever the configured total and ratio.
+    const entries = Array.from({ length: 30 }, (_, i) => ({
+      name: `circle/${i}.png`,
+      data: Buffer.from("x"),
+      declaredSize: 0xf0000000,
+    }));
+    await store.put("datasets/disk.zip", makeZip(entries));
+    const huge = { maxUncompressedBytes: 1e15, maxCompressionRatio: 1e12 };
+    const err = await expectCode(loadDataset(store, "datasets/disk.zip", huge), "archive_too_large");
+    expect(err.message).toContain("free disk space");
+  });
+
   it("rejects too many entries", async () => {
     const files = await makeShapesDataset({ perClass: 3 });
     await store.put("datasets/many.zip", filesToZip(files));

@@ -35,8 +35,14 @@ describe("errorResponse: the one error → HTTP mapping", () => {
       [new InvalidInputError("invalid_request", "bad"), 400, "invalid_request"],
       [new Error("secret path /etc/x"), 500, "internal_error"],
       // Errors of @residual/resnet are translated in one place, never an accidental 500.
-      [new ResNetError("invalid_model_file", "bad model.json"), 400, "invalid_model_file"],
+      [new ResNetError("invalid_model_file", "bad model.json"), 500, "invalid_model_file"], // the bucket's fault
       [new FormatError("npy_truncated", "short"), 400, "npy_truncated"],
+      [new FormatError("safetensors_bad_header", "header too large"), 400, "safetensors_bad_header"],
+      [
+        new ResNetError("invalid_options", "invalid options for resnet18: numClasses must be > 0"),
+        400,
+        "invalid_options",
+      ],
       [new ResNetError("model_not_found", "no model.json"), 404, "model_not_found"],
       [new DownloadError("GET … answered 503"), 503, "weights_download_failed"],
       [new BackendError("backend_unavailable", "no wasm"), 500, "backend_unavailable"],

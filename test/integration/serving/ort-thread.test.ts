@@ -77,7 +77,7 @@ describe("where the ORT session runs", () => {
     for (const thread of ["main", "worker"] as const) {
       await expect(
         createOnnxEngine(Buffer.from("garbage"), { session: onnxSessionOptions(1), thread }),
-      ).rejects.toMatchObject({ code: "invalid_model_file", status: 400 });
+      ).rejects.toMatchObject({ code: "invalid_model_file", status: 500 });
     }
     const store = new MemoryStore();
     await store.put(`${PREFIX}model.onnx`, model);

@@ -141,6 +141,22 @@ export function describeObjectStoreContract(name: string, makeStore: () => Promi
       expect(stored).toBe(bodies[winnerIndex]);
     });
 
+    it("ifMatch writes only over the ETag it names, else ConflictError precondition_failed", async () => {
+      const store = await makeStore();
+      const first = await store.put("jobs/2/status.json", "v1");
+      const second = await store.put("jobs/2/status.json", "v2", { ifMatch: first.etag });
+      expect((await store.head("jobs/2/status.json"))?.etag).toBe(second.etag);
+      await expect(store.put("jobs/2/status.json", "stale", { ifMatch: first.etag })).rejects.toMatchObject({
+        name: "ConflictError",
+        code: "precondition_failed",
+      });
+      await expect(store.put("jobs/3/status.json", "none", { ifMatch: first.etag })).rejects.toMatchObject({
+        code: "precondition_failed",
+      });
+      expect((await store.get("jobs/2/status.json")).toString()).toBe("v2");
+      expect(await store.head("jobs/3/status.json")).toBeUndefined();
+    });
+
     it("round-trips a body large enough for a multipart upload", async () => {
       const store = await makeStore();
       const big = randomBytes(11 * 1024 * 1024);

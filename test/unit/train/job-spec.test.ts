@@ -127,3 +127,12 @@ describe("resolveFreezePhases", () => {
     expect(p?.trainable).toEqual(["layer2", "layer3", "fc"]);
   });
 });
+
+describe("the spec's name rule is the registry's", () => {
+  it("refuses what publish would refuse, and keeps what it accepts", () => {
+    for (const name of ["Flowers", "a".repeat(64), "_x", "a..b", "sp ace"])
+      expect(issuesOf({ name }).map((i) => i.path.join("."))).toContain("name");
+    expect(parseJobSpec({ name: "flowers-2024.v1_a" }).name).toBe("flowers-2024.v1_a");
+    expect(parseJobSpec({ name: "a".repeat(63) }).name).toHaveLength(63);
+  });
+});

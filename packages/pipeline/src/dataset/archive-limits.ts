@@ -13,6 +13,10 @@ import type { DatasetWarning, SkippedFile } from "./types.js";
 export interface ArchiveLimits {
   maxEntries: number;
   maxUncompressedBytes: number;
+  /** Inflated bytes allowed per archive byte (extract-cap.ts). @default 100 */
+  maxCompressionRatio?: number;
+  /** Which cap `maxUncompressedBytes` is, for the error (set by extract-cap.ts). @default "maxUncompressedBytes" */
+  capReason?: string;
 }
 
 export interface ExtractedFile {
@@ -56,7 +60,7 @@ export class ExtractBudget {
   private tooLarge(): DatasetError {
     return new DatasetError(
       "archive_too_large",
-      `archive inflates to more than ${this.limits.maxUncompressedBytes} bytes (maxUncompressedBytes)`,
+      `archive inflates to more than ${this.limits.maxUncompressedBytes} bytes (${this.limits.capReason ?? "maxUncompressedBytes"})`,
     );
   }
 

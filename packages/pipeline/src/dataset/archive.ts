@@ -1,14 +1,16 @@
 /**
  * Archive uploads (`.zip`, `.tar`, `.tar.gz`): the object is streamed to a temp file (zip needs random access and
- * memory must stay bounded), its type is sniffed from magic bytes, and it is extracted with the guards.
+ * memory must stay bounded), its type is sniffed from magic bytes, and it is extracted with the guards: entry count,
+ * and bytes written capped by total, by ratio to the archive's size and by the disk's free space (extract-cap.ts).
  */
 import { createReadStream, createWriteStream } from "node:fs";
-import { open } from "node:fs/promises";
+import { open, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { DatasetError } from "../errors.js";
 import type { ObjectStore } from "../store/object-store.js";
 import type { ArchiveLimits, ExtractResult } from "./archive-limits.js";
+import { checkArchiveFits, extractLimits } from "./extract-cap.js";
 import { extractTar } from "./tar-reader.js";
 import { extractZip } from "./zip-reader.js";
 
@@ -51,8 +53,11 @@ export async function extractArchiveFromStore(
   limits: ArchiveLimits,
 ): Promise<ExtractResult> {
   const file = join(workDir, "upload.archive");
+  const head = await store.head(key);
+  if (head) await checkArchiveFits(head.size, workDir);
   await pipeline(await store.getStream(key), createWriteStream(file));
+  const capped = await extractLimits(limits, (await stat(file)).size, workDir);
   const kind = await sniff(file);
-  if (kind === "zip") return extractZip(file, workDir, limits);
-  return extractTar(createReadStream(file), workDir, limits, kind === "tar.gz");
+  if (kind === "zip") return extractZip(file, workDir, capped);
+  return extractTar(createReadStream(file), workDir, capped, kind === "tar.gz");
 }

@@ -22,6 +22,8 @@ export const DatasetOptionsSchema = z
       .int()
       .positive()
       .default(20 * 1024 ** 3),
+    /** Inflated bytes allowed per archive byte (archives under 64 MiB ÷ ratio may still inflate to 64 MiB). */
+    maxCompressionRatio: z.number().positive().default(100),
     /** Max Hamming distance (of 64 dHash bits) for a train/val pair to be reported as a near duplicate. */
     duplicateDistance: z.number().int().min(0).max(16).default(3),
     /** Concurrent reads/decodes during validation. */

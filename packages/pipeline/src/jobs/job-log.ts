@@ -1,23 +1,24 @@
 /**
- * A job's log in the bucket, `jobs/<id>/log.txt`: every line the job writes, timestamped, across attempts (a resumed
- * attempt appends to what the earlier ones left). Objects cannot be appended to, so the whole log is rewritten at
- * each flush; flushes ride on the heartbeat and happen at the end of every attempt.
+ * A job's log in the bucket, `jobs/<id>/log.txt`: every line the job writes, timestamped, across attempts. The log
+ * is append-only: objects cannot be appended to, so each flush appends the lines written since the last one to
+ * the log as it is now, with a compare-and-swap (`ifMatch`, or `ifAbsent` for the first line), so two attempts
+ * that overlap (a takeover) both keep their lines. Flushes ride on the heartbeat and end every attempt.
  */
+import { ConflictError } from "../errors.js";
 import type { ObjectStore } from "../store/object-store.js";
 import { logKey } from "./keys.js";
 
+const APPEND_ATTEMPTS = 8;
+
 export class JobLog {
-  private lines: string[];
-  private dirty = false;
+  private pending: string[] = [];
+  private flushing: Promise<void> = Promise.resolve();
 
   private constructor(
     private readonly store: ObjectStore,
     private readonly id: string,
-    previous: string,
     private readonly echo: (line: string) => void,
-  ) {
-    this.lines = previous ? previous.replace(/\n$/, "").split("\n") : [];
-  }
+  ) {}
 
   /**
    * @example
@@ -25,19 +26,47 @@ export class JobLog {
    * log.write("epoch 1/10 loss 0.93"); await log.flush();
    */
   static async open(store: ObjectStore, id: string, echo: (line: string) => void): Promise<JobLog> {
-    const previous = (await store.head(logKey(id))) ? (await store.get(logKey(id))).toString("utf8") : "";
-    return new JobLog(store, id, previous, echo);
+    return new JobLog(store, id, echo);
   }
 
   write(line: string): void {
-    this.lines.push(`${new Date().toISOString()} ${line}`);
-    this.dirty = true;
+    this.pending.push(`${new Date().toISOString()} ${line}`);
     this.echo(`job ${this.id}: ${line}`);
   }
 
-  async flush(): Promise<void> {
-    if (!this.dirty) return;
-    this.dirty = false;
-    await this.store.put(logKey(this.id), `${this.lines.join("\n")}\n`, { contentType: "text/plain" });
+  /** Append what was written since the last flush (flushes run one at a time). */
+  flush(): Promise<void> {
+    this.flushing = this.flushing.catch(() => undefined).then(() => this.append());
+    return this.flushing;
+  }
+
+  private async append(): Promise<void> {
+    if (this.pending.length === 0) return;
+    const lines = this.pending;
+    this.pending = [];
+    try {
+      await this.appendLines(`${lines.join("\n")}\n`);
+    } catch (err) {
+      this.pending = [...lines, ...this.pending]; // kept for the next flush
+      throw err;
+    }
+  }
+
+  private async appendLines(text: string): Promise<void> {
+    const key = logKey(this.id);
+    for (let attempt = 1; ; attempt++) {
+      const info = await this.store.head(key);
+      const before = info ? (await this.store.get(key)).toString("utf8") : "";
+      const sep = before === "" || before.endsWith("\n") ? "" : "\n";
+      try {
+        await this.store.put(key, `${before}${sep}${text}`, {
+          contentType: "text/plain",
+          ...(info ? { ifMatch: info.etag } : { ifAbsent: true }),
+        });
+        return;
+      } catch (err) {
+        if (!(err instanceof ConflictError) || attempt >= APPEND_ATTEMPTS) throw err;
+      }
+    }
   }
 }

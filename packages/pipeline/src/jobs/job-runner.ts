@@ -1,7 +1,11 @@
 import type { ObjectStore } from "../store/object-store.js";
 import type { JobProgress, JobStatus } from "./job-status.js";
 
-/** What a job needs to run: its status, the bucket, a way to report progress, and a signal to stop early. */
+/**
+ * What a job needs to run: its status, the bucket, a way to report progress, and a signal to stop early.
+ * @example
+ * const runner: JobRunner = async (ctx: JobContext) => ({ model: "flowers", version: ctx.id });
+ */
 export interface JobContext {
   id: string;
   status: JobStatus;
@@ -13,6 +17,11 @@ export interface JobContext {
   log(line: string): void;
 }
 
+/**
+ * What a finished job published.
+ * @example
+ * const outcome: JobOutcome = { model: "flowers", version: "20251127T162135123Z-3f9a", metrics: { top1: 0.91 } };
+ */
 export interface JobOutcome {
   model: string;
   version: string;

@@ -123,29 +123,84 @@ export async function readJobStatus(store: ObjectStore, id: string): Promise<Job
   return parsed.data;
 }
 
-/** Read-modify-write of a job's status (one worker owns a running job, so last-writer-wins is safe here). */
+/** The status document and the ETag of the version read (HEAD first, so a write between the two only fails the CAS). */
+async function readVersioned(store: ObjectStore, id: string): Promise<{ status: JobStatus; etag: string }> {
+  const info = await store.head(statusKey(id));
+  if (!info) throw new NotFoundError("job_not_found", `job "${id}" does not exist`);
+  return { status: await readJobStatus(store, id), etag: info.etag };
+}
+
+const CAS_ATTEMPTS = 8;
+
+/**
+ * Read-modify-write of a job's status as a compare-and-swap (`ifMatch` on the ETag read): a concurrent write makes
+ * it re-read and ask `change` again, so no writer overwrites a state it did not see. `change` returns undefined to
+ * write nothing (e.g. a heartbeat for an attempt that no longer owns the job).
+ * @returns the status written, or undefined when `change` declined.
+ * @example
+ * await updateJobStatus(store, "flowers-1f3c", (s) => (s.state === "running" ? { heartbeatAt: now } : undefined));
+ */
 export async function updateJobStatus(
   store: ObjectStore,
   id: string,
-  change: (s: JobStatus) => Partial<JobStatus>,
-): Promise<JobStatus> {
-  const current = await readJobStatus(store, id);
-  const next = jobStatusSchema.parse({ ...current, ...change(current), updatedAt: now() });
-  await store.put(statusKey(id), JSON.stringify(next, null, 2), { contentType: "application/json" });
-  return next;
+  change: (s: JobStatus) => Partial<JobStatus> | undefined,
+): Promise<JobStatus | undefined> {
+  for (let attempt = 1; ; attempt++) {
+    const { status: current, etag } = await readVersioned(store, id);
+    const delta = change(current);
+    if (delta === undefined) return undefined;
+    const next = jobStatusSchema.parse({ ...current, ...delta, updatedAt: now() });
+    try {
+      await store.put(statusKey(id), JSON.stringify(next, null, 2), {
+        contentType: "application/json",
+        ifMatch: etag,
+      });
+      return next;
+    } catch (err) {
+      const lost = err instanceof ConflictError && err.code === "precondition_failed";
+      if (!lost || attempt >= CAS_ATTEMPTS) throw err;
+    }
+  }
 }
 
 /**
- * Every job, newest first. Unreadable status documents are skipped, not fatal.
+ * A status document `listJobs` could not read, and why.
+ * @example
+ * await listJobs(store, { onSkipped: (s: SkippedStatus) => console.error(`${s.key}: ${s.reason}`) });
+ */
+export interface SkippedStatus {
+  key: string;
+  reason: string;
+}
+
+async function parseListed(store: ObjectStore, key: string): Promise<JobStatus | string> {
+  let doc: unknown;
+  try {
+    doc = JSON.parse((await store.get(key)).toString("utf8"));
+  } catch (err) {
+    if (err instanceof NotFoundError) return "deleted while listing";
+    if (err instanceof SyntaxError) return "not JSON";
+    throw err;
+  }
+  const parsed = jobStatusSchema.safeParse(doc);
+  return parsed.success ? parsed.data : "not a valid status document";
+}
+
+/**
+ * Every job, newest first. Unreadable status documents are skipped, not fatal, and reported to `onSkipped`.
  * @example
  * for (const job of await listJobs(store)) console.log(job.id, job.state);
  */
-export async function listJobs(store: ObjectStore): Promise<JobStatus[]> {
+export async function listJobs(
+  store: ObjectStore,
+  options: { onSkipped?: (skipped: SkippedStatus) => void } = {},
+): Promise<JobStatus[]> {
   const out: JobStatus[] = [];
   for await (const o of store.list(JOBS_PREFIX)) {
     if (statusKeyId(o.key) === undefined) continue;
-    const parsed = jobStatusSchema.safeParse(JSON.parse((await store.get(o.key)).toString("utf8")));
-    if (parsed.success) out.push(parsed.data);
+    const parsed = await parseListed(store, o.key);
+    if (typeof parsed === "string") options.onSkipped?.({ key: o.key, reason: parsed });
+    else out.push(parsed);
   }
   return out.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
 }

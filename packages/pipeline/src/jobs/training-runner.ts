@@ -5,6 +5,7 @@
 
 import { disposeDataset, loadDataset } from "../dataset/load-dataset.js";
 import type { Dataset } from "../dataset/types.js";
+import { completedByJob } from "../registry/job-version.js";
 import { datasetOptionsOf, type JobRequest, parseJobRequest } from "../train/job-spec.js";
 import type { TrainingProgress } from "../train/loop/run-training.js";
 import type { EngineChoice } from "../train/loop/training-types.js";
@@ -26,15 +27,19 @@ export interface TrainingRunnerOptions extends EngineChoice {
   datasetCache?: boolean;
 }
 
-/** The spec as the user wrote it, with the dataset's name as the model name unless the spec names one. */
-function specFor(key: string, raw: unknown): Record<string, unknown> {
-  const obj =
-    typeof raw === "object" && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>) : {};
-  return { name: datasetName(key), ...obj };
+/**
+ * The spec as the user wrote it, with the dataset's name as the model name unless the spec names one. Anything but
+ * a JSON object (`[1,2,3]`, `"a string"`, `null`) is passed on as it is, so parseJobRequest refuses it with
+ * `invalid_job_spec` instead of training on defaults; no spec at all (undefined) means the defaults.
+ */
+function specFor(key: string, raw: unknown): unknown {
+  if (raw === undefined) return { name: datasetName(key) };
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return raw;
+  return { name: datasetName(key), ...(raw as Record<string, unknown>) };
 }
 
 /** A folder upload's spec is its marker: read and check it before touching any image. */
-async function specFromMarker(ctx: JobContext): Promise<Record<string, unknown> | undefined> {
+async function specFromMarker(ctx: JobContext): Promise<{ spec: unknown } | undefined> {
   const { key, kind } = ctx.status.dataset;
   if (kind !== "folder" || !key.endsWith(MARKER_FILE)) return undefined;
   const text = (await ctx.store.get(key)).toString("utf8").trim();
@@ -44,7 +49,7 @@ async function specFromMarker(ctx: JobContext): Promise<Record<string, unknown> 
   } catch {
     raw = text; // parseJobSpec reports it as "must be a JSON object"
   }
-  return specFor(key, raw);
+  return { spec: specFor(key, raw) };
 }
 
 /**
@@ -109,10 +114,10 @@ function progressReporter(ctx: JobContext, everyMs: number): (p: TrainingProgres
  * the archive, as soon as it is read) is parsed here, the one parse of the job, every issue listed before any
  * image is validated, and its split options apply to this same read.
  */
-async function loadForSpec(ctx: JobContext, markerSpec: Record<string, unknown> | undefined) {
+async function loadForSpec(ctx: JobContext, marker: { spec: unknown } | undefined) {
   let request: JobRequest | undefined;
   const dataset = await loadDataset(ctx.store, await datasetSource(ctx), {}, (inUpload) => {
-    request = parseJobRequest(markerSpec ?? specFor(ctx.status.dataset.key, inUpload));
+    request = parseJobRequest(marker ? marker.spec : specFor(ctx.status.dataset.key, inUpload));
     return datasetOptionsOf(request);
   });
   return { dataset, request: request! };
@@ -130,6 +135,11 @@ export function trainingJobRunner(opts: TrainingRunnerOptions = {}): JobRunner {
     try {
       const loaded = await loadForSpec(ctx, markerSpec);
       dataset = loaded.dataset;
+      const version = versionFor(ctx);
+      if (await completedByJob(ctx.store, loaded.request.name, version, ctx.id)) {
+        ctx.log(`already published as models/${loaded.request.name}/${version}; not training again`);
+        return { model: loaded.request.name, version };
+      }
       await ctx.store.put(reportKey(ctx.id), JSON.stringify(dataset.report, null, 2), {
         contentType: "application/json",
       });
@@ -141,7 +151,7 @@ export function trainingJobRunner(opts: TrainingRunnerOptions = {}): JobRunner {
         jobId: ctx.id,
         dataset,
         jobRequest: loaded.request,
-        version: versionFor(ctx),
+        version,
         signal: ctx.signal,
         onProgress: progressReporter(ctx, opts.progressEveryMs ?? 2000),
         datasetCache: opts.datasetCache ?? true,

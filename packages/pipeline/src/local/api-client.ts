@@ -98,13 +98,17 @@ export class ApiClient {
 
   /** Whether a Residual API answers `/healthz` within `timeoutMs`. */
   async healthy(timeoutMs = 1500): Promise<boolean> {
+    return (await this.health(timeoutMs)) !== undefined;
+  }
+
+  /** `/healthz` (with the served store's fingerprint, store-fingerprint.ts), or undefined when nothing answers. */
+  async health(timeoutMs = 1500): Promise<{ store?: string } | undefined> {
     try {
-      await this.call("/healthz", z.object({ ok: z.literal(true) }), {
+      return await this.call("/healthz", z.object({ ok: z.literal(true), store: z.string().optional() }), {
         signal: AbortSignal.timeout(timeoutMs),
       });
-      return true;
     } catch {
-      return false;
+      return undefined;
     }
   }
 

@@ -13,6 +13,7 @@ import { InvalidInputError } from "../errors.js";
 import { jobIdFor } from "../jobs/job-id.js";
 import { uploadDataset } from "../jobs/upload.js";
 import { openObjectStore } from "../store/open-object-store.js";
+import { storeFingerprint } from "../store/store-fingerprint.js";
 import { ApiClient } from "./api-client.js";
 import { writeDatasetArchive } from "./dataset-archive.js";
 import { type DemoProbe, probeImages, queryModel } from "./demo-queries.js";
@@ -67,7 +68,17 @@ export function demoSpec(o: DemoOptions): Record<string, unknown> {
 
 /** Use the pipeline answering at `o.url`, or start one in-process over the local store. */
 async function ensurePipeline(api: ApiClient, o: DemoOptions, log: (l: string) => void) {
-  if (await api.healthy()) return undefined;
+  const health = await api.health();
+  if (health) {
+    // Its job would land in another bucket and never show: say so now, not after the job timeout.
+    if (health.store !== undefined && health.store !== storeFingerprint(openObjectStore(o.store)))
+      throw new InvalidInputError(
+        "store_mismatch",
+        `the pipeline at ${o.url} serves another bucket than --store ${o.store}; pass the --store it was ` +
+          "started with (residual start prints it), or another --url",
+      );
+    return undefined;
+  }
   if (o.store.startsWith("s3://"))
     throw new InvalidInputError(
       "no_pipeline",

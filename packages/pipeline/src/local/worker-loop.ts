@@ -15,17 +15,16 @@ export interface WorkerLoopOptions extends WorkerOptions {
   retryDelayMs?: number;
 }
 
+/** Wait `ms` or until `signal` aborts; the abort listener is removed either way (no listener piles up). */
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener(
-      "abort",
-      () => {
-        clearTimeout(t);
-        resolve();
-      },
-      { once: true },
-    );
+    const done = () => {
+      clearTimeout(t);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const t = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
   });
 
 /**

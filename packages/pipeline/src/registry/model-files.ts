@@ -4,7 +4,7 @@
  * is the preprocessing module's own schema (one definition shared by training and serving).
  */
 import { z } from "zod";
-import { InvalidInputError, zodIssues } from "../errors.js";
+import { InvalidInputError, StoredModelError, zodIssues } from "../errors.js";
 import { PreprocessSpecSchema } from "../preprocess/spec.js";
 
 /** `labels.json`: class names in logit order. */
@@ -33,6 +33,28 @@ export const VALIDATED_FILES: Record<string, z.ZodType> = {
   "centroids.json": CentroidsSchema,
   "calibration.json": CalibrationSchema,
 };
+
+/**
+ * A model file read back from the bucket: as {@link parseModelFile}, but a bad one is the bucket's fault
+ * (StoredModelError `invalid_model_file`, 500), not the caller's.
+ * @example
+ * const labels = parseStoredModelFile("labels.json", await store.get(key), LabelsSchema);
+ */
+export function parseStoredModelFile<T>(
+  file: string,
+  bytes: Buffer | Uint8Array | string,
+  schema: z.ZodType<T>,
+): T {
+  try {
+    return parseModelFile(file, bytes, schema);
+  } catch (err) {
+    if (!(err instanceof InvalidInputError)) throw err;
+    throw new StoredModelError(err.code, err.message, {
+      cause: err,
+      ...(err.issues ? { issues: err.issues } : {}),
+    });
+  }
+}
 
 /**
  * Parse JSON bytes with a schema; InvalidInputError `invalid_model_file` naming the file and every issue.

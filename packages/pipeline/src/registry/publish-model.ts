@@ -6,6 +6,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import { ConflictError, InvalidInputError } from "../errors.js";
 import type { ObjectStore } from "../store/object-store.js";
+import { versionJobId } from "./job-version.js";
 import { latestKey, modelPrefix, validateFilePath } from "./keys.js";
 import { parseModelFile, VALIDATED_FILES } from "./model-files.js";
 import { validateModelName, validateVersion } from "./model-ref.js";
@@ -19,6 +20,11 @@ export interface PublishModelOptions {
   version?: string;
   /** Relative path → contents, or a local directory whose files are uploaded as-is. */
   files: Readonly<Record<string, PublishBody>> | string;
+  /**
+   * The job publishing it: an existing version whose `job.json` names the same job is finished (rewritten), not
+   * refused, so publishing is idempotent per job (job-version.ts).
+   */
+  jobId?: string;
   /** Move `latest` to this version. @default true */
   setLatest?: boolean;
 }
@@ -65,7 +71,8 @@ function checkFiles(files: Record<string, PublishBody>): void {
 
 /**
  * Publish a model version. Validates the name, version, file paths and the known JSON files first; refuses to
- * overwrite an existing version (ConflictError `version_exists`); writes `latest` last.
+ * overwrite an existing version (ConflictError `version_exists`) unless `jobId` names the job that wrote it; writes
+ * `latest` last.
  * @example
  * const { version } = await publishModel(store, {
  *   name: "flowers",
@@ -82,7 +89,8 @@ export async function publishModel(
   checkFiles(files);
   const prefix = modelPrefix(name, version);
   const existing = await store.listPage(prefix, { limit: 1 });
-  if (existing.objects.length > 0) {
+  const ours = options.jobId !== undefined && (await versionJobId(store, name, version)) === options.jobId;
+  if (existing.objects.length > 0 && !ours) {
     throw new ConflictError(
       "version_exists",
       `model ${name}@${version} already exists; versions are immutable`,
@@ -102,6 +110,8 @@ export async function publishModel(
   return { name, version, prefix, files: ordered };
 }
 
+/** `job.json` first (it names the job that owns the version), the model files last. */
 function rank(path: string): number {
+  if (path === "job.json") return -1;
   return path === "model.json" || path === "model.onnx" ? 1 : 0;
 }

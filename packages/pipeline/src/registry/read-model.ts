@@ -5,7 +5,7 @@
 import { NotFoundError } from "../errors.js";
 import type { ObjectInfo, ObjectStore } from "../store/object-store.js";
 import { latestKey, MODELS_PREFIX, modelPrefix } from "./keys.js";
-import { LabelsSchema, parseModelFile } from "./model-files.js";
+import { LabelsSchema, parseStoredModelFile } from "./model-files.js";
 import { parseModelRef, validateModelName } from "./model-ref.js";
 
 /**
@@ -124,7 +124,7 @@ export async function describeModel(store: ObjectStore, name: string): Promise<M
   const prefix = modelPrefix(name, latest);
   const labelsRaw = await store.head(`${prefix}labels.json`);
   const labels = labelsRaw
-    ? parseModelFile("labels.json", await store.get(`${prefix}labels.json`), LabelsSchema)
+    ? parseStoredModelFile("labels.json", await store.get(`${prefix}labels.json`), LabelsSchema)
     : undefined;
   return {
     name,

@@ -33,8 +33,12 @@ export interface TrainedVersion {
   job: unknown;
 }
 
-/** `preprocess.json`: the eval transform serving applies (the training recipe stays in `job.json`). */
-function preprocessFile(p: PreprocessSpec): string {
+/**
+ * `preprocess.json`: the eval transform serving applies (the training recipe stays in `job.json`).
+ * @example
+ * const text = preprocessFile(resolvePreprocessSpec({ size: 224 }));
+ */
+export function preprocessFile(p: PreprocessSpec): string {
   return JSON.stringify({
     size: p.size,
     resize: p.resize,
@@ -74,6 +78,8 @@ export async function publishTrainedVersion(
   name: string,
   version: string,
   v: TrainedVersion,
+  jobId?: string,
 ): Promise<PublishedModel> {
-  return publishModel(store, { name, version, files: await trainedVersionFiles(v) });
+  const files = await trainedVersionFiles(v);
+  return publishModel(store, { name, version, files, ...(jobId !== undefined ? { jobId } : {}) });
 }

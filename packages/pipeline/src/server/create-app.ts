@@ -5,9 +5,9 @@
 import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { NotFoundError, PayloadTooLargeError } from "../errors.js";
+import { PayloadTooLargeError } from "../errors.js";
 import { MAX_BODY_BYTES } from "../serving/api/api-request.js";
-import { API_ROUTES, runRoute } from "../serving/api/api-routes.js";
+import { API_ROUTES, runRoute, unmatchedRoute } from "../serving/api/api-routes.js";
 import { errorResponse } from "../serving/api/error-response.js";
 import type { ServingCore } from "../serving/serving-core.js";
 
@@ -53,9 +53,10 @@ export function createApp(core: ServingCore): Hono {
     if (route.method === "POST") app.post(honoPath(route.path), limit, handler);
     else app.get(honoPath(route.path), handler);
   }
-  app.notFound((c) =>
-    errorJson(c, new NotFoundError("route_not_found", `no route for ${c.req.method} ${c.req.path}`)),
-  );
+  app.notFound((c) => {
+    const res = unmatchedRoute(c.req.method, c.req.path);
+    return c.json(res.body as object, res.status as ContentfulStatusCode, res.headers);
+  });
   app.onError((err, c) => errorJson(c, err));
   return app;
 }

@@ -13,7 +13,7 @@ import {
   type Centroids,
   CentroidsSchema,
   LabelsSchema,
-  parseModelFile,
+  parseStoredModelFile,
 } from "../registry/model-files.js";
 import type { ResolvedModel } from "../registry/read-model.js";
 import type { ObjectStore } from "../store/object-store.js";
@@ -31,7 +31,7 @@ export interface ModelBundle {
 async function optionalFile<T>(store: ObjectStore, prefix: string, file: string, schema: z.ZodType<T>) {
   const key = `${prefix}${file}`;
   if (!(await store.head(key))) return undefined;
-  return parseModelFile(file, await store.get(key), schema);
+  return parseStoredModelFile(file, await store.get(key), schema);
 }
 
 async function readPreprocess(store: ObjectStore, prefix: string): Promise<PreprocessSpec> {

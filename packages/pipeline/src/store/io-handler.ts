@@ -6,7 +6,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { z } from "zod";
-import { formatIssues, InvalidInputError, NotFoundError, zodIssues } from "../errors.js";
+import { formatIssues, InvalidInputError, NotFoundError, StoredModelError, zodIssues } from "../errors.js";
 import { assertValidPrefix } from "./keys.js";
 import type { ObjectStore } from "./object-store.js";
 
@@ -145,7 +145,7 @@ async function readModelJson(store: ObjectStore, key: string): Promise<z.infer<t
   try {
     raw = JSON.parse(text);
   } catch (err) {
-    throw new InvalidInputError("invalid_model_file", `${store.url}/${key} is not valid JSON.`, {
+    throw new StoredModelError("invalid_model_file", `${store.url}/${key} is not valid JSON.`, {
       cause: err,
     });
   }
@@ -153,7 +153,7 @@ async function readModelJson(store: ObjectStore, key: string): Promise<z.infer<t
   if (!parsed.success) {
     const issues = zodIssues(parsed.error);
     const text = formatIssues(issues);
-    throw new InvalidInputError(
+    throw new StoredModelError(
       "invalid_model_file",
       `${store.url}/${key} is not a tfjs model.json: ${text}`,
       { issues },
@@ -176,7 +176,7 @@ async function loadArtifacts(
         return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
       } catch (err) {
         if (!(err instanceof NotFoundError)) throw err;
-        throw new InvalidInputError(
+        throw new StoredModelError(
           "invalid_model_file",
           `Weight shard ${p} listed in ${base}/${MODEL_JSON_KEY} is missing.`,
           {

@@ -6,25 +6,17 @@
  * - Writes go to a temp file under `<root>/.objstore/tmp` and are renamed into place, so a reader never sees a half
  *   file. `ifAbsent` uses `link(2)`, which like an `O_EXCL`/`wx` create fails with EEXIST when the key exists, but
  *   publishes a complete file in one step: of two racing writers exactly one wins, and nobody sees partial bytes.
+ * - `ifMatch` compares and renames under a per-key lock (local-key-lock.ts), so of racing compare-and-swap writers
+ *   exactly one wins.
  * - ETags are the unquoted lowercase hex MD5 of the content (see local-metadata.ts), like S3ObjectStore's.
- * - Listing is in UTF-8 byte order (as S3) and never shows temp or metadata files. Symbolic links are not followed.
+ * - Listing is in UTF-8 byte order (as S3) and never shows temp or metadata files. Symbolic links are not followed:
+ *   not listed, not headed, and a read of one is InvalidInputError `symlink_not_allowed`.
  */
 
 import { createHash } from "node:crypto";
 import { createWriteStream, type Stats } from "node:fs";
-import {
-  link,
-  lstat,
-  mkdir,
-  open,
-  readdir,
-  readFile,
-  rename,
-  rm,
-  rmdir,
-  stat,
-  writeFile,
-} from "node:fs/promises";
+import type { FileHandle } from "node:fs/promises";
+import { link, lstat, mkdir, readdir, rename, rm, rmdir, stat, writeFile } from "node:fs/promises";
 import { dirname, join, resolve, sep } from "node:path";
 import type { Readable } from "node:stream";
 import { Transform } from "node:stream";
@@ -34,7 +26,9 @@ import { ConflictError, InvalidInputError, NotFoundError } from "../errors.js";
 import { bodyBytes, isReadable, md5Hex, type PutBody } from "./body.js";
 import { assertValidKey, assertValidPrefix, compareKeys } from "./keys.js";
 import { listAll } from "./list-all.js";
+import { withKeyLock } from "./local-key-lock.js";
 import { LocalMetadata } from "./local-metadata.js";
+import { openNoFollow } from "./local-no-follow.js";
 import type { ListPage, ObjectInfo, ObjectStore, PutOptions } from "./object-store.js";
 import { decodePageToken, encodePageToken, pageLimit } from "./page-token.js";
 import type { PortableStore } from "./portable-store.js";
@@ -80,24 +74,29 @@ export class LocalObjectStore implements ObjectStore {
   }
 
   async get(key: string): Promise<Buffer> {
-    const path = this.pathOf(key);
+    const handle = await this.openFile(key);
     try {
-      return await readFile(path);
-    } catch (err) {
-      throw this.readError(key, err);
+      return await handle.readFile();
+    } finally {
+      await handle.close();
     }
   }
 
   async getStream(key: string): Promise<Readable> {
+    // Opening first makes a missing key fail here rather than as a stream error, and pins the version being read.
+    return (await this.openFile(key)).createReadStream();
+  }
+
+  /** The regular file of `key`, opened without following links (local-no-follow.ts). */
+  private async openFile(key: string): Promise<FileHandle> {
     const path = this.pathOf(key);
     try {
-      // Opening first makes a missing key fail here rather than as a stream error, and pins the version being read.
-      const handle = await open(path, "r");
+      const handle = await openNoFollow(this.rootDir, path, key);
       if (!(await handle.stat()).isFile()) {
         await handle.close();
         throw Object.assign(new Error("not a file"), { code: "EISDIR" });
       }
-      return handle.createReadStream();
+      return handle;
     } catch (err) {
       throw this.readError(key, err);
     }
@@ -106,13 +105,9 @@ export class LocalObjectStore implements ObjectStore {
   private readError(key: string, err: unknown): unknown {
     const code = errCode(err);
     if (code === "ENOENT" || code === "ENOTDIR" || code === "EISDIR") {
-      return new NotFoundError(
-        "object_not_found",
-        `No object at key ${JSON.stringify(key)} in ${this.url}.`,
-        {
-          cause: err,
-        },
-      );
+      return new NotFoundError("object_not_found", `No object at key ${JSON.stringify(key)}.`, {
+        cause: err,
+      });
     }
     return err;
   }
@@ -122,7 +117,18 @@ export class LocalObjectStore implements ObjectStore {
     const tmp = await this.meta.tempPath();
     try {
       const etag = await writeTemp(tmp, body);
-      await this.publish(key, tmp, path, options.ifAbsent === true);
+      const { ifMatch } = options;
+      if (ifMatch === undefined) await this.publish(key, tmp, path, options.ifAbsent === true);
+      else
+        await withKeyLock(join(this.rootDir, INTERNAL, "locks"), key, async () => {
+          const current = await this.head(key);
+          if (current?.etag !== ifMatch)
+            throw new ConflictError(
+              "precondition_failed",
+              `Object ${JSON.stringify(key)} changed: its ETag is no longer ${ifMatch}.`,
+            );
+          await this.publish(key, tmp, path, false);
+        });
       const st = await stat(path);
       await this.meta.write(key, st, etag, options.contentType);
       return { key, size: st.size, etag, lastModified: st.mtime, contentType: options.contentType };
@@ -167,7 +173,7 @@ export class LocalObjectStore implements ObjectStore {
     const path = this.pathOf(key);
     let st: Stats;
     try {
-      st = await stat(path);
+      st = await lstat(path); // a symbolic link is no object (reads refuse it)
     } catch (err) {
       const code = errCode(err);
       if (code === "ENOENT" || code === "ENOTDIR") return undefined;

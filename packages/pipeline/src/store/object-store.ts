@@ -20,7 +20,7 @@ export interface ObjectInfo {
 }
 
 /**
- * How `put` writes: content type, write-if-absent, object tags.
+ * How `put` writes: content type, write-if-absent, write-if-unchanged, object tags.
  * @example
  * await store.put("jobs/j1/status.json", "{}", { ifAbsent: true, contentType: "application/json" });
  */
@@ -28,6 +28,11 @@ export interface PutOptions {
   contentType?: string;
   /** Only write if no object exists at the key; otherwise throw ConflictError (code `already_exists`). */
   ifAbsent?: boolean;
+  /**
+   * Only write if the object exists and its current ETag is this one (a compare-and-swap: S3 `If-Match`, the local
+   * store under a per-key lock); otherwise throw ConflictError (code `precondition_failed`).
+   */
+  ifMatch?: string;
   /** Object tags (S3 `Tagging`; lifecycle rules match on them, e.g. `residual:kind=checkpoint`). The local store ignores them. */
   tags?: Record<string, string>;
 }

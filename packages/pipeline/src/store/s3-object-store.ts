@@ -3,8 +3,9 @@
  *
  * - Small bodies are one PutObject; streams and bodies above `multipartThreshold` go through lib-storage `Upload`
  *   (multipart for more than one part, aborted on failure).
- * - `ifAbsent` sends `If-None-Match: *` (S3 conditional writes, 2024), also on CompleteMultipartUpload, so S3
- *   itself decides the race; a lost race is ConflictError `already_exists`. moto 5.2 honours the header on both
+ * - `ifAbsent` sends `If-None-Match: *` and `ifMatch` sends `If-Match: <etag>` (S3 conditional writes, 2024), also on
+ *   CompleteMultipartUpload, so S3 itself decides the race; a lost race is ConflictError `already_exists` /
+ *   `precondition_failed`. moto 5.2 honours the header on both
  *   PutObject and CompleteMultipartUpload (412 PreconditionFailed), which the integration tests prove.
  * - ETags are reported without S3's quotes; multipart objects have S3's `<hex>-<parts>` form, not a content MD5.
  * - `lastModified` returned by `put` is the client's clock (S3 does not return it); `head` reports S3's.
@@ -20,7 +21,7 @@ import {
   type S3Client,
 } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
-import { TransientError } from "../errors.js";
+import { ConflictError, type ResidualError, TransientError } from "../errors.js";
 import { mapAwsError } from "./aws-errors.js";
 import { bodyBytes, isReadable, normalizeEtag, type PutBody } from "./body.js";
 import { assertValidKey, assertValidPrefix } from "./keys.js";
@@ -34,6 +35,17 @@ import {
   type ResolvedS3Config,
   type S3ObjectStoreConfig,
 } from "./s3-config.js";
+
+/** A lost `ifMatch` write (412, or 404 when the object is gone) is ConflictError `precondition_failed`. */
+function putError(mapped: ResidualError, options: PutOptions): ResidualError {
+  if (options.ifMatch === undefined) return mapped;
+  if (mapped.code !== "already_exists" && mapped.code !== "object_not_found") return mapped;
+  return new ConflictError(
+    "precondition_failed",
+    `${mapped.message.replace(/: (an object already exists at the key|no such object)\.$/, "")}: the object changed (its ETag is no longer ${options.ifMatch}).`,
+    { cause: mapped },
+  );
+}
 
 /** Counts bytes of a streamed body so `put` can report the size without buffering. */
 function byteCounter(): Transform & { bytes: number } {
@@ -112,7 +124,7 @@ export class S3ObjectStore implements ObjectStore {
       try {
         return await this.putOnce(key, Key, body, options);
       } catch (err) {
-        const mapped = mapAwsError(err, this.describe("PutObject", key));
+        const mapped = putError(mapAwsError(err, this.describe("PutObject", key)), options);
         const retryable = mapped instanceof TransientError && mapped.code === "conditional_conflict";
         if (!retryable || attempt >= 4 || isReadable(body)) throw mapped;
         await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
@@ -126,6 +138,7 @@ export class S3ObjectStore implements ObjectStore {
       Key,
       ContentType: options.contentType,
       IfNoneMatch: options.ifAbsent ? "*" : undefined,
+      IfMatch: options.ifMatch === undefined ? undefined : `"${options.ifMatch}"`,
       Tagging: options.tags ? new URLSearchParams(options.tags).toString() : undefined,
     };
     if (!isReadable(body)) {

@@ -8,6 +8,7 @@ import { z } from "zod";
 import type { DatasetProfile } from "../dataset/dataset-profile.js";
 import type { SpecDatasetOptions } from "../dataset/load-dataset.js";
 import { type ErrorIssue, InvalidInputError } from "../errors.js";
+import { MODEL_NAME_PATTERN } from "../registry/model-ref.js";
 import { validateFreezeSpec } from "./loop/freeze-phases.js";
 import { type AugmentRecipe, type RecipeName, resolveRecipe } from "./recipe.js";
 
@@ -51,8 +52,6 @@ export const earlyStoppingSchema = z.union([
     .strict(),
 ]);
 
-const MODEL_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/i;
-
 const range = z.tuple([z.number().positive(), z.number().positive()]);
 
 /** Train augmentation overrides; the recipe fills what is not given (see recipe.ts). */
@@ -72,7 +71,15 @@ export const augmentSchema = z
 
 const rawSpecSchema = z
   .object({
-    name: z.string().regex(MODEL_NAME, "letters, digits, '.', '_' or '-', at most 64").default("model"),
+    /** The registry's one name rule (model-ref.ts), checked here so a bad name fails before any compute. */
+    name: z
+      .string()
+      .regex(
+        MODEL_NAME_PATTERN,
+        "lowercase letters, digits, '.', '_' or '-', at most 63, no leading punctuation",
+      )
+      .refine((n) => !n.includes(".."), "must not contain '..'")
+      .default("model"),
     arch: z.enum(ARCH_NAMES).default("resnet18"),
     pretrained: z
       .union([

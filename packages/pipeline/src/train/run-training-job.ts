@@ -10,7 +10,7 @@ import type { Dataset } from "../dataset/types.js";
 import { checkpointPrefix } from "../jobs/keys.js";
 import { type DatasetCache, ensureDatasetCache } from "../loader/dataset-cache.js";
 import { type PreprocessSpec, resolvePreprocessSpec } from "../preprocess/spec.js";
-import { publishTrainedVersion, type TrainedVersion } from "../registry/trained-version.js";
+import { preprocessFile, publishTrainedVersion, type TrainedVersion } from "../registry/trained-version.js";
 import { newVersionId } from "../registry/version-id.js";
 import type { ObjectStore } from "../store/object-store.js";
 import { datasetTrainingData } from "./dataset-image-sets.js";
@@ -21,6 +21,7 @@ import type { EngineChoice } from "./loop/training-types.js";
 import { type FinalMetrics, finalMetrics } from "./reports/final-metrics.js";
 import { modelCard } from "./reports/model-card.js";
 import { chartPngs } from "./reports/png-charts.js";
+import { checkServingParity, paritySection } from "./reports/serving-parity.js";
 import { confusionMatrixSvg, trainingCurvesSvg } from "./reports/svg-charts.js";
 import { smallImageTrainingData } from "./small-image-sets.js";
 import { trainingModel } from "./starting-model.js";
@@ -57,6 +58,11 @@ export interface TrainingJobOptions extends EngineChoice {
    * epochs and later jobs on the same data skip the image files. @default false
    */
   datasetCache?: boolean;
+  /**
+   * The eval transform to publish as `preprocess.json`. @default the one trained with; anything else is what the
+   * train/serve parity check (serving-parity.ts) exists to catch, and tests pass a broken one to prove it.
+   */
+  servingPreprocess?: PreprocessSpec;
   /** Operational messages (prefix-engine fallback, pruning or chart-rendering failures). @default console.warn */
   log?: (line: string) => void;
 }
@@ -227,8 +233,30 @@ export async function runTrainingJob(o: TrainingJobOptions): Promise<TrainingJob
     });
     const metrics = await finalMetrics(model, data, spec.batchSize, finalEval);
     const version = o.version ?? newVersionId();
-    const trained = await trainedVersion({ o, spec, model, data, training, metrics, version }, preprocess);
-    const published = await publishTrainedVersion(o.publishStore ?? o.store, spec.name, version, trained);
+    const served = o.servingPreprocess ?? preprocess;
+    const trained = await trainedVersion({ o, spec, model, data, training, metrics, version }, served);
+    const parity = await checkServingParity({
+      model,
+      data,
+      ...(o.data ? {} : { dataset: o.dataset }),
+      store: o.datasetStore ?? o.store,
+      onnx: trained.onnx,
+      preprocessJson: preprocessFile(served),
+    });
+    (o.log ?? console.warn)(
+      parity.skipped
+        ? `train/serve parity: not checked (${parity.skipped})`
+        : `train/serve parity: ${parity.images} images, max |Δp| ${parity.maxAbsProbDiff.toExponential(2)}`,
+    );
+    trained.metrics = { ...(trained.metrics as object), servingParity: parity };
+    trained.modelCard += paritySection(parity);
+    const published = await publishTrainedVersion(
+      o.publishStore ?? o.store,
+      spec.name,
+      version,
+      trained,
+      o.jobId,
+    );
     return {
       model: published.name,
       version: published.version,

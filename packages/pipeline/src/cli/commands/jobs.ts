@@ -13,7 +13,9 @@ function line(j: JobStatus): string {
 }
 
 async function list(opts: { store?: string; json?: boolean }): Promise<void> {
-  const jobs = await listJobs(openCliStore(opts.store, loadConfig("api")));
+  const jobs = await listJobs(openCliStore(opts.store, loadConfig("api")), {
+    onSkipped: ({ key, reason }) => process.stderr.write(`skipped ${key}: ${reason}\n`),
+  });
   if (opts.json) process.stdout.write(`${JSON.stringify(jobs, null, 2)}\n`);
   else if (jobs.length === 0)
     process.stdout.write("no jobs yet: upload a dataset under datasets/ (residual upload <dir|archive>)\n");

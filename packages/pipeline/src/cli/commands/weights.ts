@@ -22,7 +22,7 @@ import {
 import type { Command } from "commander";
 import { z } from "zod";
 import { loadConfig } from "../../config/load-config.js";
-import { InvalidInputError } from "../../errors.js";
+import { formatIssues, InvalidInputError, zodIssues } from "../../errors.js";
 import { backbonePrefix } from "../../registry/keys.js";
 import { validateModelName } from "../../registry/model-ref.js";
 import { objectStoreIOHandler } from "../../store/io-handler.js";
@@ -76,7 +76,14 @@ async function putBackbone(storeUrl: string, tag: string, dir: string): Promise<
 
 function parse<T>(schema: z.ZodType<T>, raw: unknown, what: string): T {
   const parsed = schema.safeParse(raw);
-  if (!parsed.success) throw new InvalidInputError("invalid_options", `${what}: ${parsed.error.message}`);
+  if (!parsed.success) {
+    // One line per problem (formatCliError lists the issues), never zod's JSON dump.
+    const issues = zodIssues(parsed.error).map((i) => ({
+      ...i,
+      path: i.path.map((p) => (p === "numClasses" ? "--num-classes" : p)),
+    }));
+    throw new InvalidInputError("invalid_options", `${what}: ${formatIssues(issues)}`);
+  }
   return parsed.data;
 }
 

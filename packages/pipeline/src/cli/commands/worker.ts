@@ -6,6 +6,7 @@
 import type { Command } from "commander";
 import { loadConfig } from "../../config/load-config.js";
 import { InvalidInputError } from "../../errors.js";
+import { onlyOwnBucket, servingEventBuckets } from "../../jobs/event-bucket.js";
 import { configuredTrainingRunner } from "../../jobs/job-thread.js";
 import { runJob, runQueueWorker, type WorkerOptions } from "../../jobs/worker.js";
 import { openQueue } from "../../queue/open-queue.js";
@@ -64,8 +65,15 @@ export async function runWorkerCommand(flags: WorkerFlags): Promise<number> {
     return result === "failed" ? EXIT.permanent : result === "retry" ? EXIT.transient : EXIT.ok;
   }
   const queue = openQueue(flags.queue!);
-  log(`residual worker: polling ${queue.url}, bucket ${o.store.url}`);
-  await runQueueWorker(queue, { ...o, ...(flags.once ? { maxMessages: 1 } : {}) });
+  // Given no store at all, a queue worker serves the S3 bucket each event names instead of ./.residual.
+  const anyBucket = !flags.store && !config.store.location && queue.url.startsWith("http");
+  const storeFor = anyBucket
+    ? servingEventBuckets(o.store, (bucket) => openCliStore(`s3://${bucket}`, config))
+    : onlyOwnBucket(o.store);
+  log(
+    `residual worker: polling ${queue.url}, bucket ${anyBucket ? "of each event (no --store)" : o.store.url}`,
+  );
+  await runQueueWorker(queue, { ...o, storeFor, ...(flags.once ? { maxMessages: 1 } : {}) });
   return EXIT.ok;
 }
 

@@ -3,7 +3,7 @@
  * native library is imported on first use, so processes that keep sessions on workers never load it here.
  */
 import type { InferenceSession } from "onnxruntime-node";
-import { InvalidInputError, TransientError } from "../../errors.js";
+import { InvalidInputError, StoredModelError, TransientError } from "../../errors.js";
 import type { EngineOutput } from "../inference-engine.js";
 import type { OrtRunner } from "./ort-runner.js";
 import { type CreatedSession, createSession, type Ort, runSession } from "./session-core.js";
@@ -42,7 +42,7 @@ export class OrtInline implements OrtRunner {
     try {
       return new OrtInline(ort, await createSession(ort, bytes, options));
     } catch (err) {
-      throw new InvalidInputError("invalid_model_file", `cannot load ONNX model: ${message(err)}`);
+      throw new StoredModelError("invalid_model_file", `cannot load ONNX model: ${message(err)}`);
     }
   }
 

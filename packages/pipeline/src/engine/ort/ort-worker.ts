@@ -8,7 +8,7 @@
  */
 import type { Worker } from "node:worker_threads";
 import type { InferenceSession } from "onnxruntime-node";
-import { InvalidInputError, TransientError } from "../../errors.js";
+import { InvalidInputError, StoredModelError, TransientError } from "../../errors.js";
 import { startModuleWorker } from "../../workers/module-worker.js";
 import type { EngineOutput } from "../inference-engine.js";
 import type { OrtRunner } from "./ort-runner.js";
@@ -87,7 +87,7 @@ export class OrtWorker implements OrtRunner {
     const r = await w.call({ type: "open", buffer, options }, [buffer]);
     if (r.error) {
       await w.worker.terminate();
-      throw new InvalidInputError("invalid_model_file", `cannot load ONNX model: ${r.error}`);
+      throw new StoredModelError("invalid_model_file", `cannot load ONNX model: ${r.error}`);
     }
     w.channels = r.channels ?? 3;
     w.outputs = r.outputs ?? [];

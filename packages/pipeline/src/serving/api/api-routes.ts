@@ -3,6 +3,7 @@
  * same everywhere. Each handler returns a status and a JSON body; errors become responses in `errorResponse`.
  */
 import { MethodNotAllowedError, NotFoundError } from "../../errors.js";
+import { storeFingerprint } from "../../store/store-fingerprint.js";
 import type { ServingCore } from "../serving-core.js";
 import { type ApiRequest, parseApiRequest } from "./api-request.js";
 import { errorResponse } from "./error-response.js";
@@ -17,6 +18,8 @@ import { ROUTES, type RouteId, type RouteSpec } from "./routes.js";
 export interface ApiResponse {
   status: number;
   body: unknown;
+  /** Extra response headers (the `Allow` of a 405). */
+  headers?: Record<string, string>;
 }
 
 export interface RouteContext extends ApiRequest {
@@ -39,7 +42,7 @@ const HANDLERS: Record<RouteId, ApiRoute["handle"]> = {
   models: async (core) => ({ models: await core.models() }),
   model: (core, ctx) => core.model(ctx.params.name ?? ""),
   job: (core, ctx) => core.job(ctx.params.id ?? ""),
-  healthz: async (core) => ({ ok: true, loaded: core.loadedModels() }),
+  healthz: async (core) => ({ ok: true, loaded: core.loadedModels(), store: storeFingerprint(core.store) }),
   openapi: async () => openApiDocument(),
 };
 
@@ -83,6 +86,33 @@ function matchPath(pattern: string, path: string): Record<string, string> | unde
 }
 
 /**
+ * The answer for a request no route takes: 405 with `Allow` when the path exists under other methods, else 404.
+ * The local server and the Lambda dispatch both answer with it, so a wrong method reads the same everywhere.
+ * @example
+ * unmatchedRoute("DELETE", "/v1/models"); // { status: 405, headers: { allow: "GET" }, body: … }
+ */
+export function unmatchedRoute(method: string, path: string): ApiResponse {
+  const allowed = new Set<string>();
+  for (const route of API_ROUTES) {
+    try {
+      if (matchPath(route.path, path)) allowed.add(route.method);
+    } catch {
+      // malformed %-escape: no route can match it
+    }
+  }
+  if (allowed.size === 0)
+    return errorResponse(new NotFoundError("route_not_found", `no route for ${method} ${path}`));
+  const allow = [...allowed].sort().join(", ");
+  const res = errorResponse(
+    new MethodNotAllowedError(
+      "method_not_allowed",
+      `${method} is not allowed on ${path} (allowed: ${allow})`,
+    ),
+  );
+  return { ...res, headers: { allow } };
+}
+
+/**
  * Route by method and path (for front ends without their own router, like Lambda); 404/405 as JSON.
  * @example
  * const res = await dispatch(core, "GET", "/v1/models", { body: Buffer.alloc(0), query: {} });
@@ -93,7 +123,6 @@ export async function dispatch(
   path: string,
   req: ApiRequest,
 ): Promise<ApiResponse> {
-  let pathMatched = false;
   for (const route of API_ROUTES) {
     let params: Record<string, string> | undefined;
     try {
@@ -101,13 +130,7 @@ export async function dispatch(
     } catch {
       params = undefined; // malformed %-escape: no route can match it
     }
-    if (!params) continue;
-    pathMatched = true;
-    if (route.method === method.toUpperCase()) return runRoute(core, route, { ...req, params });
+    if (params && route.method === method.toUpperCase()) return runRoute(core, route, { ...req, params });
   }
-  return errorResponse(
-    pathMatched
-      ? new MethodNotAllowedError("method_not_allowed", `${method} is not allowed on ${path}`)
-      : new NotFoundError("route_not_found", `no route for ${method} ${path}`),
-  );
+  return unmatchedRoute(method, path);
 }

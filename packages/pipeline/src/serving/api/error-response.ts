@@ -15,7 +15,16 @@ export interface ErrorBody {
 }
 
 /**
- * The one mapping from an error to an HTTP response (resnet errors translated first; others an opaque 500).
+ * A message as a client may see it: the local store's absolute `file://` locations (this machine's directories)
+ * are not the client's business.
+ */
+function publicMessage(message: string): string {
+  return message.replace(/file:\/\/\/[^\s"'`]*/g, "<local store>");
+}
+
+/**
+ * The one mapping from an error to an HTTP response (resnet errors translated first; others an opaque 500; no
+ * local `file://` path in a message).
  * @example
  * errorResponse(new NotFoundError("model_not_found", "…")) // { status: 404, body: { error: { code, message } } }
  */
@@ -27,7 +36,7 @@ export function errorResponse(error: unknown): { status: number; body: ErrorBody
       body: {
         error: {
           code: err.code,
-          message: err.message,
+          message: publicMessage(err.message),
           ...(err.issues?.length ? { issues: err.issues } : {}),
         },
       },
