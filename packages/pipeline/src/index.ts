@@ -38,8 +38,14 @@ export { ApiClient } from "./local/api-client.js";
 export { resolveMode } from "./local/pipeline-mode.js";
 export { runDemo } from "./local/run-demo.js";
 export { startPipeline } from "./local/start-pipeline.js";
-export { ImageDecodeError, ImageTooLargeError } from "./preprocess/errors.js";
+export { ImageDecodeError, ImageFormatError, ImageTooLargeError } from "./preprocess/errors.js";
 export { preprocessEval } from "./preprocess/eval.js";
+export {
+  ALLOWED_IMAGE_FORMATS,
+  assertAllowedImage,
+  type SniffedFormat,
+  sniffImageFormat,
+} from "./preprocess/image-format.js";
 export { createRng } from "./preprocess/random.js";
 export { type PreprocessSpec, resolvePreprocessSpec } from "./preprocess/spec.js";
 export { preprocessTrain } from "./preprocess/train.js";
