@@ -14,6 +14,7 @@ export {
   ConflictError,
   DatasetError,
   type ErrorIssue,
+  ForbiddenError,
   InvalidInputError,
   isResidualError,
   MethodNotAllowedError,
@@ -21,6 +22,7 @@ export {
   PayloadTooLargeError,
   ResidualError,
   TransientError,
+  UnauthorizedError,
   UnsupportedMediaTypeError,
 } from "./errors.js";
 export { watchDatasets } from "./jobs/dataset-watcher.js";
@@ -58,7 +60,8 @@ export { publishModel } from "./registry/publish-model.js";
 export { describeModel, listModels, type ResolvedModel, resolveModel } from "./registry/read-model.js";
 export { DEFAULT_BACKBONE, resolveBackbone } from "./registry/resolve-backbone.js";
 export { createApp } from "./server/create-app.js";
-export { type RunningServer, startServer } from "./server/start-server.js";
+export { type Exposure, isLoopbackHost, resolveExposure } from "./server/exposure.js";
+export { type RunningServer, type StartServerOptions, startServer } from "./server/start-server.js";
 export { errorResponse } from "./serving/api/error-response.js";
 export { openApiDocument } from "./serving/api/openapi.js";
 export { ROUTES } from "./serving/api/routes.js";
