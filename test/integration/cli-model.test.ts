@@ -161,9 +161,9 @@ describe("residual weights + infer", () => {
       RESIDUAL_DEFAULT_BACKBONE: "resnet18.tv_in1k",
     });
     expect(e.code, e.stderr).toBe(0);
-    const out = JSON.parse(e.stdout) as { model: string; dim: number; embeddings: number[][] };
-    expect(out).toMatchObject({ model: "resnet18.tv_in1k", dim: 512 });
-    expect(out.embeddings[0]).toHaveLength(512);
+    const out = JSON.parse(e.stdout) as { file: string; model: string; dim: number; embedding: number[] };
+    expect(out).toMatchObject({ file: join(dir, "img.png"), model: "resnet18.tv_in1k", dim: 512 });
+    expect(out.embedding).toHaveLength(512);
   });
 
   it("fails with one clear line and no stack trace on bad files", async () => {

@@ -58,6 +58,31 @@ describe("residual train", () => {
     expect(labels).toEqual(["cool", "warm"]);
   });
 
+  it("classify / embed --model take what train --out wrote: the store, its model folder, a version folder", async () => {
+    const out = join(dir, "out");
+    const version = (await readFile(join(out, "models", "shades", "latest"))).toString().trim();
+    const image = join(dir, "shades", "warm", "0.png");
+    for (const model of [out, join(out, "models", "shades"), join(out, "models", "shades", version)]) {
+      const r = await run(["classify", image, "--model", model, "--top-k", "2", "--json"]);
+      expect(r.code, r.stderr).toBe(0);
+      const row = JSON.parse(r.stdout) as {
+        file: string;
+        model: string;
+        version: string;
+        predictions: unknown[];
+      };
+      expect(row).toMatchObject({ file: image, model: "shades", version });
+      expect(row.predictions).toHaveLength(2);
+    }
+    const e = await run(["embed", image, "--model", out, "--json"]);
+    expect(e.code, e.stderr).toBe(0);
+    expect(JSON.parse(e.stdout)).toMatchObject({ file: image, model: "shades", version, dim: 64 });
+    const both = await run(["classify", image, "--model", out, "--store", out]);
+    expect([both.code, both.stderr]).toEqual([1, expect.stringContaining("[invalid_options]")]);
+    const notModel = await run(["classify", image, "--model", join(dir, "shades")]);
+    expect([notModel.code, notModel.stderr]).toEqual([1, expect.stringContaining("[not_a_model_directory]")]);
+  });
+
   it("rejects bad flags with every issue, before reading the dataset", async () => {
     const res = await run([
       "train",
