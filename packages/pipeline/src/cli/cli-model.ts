@@ -7,7 +7,7 @@ import { stat } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import type { AwsSettings } from "../config/load-config.js";
 import { InvalidInputError, NotFoundError } from "../errors.js";
-import { listModels } from "../registry/read-model.js";
+import { listModels, resolveModel } from "../registry/read-model.js";
 import { LocalObjectStore } from "../store/local-object-store.js";
 import type { ObjectStore } from "../store/object-store.js";
 import { openCliStore } from "./store-option.js";
@@ -103,4 +103,32 @@ export async function resolveCliModel(
   const store = openCliStore(storeFlag, config);
   const localRoot = store instanceof LocalObjectStore ? store.rootDir : undefined;
   return { store, ...(model ? { ref: model } : {}), ...(localRoot ? { localRoot } : {}) };
+}
+
+/**
+ * The local directory of the model `--model` names, for commands that load a saved model from disk (`infer`,
+ * `export`): a directory holding `model.json` as it is, else a `name[@version]` / `train --out` store resolved
+ * to its version folder.
+ * @example
+ * await cliModelDirectory("./out", undefined, loadConfig("worker")); // "/abs/out/models/shades/2026…"
+ */
+export async function cliModelDirectory(
+  model: string,
+  storeFlag: string | undefined,
+  config: { store: { location?: string }; aws: AwsSettings },
+): Promise<string> {
+  const path = resolve(model);
+  if (await isFile(join(path, "model.json"))) return path;
+  const found = await resolveCliModel(model, storeFlag, config);
+  if (!found.localRoot || !found.ref) {
+    throw new InvalidInputError(
+      "invalid_options",
+      `--model ${model}: give a model directory or a model in a local --store`,
+    );
+  }
+  const resolved = await resolveModel(found.store, found.ref);
+  if (!resolved.hasTfjs) {
+    throw new NotFoundError("model_not_found", `${found.ref} has no model.json under ${found.localRoot}`);
+  }
+  return join(found.localRoot, resolved.prefix);
 }
