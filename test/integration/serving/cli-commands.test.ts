@@ -31,7 +31,7 @@ const screen = (tty: string) =>
   tty
     .replace(/\r\n/g, "\n")
     .replace(/[^\n]*\r/g, "")
-    .replace(/\x1b\[K/g, "");
+    .replaceAll(`${String.fromCharCode(27)}[K`, "");
 const lines = (out: string) =>
   out
     .trim()

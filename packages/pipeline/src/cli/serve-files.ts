@@ -76,7 +76,7 @@ async function serveBatch(files: string[], o: ServeFilesOptions, core: ServingCo
           ref,
         )
       : [];
-    good.forEach((g, i) => (out[g.at] = { file: files[g.at]!, row: rows[i]! }));
+    for (const [i, g] of good.entries()) out[g.at] = { file: files[g.at]!, row: rows[i]! };
   } catch (err) {
     if (!isImageError(err)) throw err;
     for (const g of good) {
