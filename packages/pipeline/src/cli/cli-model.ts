@@ -5,6 +5,7 @@
  */
 import { stat } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
+import type { Command } from "commander";
 import type { AwsSettings } from "../config/load-config.js";
 import { InvalidInputError, NotFoundError } from "../errors.js";
 import { listModels, resolveModel } from "../registry/read-model.js";
@@ -131,4 +132,21 @@ export async function cliModelDirectory(
     throw new NotFoundError("model_not_found", `${found.ref} has no model.json under ${found.localRoot}`);
   }
   return join(found.localRoot, resolved.prefix);
+}
+
+/**
+ * Adds the saved-model `--model` (required) and its `--store` to a command that loads a model from disk.
+ * @example
+ * withSavedModelOptions(program.command("infer")).requiredOption("--input <file>", "input .npy");
+ */
+export function withSavedModelOptions(cmd: Command): Command {
+  return cmd
+    .requiredOption(
+      "--model <model>",
+      "saved model directory, a directory written by `residual train --out`, or name[@version] in --store",
+    )
+    .option(
+      "--store <url>",
+      "local store of a name[@version] --model (default: $RESIDUAL_STORE, ./.residual)",
+    );
 }

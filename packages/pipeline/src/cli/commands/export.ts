@@ -5,7 +5,7 @@ import type { Command } from "commander";
 import { z } from "zod";
 import { loadConfig } from "../../config/load-config.js";
 import { InvalidInputError } from "../../errors.js";
-import { cliModelDirectory } from "../cli-model.js";
+import { cliModelDirectory, withSavedModelOptions } from "../cli-model.js";
 
 const ExportOptionsSchema = z.object({
   model: z.string().min(1),
@@ -39,19 +39,13 @@ async function exportModel(raw: unknown): Promise<void> {
 
 export function register(program: Command): void {
   const exp = program.command("export").description("export models to other formats");
-  exp
-    .command("onnx")
-    .description(
-      "export a saved model directory (model.json + weights) to ONNX (NHWC input, features + logits)",
-    )
-    .requiredOption(
-      "--model <model>",
-      "saved model directory, a directory written by `residual train --out`, or name[@version] in --store",
-    )
-    .option(
-      "--store <url>",
-      "local store of a name[@version] --model (default: $RESIDUAL_STORE, ./.residual)",
-    )
+  withSavedModelOptions(
+    exp
+      .command("onnx")
+      .description(
+        "export a saved model directory (model.json + weights) to ONNX (NHWC input, features + logits)",
+      ),
+  )
     .option("--json", "print {out, arch, bytes, opset} as JSON")
     .requiredOption("--out <file>", "output .onnx file")
     .option("--opset <n>", "ONNX opset", "17")

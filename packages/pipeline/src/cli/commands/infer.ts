@@ -17,7 +17,7 @@ import { z } from "zod";
 import { loadConfig } from "../../config/load-config.js";
 import { InvalidInputError } from "../../errors.js";
 import { translateError } from "../../translate-error.js";
-import { cliModelDirectory } from "../cli-model.js";
+import { cliModelDirectory, withSavedModelOptions } from "../cli-model.js";
 
 const InferOptionsSchema = z.object({
   model: z.string().min(1),
@@ -115,19 +115,13 @@ async function infer(raw: unknown): Promise<void> {
  * register(program);
  */
 export function register(program: Command): void {
-  program
-    .command("infer")
-    .description(
-      "run a saved model on a float32 .npy batch (already normalised) and write logits or features",
-    )
-    .requiredOption(
-      "--model <model>",
-      "saved model directory, a directory written by `residual train --out`, or name[@version] in --store",
-    )
-    .option(
-      "--store <url>",
-      "local store of a name[@version] --model (default: $RESIDUAL_STORE, ./.residual)",
-    )
+  withSavedModelOptions(
+    program
+      .command("infer")
+      .description(
+        "run a saved model on a float32 .npy batch (already normalised) and write logits or features",
+      ),
+  )
     .requiredOption("--input <file>", "input .npy, float32, 4-D")
     .requiredOption("--output <file>", "output .npy: [N, classes] logits or [N, featureDim] features")
     .option("--layout <layout>", "input layout: nhwc or nchw", "nhwc")
