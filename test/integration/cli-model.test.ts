@@ -134,11 +134,12 @@ describe("residual weights + infer", () => {
   it("fetches registry weights from a mirror, with progress on stderr", async () => {
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const out = join(dir, "fetched");
-    const r = await residual(["weights", "fetch", "resnet18.tv_in1k", "--out", out], {
+    const r = await residual(["weights", "fetch", "resnet18.tv_in1k", "--out", out, "--json"], {
       RESIDUAL_WEIGHTS_BASE_URL: base,
     });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/downloading .*resnet18\.tv_in1k.*\(100%\)/);
+    expect(JSON.parse(r.stdout)).toMatchObject({ saved: out, archTag: "resnet18.tv_in1k" });
     expect(existsSync(join(out, "model.json")) && existsSync(join(out, "labels.json"))).toBe(true);
   });
 
