@@ -134,11 +134,12 @@ describe("residual weights + infer", () => {
   it("fetches registry weights from a mirror, with progress on stderr", async () => {
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const out = join(dir, "fetched");
-    const r = await residual(["weights", "fetch", "resnet18.tv_in1k", "--out", out], {
+    const r = await residual(["weights", "fetch", "resnet18.tv_in1k", "--out", out, "--json"], {
       RESIDUAL_WEIGHTS_BASE_URL: base,
     });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/downloading .*resnet18\.tv_in1k.*\(100%\)/);
+    expect(JSON.parse(r.stdout)).toMatchObject({ saved: out, archTag: "resnet18.tv_in1k" });
     expect(existsSync(join(out, "model.json")) && existsSync(join(out, "labels.json"))).toBe(true);
   });
 
@@ -161,9 +162,9 @@ describe("residual weights + infer", () => {
       RESIDUAL_DEFAULT_BACKBONE: "resnet18.tv_in1k",
     });
     expect(e.code, e.stderr).toBe(0);
-    const out = JSON.parse(e.stdout) as { model: string; dim: number; embeddings: number[][] };
-    expect(out).toMatchObject({ model: "resnet18.tv_in1k", dim: 512 });
-    expect(out.embeddings[0]).toHaveLength(512);
+    const out = JSON.parse(e.stdout) as { file: string; model: string; dim: number; embedding: number[] };
+    expect(out).toMatchObject({ file: join(dir, "img.png"), model: "resnet18.tv_in1k", dim: 512 });
+    expect(out.embedding).toHaveLength(512);
   });
 
   it("fails with one clear line and no stack trace on bad files", async () => {

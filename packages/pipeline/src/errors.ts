@@ -78,6 +78,20 @@ export class StoredModelError extends errorKind("StoredModelError", 500, true) {
 export class ParityError extends errorKind("ParityError", 500, true) {}
 
 /**
+ * A request without valid credentials (the local server's bearer token): 401.
+ * @example
+ * throw new UnauthorizedError("unauthorized", "send Authorization: Bearer <token>");
+ */
+export class UnauthorizedError extends errorKind("UnauthorizedError", 401, true) {}
+
+/**
+ * A request the server refuses whoever sends it (a Host header that does not name the server): 403.
+ * @example
+ * throw new ForbiddenError("host_not_allowed", 'Host "evil.example" is not a name of this server');
+ */
+export class ForbiddenError extends errorKind("ForbiddenError", 403, true) {}
+
+/**
  * A model, version, job, route or object that does not exist: 404.
  * @example
  * throw new NotFoundError("model_not_found", `model "flowers" does not exist`);

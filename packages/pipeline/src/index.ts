@@ -14,6 +14,7 @@ export {
   ConflictError,
   DatasetError,
   type ErrorIssue,
+  ForbiddenError,
   InvalidInputError,
   isResidualError,
   MethodNotAllowedError,
@@ -21,6 +22,7 @@ export {
   PayloadTooLargeError,
   ResidualError,
   TransientError,
+  UnauthorizedError,
   UnsupportedMediaTypeError,
 } from "./errors.js";
 export { watchDatasets } from "./jobs/dataset-watcher.js";
@@ -44,8 +46,14 @@ export { ApiClient } from "./local/api-client.js";
 export { resolveMode } from "./local/pipeline-mode.js";
 export { runDemo } from "./local/run-demo.js";
 export { startPipeline } from "./local/start-pipeline.js";
-export { ImageDecodeError, ImageTooLargeError } from "./preprocess/errors.js";
+export { ImageDecodeError, ImageFormatError, ImageTooLargeError } from "./preprocess/errors.js";
 export { preprocessEval } from "./preprocess/eval.js";
+export {
+  ALLOWED_IMAGE_FORMATS,
+  assertAllowedImage,
+  type SniffedFormat,
+  sniffImageFormat,
+} from "./preprocess/image-format.js";
 export { createRng } from "./preprocess/random.js";
 export { type PreprocessSpec, resolvePreprocessSpec } from "./preprocess/spec.js";
 export { preprocessTrain } from "./preprocess/train.js";
@@ -58,7 +66,8 @@ export { publishModel } from "./registry/publish-model.js";
 export { describeModel, listModels, type ResolvedModel, resolveModel } from "./registry/read-model.js";
 export { DEFAULT_BACKBONE, resolveBackbone } from "./registry/resolve-backbone.js";
 export { createApp } from "./server/create-app.js";
-export { type RunningServer, startServer } from "./server/start-server.js";
+export { type Exposure, isLoopbackHost, resolveExposure } from "./server/exposure.js";
+export { type RunningServer, type StartServerOptions, startServer } from "./server/start-server.js";
 export { errorResponse } from "./serving/api/error-response.js";
 export { openApiDocument } from "./serving/api/openapi.js";
 export { ROUTES } from "./serving/api/routes.js";

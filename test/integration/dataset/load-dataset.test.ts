@@ -2,10 +2,12 @@
  * loadDataset end to end over a real LocalObjectStore (temp dir): the three formats, the report, and every
  * bad-input case from the issue, each asserting its specific code and that the good files survive.
  */
+
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatasetError, LocalObjectStore, loadDataset } from "@residual/pipeline";
+import sharp from "sharp";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   filesToZip,
@@ -98,6 +100,33 @@ describe("archive uploads", () => {
       "square/empty.png": "empty",
       "square/bomb.png": "too_many_pixels",
       "square/tiny.png": "too_small",
+    });
+    expect(ds.train.length + ds.val.length).toBe(6);
+  });
+
+  it("skips SVG, GIF, TIFF and BMP files (any name) as unsupported_format with a reason; the job goes on", async () => {
+    const files = await makeShapesDataset({ classes: ["circle", "square"], perClass: 3 });
+    const px = sharp({ create: { width: 64, height: 64, channels: 3, background: "#888" } });
+    const svg = Buffer.from(
+      '<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64"><image href="file:///etc/passwd"/></svg>',
+    );
+    const bmp = Buffer.concat([Buffer.from("BM"), Buffer.alloc(68)]);
+    const odd = new Map<string, Buffer>([
+      ["circle/vector.svg", svg],
+      ["circle/looks-like.png", svg],
+      ["square/anim.gif", await px.clone().gif().toBuffer()],
+      ["square/scan.jpg", await px.clone().tiff().toBuffer()],
+      ["square/old.bmp", bmp],
+    ]);
+    await store.put("datasets/formats.zip", filesToZip(new Map([...files, ...odd])));
+    const ds = await loadDataset(store, "datasets/formats.zip");
+    const skipped = Object.fromEntries(ds.report.skipped.map((s) => [s.path, [s.reason, s.detail]]));
+    expect(skipped).toEqual({
+      "circle/vector.svg": ["unsupported_format", expect.stringMatching(/^image format SVG is not accepted/)],
+      "circle/looks-like.png": ["unsupported_format", expect.stringMatching(/^image format SVG/)],
+      "square/anim.gif": ["unsupported_format", expect.stringMatching(/^image format GIF/)],
+      "square/scan.jpg": ["unsupported_format", expect.stringMatching(/^image format TIFF/)],
+      "square/old.bmp": ["unsupported_format", expect.stringMatching(/^image format BMP/)],
     });
     expect(ds.train.length + ds.val.length).toBe(6);
   });

@@ -1,6 +1,7 @@
 import { preprocessEval, resolvePreprocessSpec } from "@residual/pipeline";
 import { createResNet, initBackend } from "@residual/resnet";
 import * as tf from "@tensorflow/tfjs-core";
+import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   BACKBONE,
@@ -127,6 +128,41 @@ describe("residual serve (HTTP, real port)", () => {
       ],
       [get("/v1/nothing"), 404, "route_not_found"],
     ];
+    for (const [res, status, c] of cases) {
+      const r = await res;
+      expect([r.status, code(r)]).toEqual([status, c]);
+    }
+    expect((await get("/healthz")).status).toBe(200);
+  });
+
+  it("decodes only JPEG, PNG and WebP, by the bytes: 415 for other formats, 400 for a declared-type mismatch", async () => {
+    const px = sharp({ create: { width: 40, height: 40, channels: 3, background: "#c63" } });
+    const gif = await px.clone().gif().toBuffer();
+    const tiff = await px.clone().tiff().toBuffer();
+    const png = await px.clone().png().toBuffer();
+    const svg = Buffer.from(
+      '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40"><rect width="40" height="40"/></svg>',
+    );
+    const b64 = (b: Buffer) => ({ base64: b.toString("base64") });
+    const cases: Array<[Promise<{ status: number; json: Record<string, unknown> }>, number, string]> = [
+      [post("/v1/embeddings", new Uint8Array(gif), "image/png"), 415, "unsupported_media_type"],
+      [post("/v1/classify?model=pets", new Uint8Array(tiff), "image/jpeg"), 415, "unsupported_media_type"],
+      [post("/v1/embeddings", new Uint8Array(svg), "image/png"), 415, "unsupported_media_type"],
+      [postJson("/v1/embeddings", { images: [b64(img), b64(svg)] }), 415, "unsupported_media_type"],
+      [postJson("/v1/classify", { model: "pets", images: [b64(gif)] }), 415, "unsupported_media_type"],
+      [post("/v1/embeddings", new Uint8Array(img), "image/png"), 400, "media_type_mismatch"],
+      [
+        postJson("/v1/embeddings", {
+          images: [{ base64: `data:image/webp;base64,${png.toString("base64")}` }],
+        }),
+        400,
+        "media_type_mismatch",
+      ],
+    ];
+    const named = await postJson("/v1/embeddings", { images: [b64(img), b64(svg)] });
+    expect(named.json.error).toMatchObject({
+      message: "images[1]: image format SVG is not accepted; send JPEG, PNG, WEBP",
+    });
     for (const [res, status, c] of cases) {
       const r = await res;
       expect([r.status, code(r)]).toEqual([status, c]);

@@ -117,24 +117,44 @@ describe("runTraining (cifar_resnet20, head only, generated data)", () => {
 
 describe("runTraining phases and early stopping", () => {
   it("unfreezing into the cached prefix invalidates the cache and trains that stage at its own lr", async () => {
-    const m = model();
-    const layer2Before = Float32Array.from(m.namedWeights().get("layer2.0.conv1.weight")!.dataSync());
-    const layer3Before = Float32Array.from(m.namedWeights().get("layer3.0.conv1.weight")!.dataSync());
-    const phased = parseJobSpec({
-      ...request,
-      epochs: 2,
-      freeze: [
-        { epochs: 1, train: ["fc"] },
-        { epochs: 1, unfreeze: ["layer3"], lrScale: { layer3: 0.1 } },
-      ],
-    });
-    const result = await runTraining({ model: m, spec: phased, data });
-    expect(result.history.map((r) => r.phase)).toEqual([0, 1]);
-    expect(result.cachedStage).toBe("layer2");
-    const changed = (a: Float32Array, b: ArrayLike<number>) => a.some((v, i) => Math.abs(v - b[i]!) > 1e-7);
-    expect(changed(layer3Before, m.namedWeights().get("layer3.0.conv1.weight")!.dataSync())).toBe(true);
-    expect(changed(layer2Before, m.namedWeights().get("layer2.0.conv1.weight")!.dataSync())).toBe(false);
-    m.dispose();
+    // Two runs, identical up to phase 1's end (same seed, same data); phase 2 trains layer3 at lrScale 0.1 in
+    // one and 1 in the other. AdamW's step is lr·m̂/√v̂ (about lr per weight), so layer3's movement over the
+    // phase must scale with its lr: about a tenth.
+    const phase2 = async (scale: number) => {
+      const m = model();
+      const layer2Before = Float32Array.from(m.namedWeights().get("layer2.0.conv1.weight")!.dataSync());
+      const layer3Before = Float32Array.from(m.namedWeights().get("layer3.0.conv1.weight")!.dataSync());
+      const phased = parseJobSpec({
+        ...request,
+        epochs: 2,
+        freeze: [
+          { epochs: 1, train: ["fc"] },
+          { epochs: 1, unfreeze: ["layer3"], lrScale: { layer3: scale } },
+        ],
+      });
+      const result = await runTraining({ model: m, spec: phased, data });
+      const moved = (before: Float32Array, name: string) => {
+        const after = m.namedWeights().get(name)!.dataSync();
+        return before.reduce((a, v, i) => a + Math.abs(after[i]! - v), 0) / before.length;
+      };
+      const out = {
+        result,
+        layer2: moved(layer2Before, "layer2.0.conv1.weight"),
+        layer3: moved(layer3Before, "layer3.0.conv1.weight"),
+      };
+      m.dispose();
+      return out;
+    };
+    const slow = await phase2(0.1);
+    const full = await phase2(1);
+    expect(slow.result.history.map((r) => r.phase)).toEqual([0, 1]);
+    expect(slow.result.cachedStage).toBe("layer2");
+    expect(slow.layer2).toBe(0);
+    expect(full.layer2).toBe(0);
+    expect(full.layer3).toBeGreaterThan(1e-4);
+    const ratio = slow.layer3 / full.layer3;
+    expect(ratio).toBeGreaterThan(0.08);
+    expect(ratio).toBeLessThan(0.12);
   });
 
   it("stops early when the monitored metric stops improving by minDelta", async () => {

@@ -92,6 +92,11 @@ export const ENV_VARS = {
     schema: text(),
     doc: "comma-separated name[@version] loaded at start; `default` = the backbone",
   },
+  RESIDUAL_API_TOKEN: {
+    kinds: SERVING,
+    schema: text(),
+    doc: "bearer token `residual serve`/`start` require on every route but /healthz (needed with --allow-remote)",
+  },
   RESIDUAL_DEFAULT_BACKBONE: {
     kinds: SERVING,
     schema: text(),

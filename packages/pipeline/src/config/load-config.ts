@@ -116,6 +116,7 @@ function serving(e: Values): ServingSettings {
     cacheBytes: (num(e.RESIDUAL_MODEL_CACHE_MB) ?? 1024) * 1024 * 1024,
     preload,
     backbone: str(e.RESIDUAL_DEFAULT_BACKBONE) ?? DEFAULT_BACKBONE,
+    ...(str(e.RESIDUAL_API_TOKEN) ? { apiToken: str(e.RESIDUAL_API_TOKEN)! } : {}),
   };
 }
 

@@ -27,6 +27,8 @@ export interface ServingSettings {
   /** Models to load at start, `null` for the backbone. */
   preload: Array<string | null>;
   backbone: string;
+  /** Bearer token of the local server (`RESIDUAL_API_TOKEN`); `--token` wins. */
+  apiToken?: string;
 }
 
 /**

@@ -30,6 +30,7 @@ export interface Sample {
 export type SkipReason =
   | "empty"
   | "not_an_image"
+  | "unsupported_format"
   | "truncated"
   | "not_decodable"
   | "too_small"

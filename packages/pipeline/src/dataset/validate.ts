@@ -36,6 +36,7 @@ const REASONS: Record<ImageErrorCode, SkipReason> = {
   image_not_decodable: "not_decodable",
   image_too_many_pixels: "too_many_pixels",
   image_too_small: "too_small",
+  unsupported_media_type: "unsupported_format",
 };
 
 /**

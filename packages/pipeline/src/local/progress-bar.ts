@@ -31,15 +31,24 @@ export function formatDuration(seconds: number | undefined): string {
 }
 
 /**
+ * The bar itself, `done` of `total` filled.
+ * @example
+ * barGlyphs(5, 10, 10); // "#####-----"
+ */
+export function barGlyphs(done: number, total: number, width = 24): string {
+  const frac = total > 0 ? Math.min(1, done / total) : 0;
+  const filled = Math.round(frac * width);
+  return `${"#".repeat(filled)}${"-".repeat(width - filled)}`;
+}
+
+/**
  * One progress-bar line (no newline).
  * @example
  * progressBar({ label: "j-1", epoch: 2, epochs: 4, step: 5, steps: 10, etaSeconds: 75 }, 10);
  * // "j-1 epoch 2/4 [#####-----] 5/10 ETA 1m15s"
  */
 export function progressBar(p: ProgressView, width = 24): string {
-  const frac = p.steps > 0 ? Math.min(1, p.step / p.steps) : 0;
-  const filled = Math.round(frac * width);
-  const bar = `${"#".repeat(filled)}${"-".repeat(width - filled)}`;
+  const bar = barGlyphs(p.step, p.steps, width);
   const parts = [
     `${p.label ? `${p.label} ` : ""}epoch ${Math.min(p.epoch, p.epochs)}/${p.epochs} [${bar}] ${p.step}/${p.steps}`,
     ...(p.loss !== undefined ? [`loss ${p.loss.toFixed(4)}`] : []),

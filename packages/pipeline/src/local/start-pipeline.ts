@@ -13,7 +13,7 @@ import { configuredTrainingRunner } from "../jobs/job-thread.js";
 import type { JobQueue } from "../queue/job-queue.js";
 import { LocalQueue } from "../queue/local-queue.js";
 import { openQueue } from "../queue/open-queue.js";
-import { type RunningServer, startServer } from "../server/start-server.js";
+import { type RunningServer, type StartServerOptions, startServer } from "../server/start-server.js";
 import { ServingCore } from "../serving/serving-core.js";
 import type { ObjectStore } from "../store/object-store.js";
 import { openObjectStore } from "../store/open-object-store.js";
@@ -27,6 +27,10 @@ export interface StartPipelineOptions {
   port?: number;
   /** @default "127.0.0.1" */
   host?: string;
+  /** Allow a non-loopback `host` (requires `token`). @default false */
+  allowRemote?: boolean;
+  /** Bearer token of the API. @default config.serving.apiToken */
+  token?: string;
   /** The process's parsed environment (timing knobs, serving, backend). @default loadConfig("local") */
   config?: Config<"local">;
   engine?: EngineKind;
@@ -39,6 +43,8 @@ export interface StartPipelineOptions {
 
 export interface RunningPipeline {
   url: string;
+  /** The API listens beyond loopback (token required). */
+  remote: boolean;
   mode: PipelineMode;
   store: ObjectStore;
   queue: JobQueue;
@@ -46,9 +52,12 @@ export interface RunningPipeline {
   stop(): Promise<void>;
 }
 
-async function listen(core: ServingCore, port: number, host: string): Promise<RunningServer> {
+type ListenOptions = Pick<StartServerOptions, "port" | "allowRemote" | "token"> & { host: string };
+
+async function listen(core: ServingCore, o: ListenOptions): Promise<RunningServer> {
+  const { host, port } = o;
   try {
-    return await startServer({ core, port, host });
+    return await startServer({ core, ...o });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === "EADDRINUSE")
@@ -104,7 +113,13 @@ export async function startPipeline(o: StartPipelineOptions): Promise<RunningPip
     ...servingCoreOptions(config),
     ...(o.engine ? { engine: o.engine } : {}),
   });
-  const server = await listen(core, o.port ?? 8080, o.host ?? "127.0.0.1");
+  const token = o.token ?? config.serving.apiToken;
+  const server = await listen(core, {
+    port: o.port ?? 8080,
+    host: o.host ?? "127.0.0.1",
+    ...(o.allowRemote ? { allowRemote: true } : {}),
+    ...(token ? { token } : {}),
+  });
   try {
     await initBackend({ ...config.backend, logger: log });
   } catch (err) {
@@ -144,5 +159,5 @@ export async function startPipeline(o: StartPipelineOptions): Promise<RunningPip
     })();
     return stopping;
   };
-  return { url: server.url, mode: o.mode, store, queue, stop };
+  return { url: server.url, remote: server.remote, mode: o.mode, store, queue, stop };
 }

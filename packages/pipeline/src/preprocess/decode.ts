@@ -6,6 +6,7 @@
  */
 import sharp, { type KernelEnum, type Sharp } from "sharp";
 import { toImageError } from "./errors.js";
+import { assertAllowedImage } from "./image-format.js";
 import type { Interpolation, PreprocessSpec } from "./spec.js";
 
 // libvips' operation cache pays off when the same operations run on the same image again; training and
@@ -22,7 +23,7 @@ export interface RawImage {
   channels: number;
 }
 
-/** Image bytes (any format sharp reads) or already-decoded pixels (e.g. from the compiled cache). */
+/** Image bytes (JPEG, PNG or WebP: `image-format.ts`) or already-decoded pixels (e.g. from the compiled cache). */
 export type ImageInput = Buffer | Uint8Array | RawImage;
 
 /** An image's oriented size (what validation records as `Sample.width/height`). */
@@ -63,7 +64,8 @@ function isRaw(input: ImageInput): input is RawImage {
 }
 
 /**
- * Opens `input` as a sharp pipeline with the house decode options (orientation, limits, failOn).
+ * Opens `input` as a sharp pipeline with the house decode options (orientation, limits, failOn). Bytes that are
+ * not JPEG, PNG or WebP by their signature throw here ({@link assertAllowedImage}): libvips never sees them.
  *
  * @example
  * const img = openImage(bytes, spec.maxPixels);
@@ -75,6 +77,7 @@ export function openImage(input: ImageInput, maxPixels: number): Sharp {
       limitInputPixels: maxPixels,
     });
   }
+  assertAllowedImage(input);
   return sharp(input, { autoOrient: true, failOn: "truncated", limitInputPixels: maxPixels, pages: 1 });
 }
 

@@ -2,7 +2,7 @@
  * Errors raised while decoding one image. They extend the pipeline's hierarchy so the API maps them (400, 413)
  * in one place, while the dataset validator turns the same `code` into a skip reason instead of failing a job.
  */
-import { InvalidInputError, PayloadTooLargeError } from "../errors.js";
+import { InvalidInputError, PayloadTooLargeError, UnsupportedMediaTypeError } from "../errors.js";
 
 /** Why an image could not be used; stable strings that `report.json` and API clients match on. */
 export type ImageErrorCode =
@@ -11,7 +11,8 @@ export type ImageErrorCode =
   | "image_truncated"
   | "image_not_decodable"
   | "image_too_many_pixels"
-  | "image_too_small";
+  | "image_too_small"
+  | "unsupported_media_type";
 
 /**
  * The bytes are not a decodable image (empty, not an image, truncated, corrupt, too small to train on): a bad
@@ -34,8 +35,19 @@ export class ImageTooLargeError extends PayloadTooLargeError {
   override readonly name: string = "ImageTooLargeError";
 }
 
-/** Either image error: both carry an {@link ImageErrorCode} as `code`. */
-export type ImageError = ImageDecodeError | ImageTooLargeError;
+/**
+ * The bytes are an image in a format we do not decode (GIF, TIFF, SVG, BMP, AVIF, …): 415
+ * `unsupported_media_type`, decided from the magic bytes before libvips sees them (`image-format.ts`).
+ *
+ * @example
+ * if (err instanceof ImageFormatError) console.log(err.code); // "unsupported_media_type"
+ */
+export class ImageFormatError extends UnsupportedMediaTypeError {
+  override readonly name: string = "ImageFormatError";
+}
+
+/** Any image error: each carries an {@link ImageErrorCode} as `code`. */
+export type ImageError = ImageDecodeError | ImageTooLargeError | ImageFormatError;
 
 /**
  * Maps a libvips/sharp failure message to a specific, stable error. Sharp reports everything as plain `Error`
@@ -45,7 +57,8 @@ export type ImageError = ImageDecodeError | ImageTooLargeError;
  * catch (e) { throw toImageError(e); }
  */
 export function toImageError(err: unknown): ImageError {
-  if (err instanceof ImageDecodeError || err instanceof ImageTooLargeError) return err;
+  if (err instanceof ImageDecodeError || err instanceof ImageTooLargeError || err instanceof ImageFormatError)
+    return err;
   const msg = err instanceof Error ? err.message : String(err);
   const first = msg.split("\n")[0] ?? msg;
   if (/exceeds pixel limit/i.test(msg)) {

@@ -1,15 +1,21 @@
 /**
  * The hono app of the local server: every route of the shared table (`API_ROUTES`), a 6 MB body limit,
- * and JSON errors for unknown routes. The Lambda handlers serve the same table.
+ * and JSON errors for unknown routes. The Lambda handlers serve the same table. Before any route, the Host header
+ * must name the server and, with a token, `Authorization: Bearer` must carry it (the probe `/healthz` excepted):
+ * `exposure.ts`.
  */
 import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { PayloadTooLargeError } from "../errors.js";
+import { ForbiddenError, PayloadTooLargeError, UnauthorizedError } from "../errors.js";
 import { MAX_BODY_BYTES } from "../serving/api/api-request.js";
 import { API_ROUTES, runRoute, unmatchedRoute } from "../serving/api/api-routes.js";
 import { errorResponse } from "../serving/api/error-response.js";
 import type { ServingCore } from "../serving/serving-core.js";
+import { bearerMatches, type Exposure, hostOfHeader, resolveExposure } from "./exposure.js";
+
+/** Routes a load balancer or orchestrator probes without credentials. */
+const PROBES = new Set(["/healthz"]);
 
 /** `/v1/models/{name}` → `/v1/models/:name`. */
 function honoPath(path: string): string {
@@ -19,17 +25,45 @@ function honoPath(path: string): string {
 /** The one error mapping, as a hono response. */
 function errorJson(c: Context, err: unknown): Response {
   const res = errorResponse(err);
+  if (res.status === 401) c.header("WWW-Authenticate", 'Bearer realm="residual"');
   return c.json(res.body, res.status as ContentfulStatusCode);
 }
 
+/** Host check, then the bearer token: the first of them that fails answers (403, 401). */
+function guard(exposure: Exposure) {
+  return async (c: Context, next: () => Promise<void>) => {
+    // In-process requests (`app.request(url)`) carry no Host header: their URL names the host.
+    const host = hostOfHeader(c.req.header("host") ?? new URL(c.req.url).host);
+    if (!exposure.allowedHosts.has(host)) {
+      return errorJson(
+        c,
+        new ForbiddenError("host_not_allowed", `Host "${host || "(none)"}" is not a name of this server`),
+      );
+    }
+    if (
+      exposure.token &&
+      !PROBES.has(c.req.path) &&
+      !bearerMatches(c.req.header("authorization"), exposure.token)
+    ) {
+      return errorJson(c, new UnauthorizedError("unauthorized", "send Authorization: Bearer <token>"));
+    }
+    await next();
+  };
+}
+
 /**
- * The hono app of the local server: every route of the shared table, a 6 MB body limit, JSON errors.
+ * The hono app of the local server: every route of the shared table, a 6 MB body limit, JSON errors, and the
+ * Host / token checks of `exposure` (default: loopback names, no token).
  * @example
  * const app = createApp(new ServingCore({ store }));
- * const res = await app.request("/healthz");
+ * const res = await app.request("http://localhost/healthz");
  */
-export function createApp(core: ServingCore): Hono {
+export function createApp(
+  core: ServingCore,
+  exposure: Exposure = resolveExposure({ host: "127.0.0.1" }),
+): Hono {
   const app = new Hono();
+  app.use("*", guard(exposure));
   const limit = bodyLimit({
     maxSize: MAX_BODY_BYTES,
     onError: (c) =>

@@ -1,8 +1,10 @@
 /**
  * Fetch the bytes of request images: inline bytes as-is, `s3://` objects only from the serving store's bucket
- * (and under its prefix), so the API cannot be used to read arbitrary buckets.
+ * (and under its prefix), so the API cannot be used to read arbitrary buckets. Every image's bytes are checked
+ * against the format allow-list (JPEG, PNG, WebP by magic bytes) before any decoder sees them.
  */
 import { InvalidInputError, NotFoundError } from "../errors.js";
+import { assertAllowedImage } from "../preprocess/image-format.js";
 import type { ObjectStore } from "../store/object-store.js";
 import type { ImageRef } from "./api/api-request.js";
 
@@ -32,7 +34,10 @@ export async function imageBytes(
 ): Promise<Buffer[]> {
   return Promise.all(
     images.map(async (im, i) => {
-      if ("bytes" in im) return im.bytes;
+      if ("bytes" in im) {
+        assertAllowedImage(im.bytes, { where: `images[${i}]` });
+        return im.bytes;
+      }
       const key = keyInStore(store, im.s3, i);
       const info = await store.head(key);
       if (!info) throw new NotFoundError("image_not_found", `images[${i}].s3: ${im.s3} does not exist`);
@@ -42,7 +47,9 @@ export async function imageBytes(
           `images[${i}].s3 is ${info.size} bytes; limit ${maxBytes}`,
         );
       }
-      return store.get(key);
+      const bytes = await store.get(key);
+      assertAllowedImage(bytes, { where: `images[${i}].s3` });
+      return bytes;
     }),
   );
 }

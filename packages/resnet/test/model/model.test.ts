@@ -40,8 +40,13 @@ describe("initialisation", () => {
   });
 
   it("follows torchvision: Kaiming fan_out convs, unit BN, U(±1/√in) fc", () => {
-    // layer3 3x3 conv: fan_out = 3·3·64, std = √(2/576)
-    expect(std(values(model, "layer3.1.conv1.weight")) / Math.sqrt(2 / 576)).toBeCloseTo(1, 1);
+    // layer3.0.conv1 is 3x3, 32 → 64: fan_out = 3·3·64 = 576 while fan_in = 3·3·32 = 288, so fan_in-scaled
+    // weights (std √(2/288), ratio √2) would fail this.
+    const w = model.namedWeights().get("layer3.0.conv1.weight")!;
+    expect(w.shape).toEqual([3, 3, 32, 64]);
+    const ratio = std(values(model, "layer3.0.conv1.weight")) / Math.sqrt(2 / 576);
+    expect(ratio).toBeGreaterThan(0.95);
+    expect(ratio).toBeLessThan(1.05);
     expect(Math.max(...values(model, "fc.weight").map(Math.abs))).toBeLessThanOrEqual(1 / 8);
     expect(Math.max(...values(model, "fc.bias").map(Math.abs))).toBeLessThanOrEqual(1 / 8);
     expect([...values(model, "layer1.0.bn2.weight")].every((v) => v === 1)).toBe(true);
@@ -57,6 +62,34 @@ describe("initialisation", () => {
     expect([...values(basic, "layer2.1.bn1.weight")].every((v) => v === 1)).toBe(true);
     expect([...values(basic, "layer2.0.downsample.1.weight")].every((v) => v === 1)).toBe(true);
     basic.dispose();
+  });
+
+  it("bottleneck blocks: zeroInitResidual zeroes bn3 only; 1x1 expand convs are fan_out scaled", () => {
+    const deep = createResNet("resnet50", { zeroInitResidual: true, seed: 4, numClasses: 10 });
+    try {
+      for (const block of ["layer1.0", "layer2.3", "layer4.2"]) {
+        expect(
+          [...values(deep, `${block}.bn3.weight`)].every((v) => v === 0),
+          block,
+        ).toBe(true);
+        expect(
+          [...values(deep, `${block}.bn1.weight`)].every((v) => v === 1),
+          block,
+        ).toBe(true);
+        expect(
+          [...values(deep, `${block}.bn2.weight`)].every((v) => v === 1),
+          block,
+        ).toBe(true);
+      }
+      expect([...values(deep, "layer1.0.downsample.1.weight")].every((v) => v === 1)).toBe(true);
+      // layer1.0.conv3 is 1x1, 64 → 256: fan_out 256 (std √(2/256)), fan_in would be 64 (twice the std).
+      expect(deep.namedWeights().get("layer1.0.conv3.weight")!.shape).toEqual([1, 1, 64, 256]);
+      const ratio = std(values(deep, "layer1.0.conv3.weight")) / Math.sqrt(2 / 256);
+      expect(ratio).toBeGreaterThan(0.95);
+      expect(ratio).toBeLessThan(1.05);
+    } finally {
+      deep.dispose();
+    }
   });
 });
 

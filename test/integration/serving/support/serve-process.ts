@@ -5,6 +5,8 @@ import { resolve } from "node:path";
 export interface ServeProcess {
   url: string;
   child: ChildProcess;
+  /** The last 4000 characters the process wrote on stderr. */
+  stderr(): string;
   stop(): Promise<void>;
 }
 
@@ -31,6 +33,7 @@ export function spawnServe(args: string[], env: NodeJS.ProcessEnv = {}, entry = 
         ok({
           url: m[1]!,
           child,
+          stderr: () => err,
           stop: () =>
             new Promise((done) => {
               child.once("exit", () => done());

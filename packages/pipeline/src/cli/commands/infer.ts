@@ -1,5 +1,5 @@
 /**
- * `residual infer --model <dir> --input <x.npy> [--layout nchw|nhwc] [--features] --output <y.npy>`:
+ * `residual infer --model <dir|name[@version]> --input <x.npy> [--layout nchw|nhwc] [--features] --output <y.npy>`:
  * float32 `.npy` in, eval-mode logits (or pooled features) `.npy` out. The input is already normalised.
  */
 import {
@@ -17,14 +17,17 @@ import { z } from "zod";
 import { loadConfig } from "../../config/load-config.js";
 import { InvalidInputError } from "../../errors.js";
 import { translateError } from "../../translate-error.js";
+import { cliModelDirectory, withSavedModelOptions } from "../cli-model.js";
 
 const InferOptionsSchema = z.object({
   model: z.string().min(1),
+  store: z.string().optional(),
   input: z.string().min(1),
   output: z.string().min(1),
   layout: z.enum(["nchw", "nhwc"]).default("nhwc"),
   features: z.boolean().default(false),
   batchSize: z.coerce.number().int().positive().default(16),
+  json: z.boolean().default(false),
 });
 type InferOptions = z.infer<typeof InferOptionsSchema>;
 
@@ -87,13 +90,19 @@ async function infer(raw: unknown): Promise<void> {
   const parsed = InferOptionsSchema.safeParse(raw);
   if (!parsed.success) throw new InvalidInputError("invalid_options", `infer: ${parsed.error.message}`);
   const o = parsed.data;
+  const config = loadConfig("worker");
+  const dir = await cliModelDirectory(o.model, o.store, config);
   const x = await readInput(o);
-  await initBackend({ ...loadConfig("worker").backend, logger: () => undefined });
-  const model = await loadResNet(o.model);
+  await initBackend({ ...config.backend, logger: () => undefined });
+  const model = await loadResNet(dir);
   try {
     const y = await run(model, x, o);
     await writeNpy(o.output, y);
-    process.stdout.write(`residual: wrote ${o.output} [${y.shape}]\n`);
+    process.stdout.write(
+      o.json
+        ? `${JSON.stringify({ output: o.output, shape: y.shape })}\n`
+        : `residual: wrote ${o.output} [${y.shape}]\n`,
+    );
   } finally {
     model.dispose();
   }
@@ -106,16 +115,18 @@ async function infer(raw: unknown): Promise<void> {
  * register(program);
  */
 export function register(program: Command): void {
-  program
-    .command("infer")
-    .description(
-      "run a saved model on a float32 .npy batch (already normalised) and write logits or features",
-    )
-    .requiredOption("--model <dir>", "saved model directory")
+  withSavedModelOptions(
+    program
+      .command("infer")
+      .description(
+        "run a saved model on a float32 .npy batch (already normalised) and write logits or features",
+      ),
+  )
     .requiredOption("--input <file>", "input .npy, float32, 4-D")
     .requiredOption("--output <file>", "output .npy: [N, classes] logits or [N, featureDim] features")
     .option("--layout <layout>", "input layout: nhwc or nchw", "nhwc")
     .option("--features", "write pooled features instead of logits")
     .option("--batch-size <n>", "images per forward pass", "16")
+    .option("--json", "print {output, shape} as JSON")
     .action((opts: unknown) => infer(opts));
 }

@@ -15,6 +15,7 @@ import {
   storeLocation,
 } from "../../config/load-config.js";
 import { InvalidInputError } from "../../errors.js";
+import { remoteWarning } from "../../server/remote-warning.js";
 import { startServer } from "../../server/start-server.js";
 import { ServingCore } from "../../serving/serving-core.js";
 import { LocalObjectStore } from "../../store/local-object-store.js";
@@ -27,6 +28,8 @@ const ServeOptionsSchema = z.object({
   engine: z.enum(["onnx", "tfjs"]).optional(),
   cacheMb: z.coerce.number().positive().optional(),
   preload: z.string().optional(),
+  allowRemote: z.boolean().optional(),
+  token: z.string().min(1).optional(),
 });
 
 /** A directory (plain path or `file:` URL) opens here; an S3 location loads the AWS SDK only then. */
@@ -61,7 +64,18 @@ async function serve(raw: unknown): Promise<void> {
     ...(o.engine ? { engine: o.engine } : {}),
   });
   startPreload(core, o.preload !== undefined ? preloadList(o.preload) : config.serving.preload);
-  const server = await startServer({ core, port: o.port, host: o.host });
+  const token = o.token ?? config.serving.apiToken;
+  const server = await startServer({
+    core,
+    port: o.port,
+    host: o.host,
+    ...(o.allowRemote ? { allowRemote: true } : {}),
+    ...(token ? { token } : {}),
+  }).catch(async (err: unknown) => {
+    await core.close();
+    throw err;
+  });
+  if (server.remote) process.stderr.write(`${remoteWarning(o.host)}\n`);
   // One parseable line: tests and scripts wait for it to learn the port.
   process.stdout.write(`residual: serving ${core.store.url} on ${server.url}\n`);
   const stop = async () => {
@@ -84,6 +98,11 @@ export function register(program: Command): void {
     )
     .option("--port <port>", "port (0 = any free port)", "8080")
     .option("--host <host>", "interface to bind", "127.0.0.1")
+    .option("--allow-remote", "allow a non-loopback --host (requires --token or $RESIDUAL_API_TOKEN)")
+    .option(
+      "--token <token>",
+      "bearer token required on every route but /healthz (default $RESIDUAL_API_TOKEN)",
+    )
     .option("--engine <kind>", "inference engine: onnx (default) or tfjs")
     .option("--cache-mb <mb>", "model cache budget in MiB (default $RESIDUAL_MODEL_CACHE_MB or 1024)")
     .option(

@@ -10,6 +10,7 @@ import { InvalidInputError } from "../../errors.js";
 import { resolveMode } from "../../local/pipeline-mode.js";
 import { startBanner } from "../../local/start-banner.js";
 import { type RunningPipeline, startPipeline } from "../../local/start-pipeline.js";
+import { remoteWarning } from "../../server/remote-warning.js";
 
 const StartOptionsSchema = z.object({
   home: z.string().min(1).optional(),
@@ -21,6 +22,8 @@ const StartOptionsSchema = z.object({
   queueUrl: z.string().min(1).optional(),
   engine: z.enum(["onnx", "tfjs"]).optional(),
   json: z.boolean().optional(),
+  allowRemote: z.boolean().optional(),
+  token: z.string().min(1).optional(),
 });
 
 /** Resolves when the first SIGINT/SIGTERM has stopped the pipeline. */
@@ -65,8 +68,11 @@ async function start(raw: unknown): Promise<void> {
     port: o.port,
     host: o.host,
     ...(o.engine ? { engine: o.engine } : {}),
+    ...(o.allowRemote ? { allowRemote: true } : {}),
+    ...(o.token ? { token: o.token } : {}),
     tty: process.stderr.isTTY === true,
   });
+  if (pipeline.remote) process.stderr.write(`${remoteWarning(o.host)}\n`);
   const stopped = untilSignal(pipeline);
   if (o.json) {
     const info = { url: pipeline.url, mode: mode.kind, store: pipeline.store.url, queue: pipeline.queue.url };
@@ -87,6 +93,11 @@ export function register(program: Command): void {
     .option("--home <dir>", "local bucket directory (default: $RESIDUAL_STORE or ./.residual)")
     .option("--port <port>", "API port (0 = any free port)", "8080")
     .option("--host <host>", "interface the API binds", "127.0.0.1")
+    .option("--allow-remote", "allow a non-loopback --host (requires --token or $RESIDUAL_API_TOKEN)")
+    .option(
+      "--token <token>",
+      "bearer token the API requires on every route but /healthz (default $RESIDUAL_API_TOKEN)",
+    )
     .option(
       "--aws",
       "use real S3 + SQS (also chosen when AWS variables and RESIDUAL_BUCKET/_QUEUE_URL are set)",

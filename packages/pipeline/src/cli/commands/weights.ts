@@ -34,7 +34,14 @@ const common = {
   store: z.string().min(1).optional(),
   numClasses: z.coerce.number().int().positive().optional(),
   resetHead: z.boolean().default(false),
+  json: z.boolean().default(false),
 };
+
+/** The one result line of both subcommands: text, or JSON with `--json`. */
+function printSaved(json: boolean, info: Record<string, string | number | boolean>, text: string): void {
+  process.stdout.write(json ? `${JSON.stringify(info)}\n` : `residual: saved ${text}\n`);
+}
+
 const ImportOptionsSchema = z.object({
   ...common,
   arch: z.string().min(1),
@@ -117,8 +124,17 @@ async function importFile(file: string, raw: unknown): Promise<void> {
       try {
         await model.save(out.dir);
         const where = o.store ? await putBackbone(o.store, o.tag ?? `${o.arch}.custom`, out.dir) : out.dir;
-        process.stdout.write(
-          `residual: saved ${where} (${o.arch}, ${report.loaded.length} tensors, ${model.config.numClasses} classes${report.headReset ? ", new head" : ""})\n`,
+        const info = {
+          saved: where,
+          arch: o.arch,
+          tensors: report.loaded.length,
+          numClasses: model.config.numClasses,
+          headReset: report.headReset,
+        };
+        printSaved(
+          o.json,
+          info,
+          `${where} (${o.arch}, ${info.tensors} tensors, ${info.numClasses} classes${report.headReset ? ", new head" : ""})`,
         );
       } finally {
         if (out.temp) await rm(out.dir, { recursive: true, force: true });
@@ -156,9 +172,8 @@ async function fetchTag(archTag: string, raw: unknown): Promise<void> {
       onProgress: progressPrinter(),
     });
     const where = o.store ? await putBackbone(o.store, r.entry.archTag, out.dir) : r.dir;
-    process.stdout.write(
-      `residual: saved ${where} (${r.entry.archTag}, ${r.bytes} bytes, sha256 ${r.sha256})\n`,
-    );
+    const info = { saved: where, archTag: r.entry.archTag, bytes: r.bytes, sha256: r.sha256 };
+    printSaved(o.json, info, `${where} (${r.entry.archTag}, ${r.bytes} bytes, sha256 ${r.sha256})`);
   } catch (err) {
     throw translateError(err);
   } finally {
@@ -186,6 +201,7 @@ export function register(program: Command): void {
     .option("--tag <arch.tag>", "backbone name with --store (default <arch>.custom)")
     .option("--num-classes <n>", "classes of the head (default: the checkpoint's)")
     .option("--reset-head", "start a fresh head instead of the checkpoint's")
+    .option("--json", "print {saved, arch, tensors, numClasses, headReset} as JSON")
     .action((file: string, opts: unknown) => importFile(file, opts));
   weights
     .command("fetch <archTag>")
@@ -198,5 +214,6 @@ export function register(program: Command): void {
     .option("--num-classes <n>", "classes of the head (default: the weights')")
     .option("--reset-head", "start a fresh head instead of the pretrained one")
     .option("--base-url <url>", "mirror instead of $RESIDUAL_WEIGHTS_BASE_URL / Hugging Face")
+    .option("--json", "print {saved, archTag, bytes, sha256} as JSON")
     .action((archTag: string, opts: unknown) => fetchTag(archTag, opts));
 }

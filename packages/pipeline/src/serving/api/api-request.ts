@@ -9,6 +9,7 @@ import {
   UnsupportedMediaTypeError,
   zodIssues,
 } from "../../errors.js";
+import { assertAllowedImage } from "../../preprocess/image-format.js";
 
 /** API Gateway → Lambda payloads are capped at 6 MB; the local server applies the same limit. */
 export const MAX_BODY_BYTES = 6 * 1024 * 1024;
@@ -52,14 +53,18 @@ export interface ApiRequest {
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
+/** The bytes of a base64 image, checked against the allow-list and the data URL's type when it has one. */
 function decodeBase64(value: string, index: number): Buffer {
+  const declared = /^data:([^;,]+);base64,/.exec(value)?.[1];
   const clean = value.replace(/^data:[^;,]+;base64,/, "").replace(/\s+/g, "");
   if (clean.length % 4 !== 0 || !BASE64.test(clean)) {
     throw new InvalidInputError("invalid_base64", `images[${index}].base64 is not valid base64`, {
       issues: [{ path: ["images", index, "base64"], code: "invalid_base64", message: "not valid base64" }],
     });
   }
-  return Buffer.from(clean, "base64");
+  const bytes = Buffer.from(clean, "base64");
+  assertAllowedImage(bytes, { where: `images[${index}]`, ...(declared ? { declared } : {}) });
+  return bytes;
 }
 
 function queryNumber(query: ApiRequest["query"], key: string): number | undefined {
@@ -106,7 +111,8 @@ function parseJson(req: ApiRequest, kind: "embeddings" | "classify"): ParsedRequ
   };
 }
 
-function parseRaw(req: ApiRequest): ParsedRequest {
+function parseRaw(req: ApiRequest, declared: string): ParsedRequest {
+  assertAllowedImage(req.body, { declared, where: "images[0]" });
   const normalize = req.query.normalize;
   const topK = queryNumber(req.query, "topK") ?? 5;
   const threshold = queryNumber(req.query, "threshold");
@@ -125,7 +131,9 @@ function parseRaw(req: ApiRequest): ParsedRequest {
 }
 
 /**
- * Parse a request for `/v1/embeddings` or `/v1/classify`; throws 400/413/415-mapped errors.
+ * Parse a request for `/v1/embeddings` or `/v1/classify`; throws 400/413/415-mapped errors. Image bytes (raw
+ * bodies and base64) must be JPEG, PNG or WebP by their magic bytes and match a declared type
+ * (`unsupported_media_type` 415, `media_type_mismatch` 400).
  * @example
  * const parsed = parseApiRequest("embeddings", { contentType: "image/jpeg", body, query: {} });
  */
@@ -140,7 +148,7 @@ export function parseApiRequest(kind: "embeddings" | "classify", req: ApiRequest
   if (type === "application/json") return parseJson(req, kind);
   if ((IMAGE_MEDIA_TYPES as readonly string[]).includes(type)) {
     if (req.body.length === 0) throw new InvalidInputError("empty_body", "image body is empty");
-    return parseRaw(req);
+    return parseRaw(req, type);
   }
   throw new UnsupportedMediaTypeError(
     "unsupported_media_type",
