@@ -27,6 +27,8 @@ export interface ServingSettings {
   /** Models to load at start, `null` for the backbone. */
   preload: Array<string | null>;
   backbone: string;
+  /** `RESIDUAL_BULK_STATE_MACHINE`: where `residual bulk` over s3:// runs (unset: in-process). */
+  bulkStateMachine?: string;
 }
 
 /**
