@@ -94,7 +94,9 @@ async function bare(): Promise<number> {
 
 await ours();
 await bare();
-const [a, b, r]: number[][] = [[], [], []];
+const a: number[] = [];
+const b: number[] = [];
+const r: number[] = [];
 for (let i = 0; i < ROUNDS; i++) {
   const x = await ours();
   const y = await bare();
@@ -106,7 +108,7 @@ console.log(
   `bulk embed, resnet18 224², ${IMAGES} JPEGs 320×240 (contended machine, medians of ${ROUNDS} alternating rounds):`,
 );
 console.log(
-  `  ours (runBulkLocal, 64/batch, 2 in flight, parts written) ${median(a).toFixed(1)} img/s | bare ORT loop (batch ${BATCH}) ${median(b).toFixed(1)} img/s | ratio ${median(r).toFixed(3)}x`,
+  `  ours (runBulkLocal, 64/batch, 2 in flight, parts written) ${median(a).toFixed(1)} img/s | bare ORT loop (batch ${BATCH}) ${median(b).toFixed(1)} img/s | throughput ratio ours/bare ${median(r).toFixed(3)}x (median of per-round ratios)`,
 );
 await core.close();
 await session.release();

@@ -131,6 +131,7 @@ describe("bulk embed over an S3 prefix (moto)", () => {
           StorageClass: "STANDARD",
         },
         { Key: "images/missing.jpg" },
+        { Key: "images/sub/", Size: 0 },
       ],
       BatchInput: spec,
     });

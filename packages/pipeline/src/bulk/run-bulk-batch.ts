@@ -103,12 +103,14 @@ export async function runBulkBatch(items: readonly BulkItem[], o: BulkBatchOptio
     const summary = PartSummarySchema.parse(JSON.parse((await o.out.get(summaryKey(id))).toString("utf8")));
     return { ...summary, skipped: true };
   }
+  // Folder markers (`images/2024/`, zero bytes) are listed by S3 but are no images, nor failures.
+  const images = items.filter((i) => !i.Key.endsWith("/"));
   const lines: string[] = [];
   const failed: BulkFailure[] = [];
   let model = o.spec.model ?? "";
   let version = "";
-  for (let i = 0; i < items.length; i += RUN_SIZE) {
-    const chunk = await runChunk(items.slice(i, i + RUN_SIZE), o);
+  for (let i = 0; i < images.length; i += RUN_SIZE) {
+    const chunk = await runChunk(images.slice(i, i + RUN_SIZE), o);
     lines.push(...chunk.lines);
     failed.push(...chunk.failed);
     [model, version] = [chunk.model, chunk.version];
@@ -119,7 +121,7 @@ export async function runBulkBatch(items: readonly BulkItem[], o: BulkBatchOptio
     part: partKey(id),
     model,
     version,
-    input: items.length,
+    input: images.length,
     done: lines.length,
     failed,
   };
