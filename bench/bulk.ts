@@ -19,7 +19,7 @@ import {
 import { preprocessEvalRaw } from "@residual/pipeline/testing";
 import { createResNet, exportOnnx, initBackend } from "@residual/resnet";
 import ort from "onnxruntime-node";
-import sharp from "sharp";
+import { makePhotoLikeJpeg } from "../test/support/images.js";
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -30,25 +30,15 @@ const ROUNDS = arg("rounds", 3);
 const BATCH = 16;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-async function photo(seed: number): Promise<Buffer> {
-  const [w, h] = [320, 240];
-  const raw = Buffer.alloc(w * h * 3);
-  let s = seed;
-  for (let i = 0; i < raw.length; i++) {
-    s = (s * 1103515245 + 12345) % 2147483648;
-    raw[i] = ((s >> 16) & 0x3f) + ((i / 3) % w) * (190 / w);
-  }
-  return sharp(raw, { raw: { width: w, height: h, channels: 3 } })
-    .jpeg({ quality: 90 })
-    .toBuffer();
-}
-
 await initBackend({ logger: () => undefined });
 const root = await mkdtemp(join(tmpdir(), "bench-bulk-"));
 const [storeDir, imagesDir] = [join(root, "store"), join(root, "images")];
 await mkdir(imagesDir, { recursive: true });
 for (let i = 0; i < IMAGES; i++)
-  await writeFile(join(imagesDir, `img-${String(i).padStart(4, "0")}.jpg`), await photo(i + 1));
+  await writeFile(
+    join(imagesDir, `img-${String(i).padStart(4, "0")}.jpg`),
+    await makePhotoLikeJpeg(320, 240, i + 1),
+  );
 const model = createResNet("resnet18", { seed: 1 });
 const onnx = exportOnnx(model);
 model.dispose();

@@ -2,7 +2,6 @@
  * The bulk Lambdas as the state machine calls them, on moto S3: a Distributed Map batch event (the ItemBatcher's
  * `{ Items, BatchInput }`) into `bulk.handler`, then the execution input into `bulk-manifest.handler`.
  */
-import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { type BulkManifest, openObjectStore } from "@residual/pipeline";
 import { initBackend } from "@residual/resnet";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -11,7 +10,7 @@ import {
   type ServingFixture,
   servingFixture,
 } from "../../test/integration/serving/support/fixtures.js";
-import { awsTestConfig, TEST_CREDENTIALS, TEST_REGION, uniqueName } from "../../test/support/aws.js";
+import { lambdaTestEnv } from "./support/lambda-env.js";
 
 type Handler = (e: unknown) => Promise<Record<string, unknown>>;
 let batch: Handler;
@@ -22,18 +21,7 @@ let bucket: string;
 describe("bulk Lambdas (Distributed Map events, moto S3)", () => {
   beforeAll(async () => {
     await initBackend({ logger: () => undefined });
-    const cfg = awsTestConfig();
-    bucket = uniqueName("bulk-fn");
-    await new S3Client(cfg).send(new CreateBucketCommand({ Bucket: bucket }));
-    Object.assign(process.env, {
-      RESIDUAL_BUCKET: bucket,
-      AWS_ENDPOINT_URL_S3: cfg.endpoint,
-      AWS_REGION: TEST_REGION,
-      AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
-      POWERTOOLS_LOG_LEVEL: "ERROR",
-      AWS_LAMBDA_FUNCTION_NAME: "residual-test",
-    });
+    bucket = await lambdaTestEnv("bulk-fn");
     fx = await servingFixture(openObjectStore(`s3://${bucket}`));
     for (const i of [1, 2, 3]) await fx.store.put(`images/p${i}.jpg`, await jpeg(40, 40, i));
     await fx.store.put("images/bad.jpg", (await jpeg(64, 64, 5)).subarray(0, 250));
