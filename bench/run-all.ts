@@ -1,7 +1,8 @@
 /**
  * `npm run bench [-- <name>…]`: every benchmark in this folder (or the named ones, e.g. `serving forward`), one
  * after another in its own process (they measure CPU time: never two at once), then one line per benchmark
- * with its exit status and wall time. Each benchmark prints its own ratios against its peer. `gpu-step` (ResNet-50
+ * with its exit status and wall time (`bulk`: local bulk throughput vs a bare ORT loop). Each benchmark prints its
+ * own ratios against its peer. `gpu-step` (ResNet-50
  * at batch 64: GPU-sized, run by bench/gpu-smoke.sh inside the trainer image) runs only when named.
  */
 import { spawnSync } from "node:child_process";

@@ -8,7 +8,7 @@ import { BUCKET_PREFIXES } from "./residual-bucket.js";
  * on the bucket without an `s3:prefix` condition so that missing keys are 404s, not 403s.
  */
 
-const { datasets, jobs, models, backbones, cache } = BUCKET_PREFIXES;
+const { datasets, jobs, models, backbones, cache, bulk } = BUCKET_PREFIXES;
 
 /**
  * Serving (embed, classify, jobs Lambdas): read models, backbones and job status; list those prefixes.
@@ -51,6 +51,37 @@ export function grantTrainingAccess(grantee: iam.IGrantable, bucket: s3.IBucket)
     write: [`${jobs}*`, `${models}*`, `${cache}*`],
     list: [datasets, backbones, jobs, models, cache],
   });
+  bucket.encryptionKey?.grantEncryptDecrypt(grantee);
+}
+
+/**
+ * Bulk batch Lambda: what serving reads (models, backbones), the images under the bulk input prefixes, and the
+ * run's output under `bulk/` (read back: a part's summary tells a re-run to skip it).
+ *
+ * @example
+ * grantBulkBatch(batch.role, data.bucket, ["images/"]);
+ */
+export function grantBulkBatch(
+  grantee: iam.IGrantable,
+  bucket: s3.IBucket,
+  inputPrefixes: readonly string[],
+): void {
+  addStatements(grantee, bucket, {
+    read: [`${models}*`, `${backbones}*`, ...inputPrefixes.map((p) => `${p}*`), `${bulk}*`],
+    write: [`${bulk}*`],
+    list: [models, backbones, bulk, ...inputPrefixes],
+  });
+  bucket.encryptionKey?.grantEncryptDecrypt(grantee);
+}
+
+/**
+ * Bulk manifest Lambda: read the part summaries of a run and write its `_SUCCESS`, all under `bulk/`.
+ *
+ * @example
+ * grantBulkManifest(manifest.role, data.bucket);
+ */
+export function grantBulkManifest(grantee: iam.IGrantable, bucket: s3.IBucket): void {
+  addStatements(grantee, bucket, { read: [`${bulk}*`], write: [`${bulk}*`], list: [bulk] });
   bucket.encryptionKey?.grantEncryptDecrypt(grantee);
 }
 

@@ -47,6 +47,8 @@ export const DEPLOYED_KINDS = {
   embed: "api",
   classify: "api",
   jobs: "api",
+  bulk: "api",
+  "bulk-manifest": "api",
   dispatch: "dispatcher",
   trainer: "worker",
 } as const satisfies Record<string, ProcessKind>;

@@ -22,6 +22,33 @@ const PREFIX_OBJECTS = "(datasets|jobs|models|backbones|cache)\\/\\*(\\/status\\
 /** Every accepted finding of the stack, with its reason. */
 export const NAG_ACCEPTANCES: readonly NagAcceptance[] = [
   {
+    // Bulk input prefixes are a deploy option (`inputPrefixes`), so any one-prefix wildcard is accepted there.
+    finding: /^AwsSolutions-IAM5\[Resource::<DataBucket[0-9A-F]{8}\.Arn>\/[^*\]]+\/\*\]$/,
+    path: /\/Bulk\/(Batch|Manifest|StateMachine)\/Role\/DefaultPolicy\/Resource$/,
+    reason:
+      "Bulk object wildcards stay inside one prefix: models, backbones, the configured input prefixes and bulk/ output keys exist only at run time.",
+  },
+  {
+    finding:
+      /^AwsSolutions-IAM5\[Resource::<BulkBatchFunction[0-9A-F]{8}\.Arn>:\*\]$|^AwsSolutions-IAM5\[Resource::<BulkManifestFunction[0-9A-F]{8}\.Arn>:\*\]$/,
+    path: /\/Bulk\/StateMachine\/Role\/DefaultPolicy\/Resource$/,
+    reason:
+      "CDK's LambdaInvoke grants lambda:InvokeFunction on the function and its versions (`<arn>:*`), nothing else.",
+  },
+  {
+    finding: /^AwsSolutions-IAM5\[Resource::\*\]$/,
+    path: /\/Bulk\/StateMachine\/Role\/DefaultPolicy\/Resource$/,
+    reason:
+      "X-Ray tracing (xray:PutTraceSegments and friends) and log delivery have no resource-level permissions in IAM.",
+  },
+  {
+    finding:
+      /^AwsSolutions-IAM5\[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:.*BulkStateMachine[0-9A-F]{8}.*\]$/,
+    path: /\/Bulk\/StateMachine\/DistributedMapPolicy\/Resource$/,
+    reason:
+      "A Distributed Map starts and stops its own child executions, whose names exist only at run time.",
+  },
+  {
     finding: new RegExp(
       `^AwsSolutions-IAM5\\[Resource::<DataBucket[0-9A-F]{8}\\.Arn>\\/${PREFIX_OBJECTS}\\]$`,
     ),

@@ -11,6 +11,7 @@ import type * as lambda from "aws-cdk-lib/aws-lambda";
 import * as sns from "aws-cdk-lib/aws-sns";
 import * as subscriptions from "aws-cdk-lib/aws-sns-subscriptions";
 import type * as sqs from "aws-cdk-lib/aws-sqs";
+import type * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
 import { assertNoProblems, checkIntegerRange } from "./invalid-props-error.js";
 
@@ -23,6 +24,12 @@ export interface OperationsProps {
   readonly api: apigw.IHttpApi;
   /** Functions whose errors raise the alarm, by a short name used in alarm ids. */
   readonly functions: Readonly<Record<string, lambda.IFunction>>;
+  /**
+   * State machines whose failed executions raise the alarm (a bulk run fails when its Distributed Map exceeds the
+   * tolerated failure percentage), by a short name used in alarm ids.
+   * @default none
+   */
+  readonly stateMachines?: Readonly<Record<string, sfn.IStateMachine>>;
   /**
    * Subscribe this address to the alarm topic (it must confirm the subscription e-mail).
    * @default no subscription
@@ -101,6 +108,14 @@ export class Operations extends Construct {
       props.api5xxThreshold ?? 5,
       "API 5xx responses",
     );
+    for (const [name, machine] of Object.entries(props.stateMachines ?? {})) {
+      this.alarm(
+        `${name}FailedExecutionsAlarm`,
+        machine.metricFailed({ period: fiveMinutes, statistic: "Sum" }),
+        1,
+        `Failed executions of the ${name} state machine (map runs over their tolerated failures)`,
+      );
+    }
     for (const [name, fn] of Object.entries(props.functions)) {
       this.alarm(
         `${name}ErrorsAlarm`,

@@ -12,6 +12,8 @@ export const BUCKET_PREFIXES = {
   backbones: "backbones/",
   /** Compiled dataset caches (decoded, resized uint8 shards), shared by the jobs that train on the same data. */
   cache: "cache/",
+  /** Bulk runs' output (`bulk/<run>/part-*.jsonl`, `_SUCCESS`) and the Distributed Map's result files. */
+  bulk: "bulk/",
 } as const;
 
 /** How the data bucket is encrypted at rest. */

@@ -7,7 +7,7 @@ import { dockerAssetOptions, REPO_ROOT } from "./docker-context.js";
 import { ENV } from "./env-contract.js";
 
 /** The handlers in `functions/src/`; each is the image's CMD (`<name>.handler`) in cdk/docker/lambda.Dockerfile. */
-export type HandlerName = "embed" | "classify" | "jobs" | "dispatch";
+export type HandlerName = "embed" | "classify" | "jobs" | "dispatch" | "bulk" | "bulk-manifest";
 
 export interface ResidualFunctionProps {
   /** Which handler of the shared image this function runs. */

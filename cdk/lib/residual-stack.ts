@@ -2,6 +2,7 @@ import { CfnOutput, Stack, type StackProps } from "aws-cdk-lib";
 import * as ec2 from "aws-cdk-lib/aws-ec2";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
 import type { Construct } from "constructs";
+import { Bulk, type BulkProps } from "./bulk.js";
 import { DatasetTrigger, type DatasetTriggerProps } from "./dataset-trigger.js";
 import { Dispatcher } from "./dispatcher.js";
 import { acknowledgeAcceptedFindings } from "./nag-suppressions.js";
@@ -44,6 +45,11 @@ export interface ResidualStackProps extends StackProps {
    */
   readonly serving?: Omit<ServingProps, "bucket" | "code">;
   /**
+   * Bulk embedding options (Distributed Map concurrency, images per batch, tolerated failures, input prefixes).
+   * @default Bulk defaults
+   */
+  readonly bulk?: Omit<BulkProps, "bucket" | "code">;
+  /**
    * E-mail for the alarm topic.
    * @default no subscription
    */
@@ -70,6 +76,7 @@ export class ResidualStack extends Stack {
   public readonly training: Training;
   public readonly dispatcher: Dispatcher;
   public readonly serving: Serving;
+  public readonly bulk: Bulk;
   public readonly operations: Operations;
 
   constructor(scope: Construct, id: string, props: ResidualStackProps = {}) {
@@ -96,11 +103,18 @@ export class ResidualStack extends Stack {
       code: props.lambdaCode?.("dispatch"),
     });
     this.serving = new Serving(this, "Serving", { ...props.serving, bucket, code: props.lambdaCode });
+    this.bulk = new Bulk(this, "Bulk", { ...props.bulk, bucket, code: props.lambdaCode });
     this.operations = new Operations(this, "Operations", {
       deadLetterQueue: this.trigger.deadLetterQueue,
       jobQueue: this.training.jobQueue,
       api: this.serving.api,
-      functions: { ...this.serving.functions, dispatch: this.dispatcher.function },
+      functions: {
+        ...this.serving.functions,
+        dispatch: this.dispatcher.function,
+        bulk: this.bulk.batchFunction,
+        bulkManifest: this.bulk.manifestFunction,
+      },
+      stateMachines: { bulk: this.bulk.stateMachine },
       alarmEmail: props.alarmEmail,
     });
     this.addOutputs();
@@ -116,6 +130,11 @@ export class ResidualStack extends Stack {
     out("DeadLetterQueueUrl", this.trigger.deadLetterQueue.queueUrl, "Events that failed to dispatch");
     out("JobQueueArn", this.training.jobQueue.jobQueueArn, "Batch job queue of training jobs");
     out("TrainingLogGroupName", this.training.logGroup.logGroupName, "Logs of the training containers");
+    out(
+      "BulkStateMachineArn",
+      this.bulk.stateMachine.stateMachineArn,
+      "residual bulk --state-machine <this>",
+    );
     out("AlarmTopicArn", this.operations.topic.topicArn, "SNS topic of the alarms");
   }
 }

@@ -22,7 +22,7 @@ export interface JwtAuthProps {
 }
 
 /** The handlers behind the API (the dispatcher is fed by SQS, not HTTP). */
-export type ServingHandler = Exclude<HandlerName, "dispatch">;
+export type ServingHandler = Extract<HandlerName, "embed" | "classify" | "jobs">;
 
 /**
  * Every route of the API and the handler that serves it: the pipeline's one route table (`ROUTES`, shared with

@@ -1,4 +1,3 @@
-import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { openObjectStore } from "@residual/pipeline";
 import { initBackend } from "@residual/resnet";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
@@ -10,8 +9,8 @@ import {
   type ServingFixture,
   servingFixture,
 } from "../../test/integration/serving/support/fixtures.js";
-import { awsTestConfig, TEST_CREDENTIALS, TEST_REGION, uniqueName } from "../../test/support/aws.js";
 import { apiEvent } from "./support/api-event.js";
+import { lambdaTestEnv } from "./support/lambda-env.js";
 
 type Handler = (e: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 let embed: Handler;
@@ -29,19 +28,8 @@ async function call(h: Handler, e: APIGatewayProxyEventV2) {
 describe("Lambda handlers (API Gateway v2 events, moto S3)", () => {
   beforeAll(async () => {
     await initBackend({ logger: () => undefined });
-    const cfg = awsTestConfig();
-    bucket = uniqueName("serving");
-    await new S3Client(cfg).send(new CreateBucketCommand({ Bucket: bucket }));
-    Object.assign(process.env, {
-      RESIDUAL_BUCKET: bucket,
+    bucket = await lambdaTestEnv("serving", {
       RESIDUAL_DEFAULT_BACKBONE: BACKBONE,
-      AWS_ENDPOINT_URL_S3: cfg.endpoint,
-      AWS_REGION: TEST_REGION,
-      AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
-      POWERTOOLS_LOG_LEVEL: "ERROR",
-      // As in Lambda: ONNX Runtime sessions then run on the handler's thread (ortThreadFromEnv), not a worker.
-      AWS_LAMBDA_FUNCTION_NAME: "residual-test",
       // A model that does not exist must not break the init phase.
       RESIDUAL_PRELOAD: "pets, ghost",
     });

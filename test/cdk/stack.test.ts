@@ -26,10 +26,11 @@ describe("ResidualStack", () => {
       "AWS::ApiGatewayV2::Route": 7,
       "AWS::SNS::Topic": 1,
       "AWS::Events::Rule": 1,
-      // DLQ, failed jobs, API 5xx, and errors of embed, classify, jobs, dispatch.
-      "AWS::CloudWatch::Alarm": 7,
-      // Four Residual functions plus CDK's S3-notification handler.
-      "AWS::Lambda::Function": 5,
+      // DLQ, failed jobs, API 5xx, failed bulk executions, errors of embed, classify, jobs, dispatch, bulk, bulk-manifest.
+      "AWS::CloudWatch::Alarm": 10,
+      // Six Residual functions plus CDK's S3-notification handler.
+      "AWS::Lambda::Function": 7,
+      "AWS::StepFunctions::StateMachine": 1,
     };
     for (const [type, count] of Object.entries(counts)) template.resourceCountIs(type, count);
   });
@@ -81,6 +82,7 @@ describe("ResidualStack", () => {
       [
         "AlarmTopicArn",
         "ApiUrl",
+        "BulkStateMachineArn",
         "BucketName",
         "DeadLetterQueueUrl",
         "JobQueueArn",

@@ -2,6 +2,12 @@
 // in `@residual/pipeline/testing`; the API Lambdas use `/serving`, the dispatcher `/dispatch`, the CDK app
 // `/config` and `/routes`. ARCHITECTURE.md says which module knows what.
 
+export { bulkSource } from "./bulk/bulk-location.js";
+export { type BulkManifest, writeBulkManifest } from "./bulk/bulk-manifest.js";
+export { type BulkSpec, parseBulkBatchEvent, parseBulkSpec } from "./bulk/bulk-spec.js";
+export type { BulkFailure, PartSummary } from "./bulk/part-summary.js";
+export { type BulkItem, runBulkBatch } from "./bulk/run-bulk-batch.js";
+export { type LocalBulkOptions, runBulkLocal } from "./bulk/run-bulk-local.js";
 export type { ProcessKind } from "./config/env-vars.js";
 export { type Config, loadConfig, servingCoreOptions, storeLocation } from "./config/load-config.js";
 export { disposeDataset, loadDataset } from "./dataset/load-dataset.js";

@@ -3,6 +3,9 @@
  * SQS/Batch clients. Bundlers keep every statically imported module of an entry point, so importing the package
  * root from a handler put all of `@residual/resnet` and tfjs-core into the Lambda's init phase.
  */
+export { writeBulkManifest } from "./bulk/bulk-manifest.js";
+export { parseBulkBatchEvent, parseBulkSpec } from "./bulk/bulk-spec.js";
+export { runBulkBatch } from "./bulk/run-bulk-batch.js";
 export { type Config, loadConfig, servingCoreOptions } from "./config/load-config.js";
 export { InvalidInputError, isResidualError, ResidualError } from "./errors.js";
 export { API_ROUTES, type ApiResponse, dispatch, runRoute } from "./serving/api/api-routes.js";

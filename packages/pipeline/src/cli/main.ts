@@ -22,6 +22,7 @@ const COMMANDS: Record<string, () => Promise<{ register: Registrar }>> = {
   export: () => import("./commands/export.js"),
   embed: () => import("./commands/embed.js"),
   classify: () => import("./commands/classify.js"),
+  bulk: () => import("./commands/bulk.js"),
   models: () => import("./commands/models.js"),
   summary: () => import("./commands/summary.js"),
   weights: () => import("./commands/weights.js"),

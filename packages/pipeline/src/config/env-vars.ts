@@ -102,6 +102,11 @@ export const ENV_VARS = {
     schema: text(),
     doc: "backbone served when a request names no model (arch.tag or a bare arch; default resnet50.tv2_in1k)",
   },
+  RESIDUAL_BULK_STATE_MACHINE: {
+    kinds: ["api"],
+    schema: text(),
+    doc: "ARN of the bulk state machine: `residual bulk` over s3:// starts an execution of it (default: run in-process)",
+  },
   RESIDUAL_BACKEND: {
     kinds: ["api", "worker", "local"],
     schema: oneOf("RESIDUAL_BACKEND", ["tensorflow", "wasm", "cpu"]),

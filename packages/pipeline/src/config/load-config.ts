@@ -110,6 +110,7 @@ export function storeLocation(config: { store: { location?: string } }, flag?: s
 function serving(e: Values): ServingSettings {
   const preload = preloadList(str(e.RESIDUAL_PRELOAD) ?? "");
   const thread = str(e.RESIDUAL_ORT_THREAD) ?? (e.AWS_LAMBDA_FUNCTION_NAME ? "main" : "worker");
+  const bulkStateMachine = str(e.RESIDUAL_BULK_STATE_MACHINE);
   return {
     engine: (str(e.RESIDUAL_ENGINE) ?? "onnx") as ServingSettings["engine"],
     ortThread: thread as ServingSettings["ortThread"],
@@ -117,6 +118,7 @@ function serving(e: Values): ServingSettings {
     preload,
     backbone: str(e.RESIDUAL_DEFAULT_BACKBONE) ?? DEFAULT_BACKBONE,
     ...(str(e.RESIDUAL_API_TOKEN) ? { apiToken: str(e.RESIDUAL_API_TOKEN)! } : {}),
+    ...(bulkStateMachine ? { bulkStateMachine } : {}),
   };
 }
 

@@ -29,6 +29,8 @@ export interface ServingSettings {
   backbone: string;
   /** Bearer token of the local server (`RESIDUAL_API_TOKEN`); `--token` wins. */
   apiToken?: string;
+  /** `RESIDUAL_BULK_STATE_MACHINE`: where `residual bulk` over s3:// runs (unset: in-process). */
+  bulkStateMachine?: string;
 }
 
 /**

@@ -3,12 +3,12 @@
  * reports. Same line, same duration format, whatever the source.
  */
 
-/** What a bar shows; `epoch` is 1-based (the epoch running). */
+/** What a bar shows; `epoch` is 1-based (the epoch running); without `epochs` (bulk runs) no epoch is shown. */
 export interface ProgressView {
   /** Printed first (a job id). */
   label?: string;
-  epoch: number;
-  epochs: number;
+  epoch?: number;
+  epochs?: number;
   step: number;
   steps: number;
   loss?: number;
@@ -28,6 +28,10 @@ export function formatDuration(seconds: number | undefined): string {
   const h = Math.floor(s / 3600);
   const m = Math.floor((s % 3600) / 60);
   return h > 0 ? `${h}h${String(m).padStart(2, "0")}m` : `${m}m${String(s % 60).padStart(2, "0")}s`;
+}
+
+function epochPart(p: ProgressView): string {
+  return p.epochs === undefined ? "" : `epoch ${Math.min(p.epoch ?? 1, p.epochs)}/${p.epochs} `;
 }
 
 /**
@@ -50,7 +54,7 @@ export function barGlyphs(done: number, total: number, width = 24): string {
 export function progressBar(p: ProgressView, width = 24): string {
   const bar = barGlyphs(p.step, p.steps, width);
   const parts = [
-    `${p.label ? `${p.label} ` : ""}epoch ${Math.min(p.epoch, p.epochs)}/${p.epochs} [${bar}] ${p.step}/${p.steps}`,
+    `${p.label ? `${p.label} ` : ""}${epochPart(p)}[${bar}] ${p.step}/${p.steps}`,
     ...(p.loss !== undefined ? [`loss ${p.loss.toFixed(4)}`] : []),
     ...(p.lr !== undefined ? [`lr ${p.lr.toExponential(2)}`] : []),
     ...(p.imagesPerSec !== undefined ? [`${p.imagesPerSec.toFixed(1)} img/s`] : []),

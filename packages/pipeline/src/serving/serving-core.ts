@@ -2,12 +2,10 @@
  * The serving core: resolve a model, fetch + preprocess images into one batch, run the engine, shape results.
  * One instance per process (module scope in Lambda), so the model cache stays warm across invocations.
  */
-import type { EngineChoice, EngineKind } from "../engine/inference-engine.js";
+import type { EngineChoice, EngineKind, EngineOutput } from "../engine/inference-engine.js";
 import type { OrtThread } from "../engine/ort/ort-runner.js";
 import { isResidualError } from "../errors.js";
 import { readJobDocument } from "../jobs/job-status.js";
-import { ImageDecodeError } from "../preprocess/errors.js";
-import { preprocessEval } from "../preprocess/eval.js";
 import {
   describeModel,
   listModels,
@@ -21,6 +19,7 @@ import { MAX_BODY_BYTES, type ParsedRequest } from "./api/api-request.js";
 import { imageBytes } from "./image-bytes.js";
 import { loadModelBundle, type ModelBundle } from "./model-bundle.js";
 import { ModelCache } from "./model-cache.js";
+import { type ImageFailure, type PreprocessedBatch, preprocessBatch } from "./preprocess-batch.js";
 import { ResolveCache } from "./resolve-cache.js";
 import { type ClassifyResult, classifyRows, embeddingRows } from "./shape-results.js";
 
@@ -57,6 +56,34 @@ export interface ClassifyResponse {
   version: string;
   results: ClassifyResult[];
 }
+
+/**
+ * What the tolerant calls add: which request image each row is, and the images left out.
+ * @example
+ * const { indices, failed }: EachResult = await core.embedEach(req);
+ */
+export interface EachResult {
+  indices: number[];
+  failed: ImageFailure[];
+}
+
+/** What an empty batch "returns" (every image of a tolerant call failed): no rows. */
+const EMPTY_OUTPUT = {
+  features: new Float32Array(0),
+  logits: new Float32Array(0),
+  featureDim: 0,
+  numClasses: 0,
+};
+
+const embedShape = (req: ParsedRequest) => (_b: ModelBundle, out: EngineOutput, n: number) => ({
+  dim: out.featureDim,
+  embeddings: embeddingRows(out.features, n, out.featureDim, req.normalize),
+});
+
+const classifyShape = (req: ParsedRequest) => (b: ModelBundle, out: EngineOutput, n: number) => {
+  const options = { topK: req.topK, ...(req.threshold !== undefined ? { threshold: req.threshold } : {}) };
+  return classifyRows(out, n, b.labels ?? [], options, b.calibration, b.centroids);
+};
 
 /** Quiet time after a preload before the warm-up run. */
 const WARM_UP_IDLE_MS = 100;
@@ -109,27 +136,25 @@ export class ServingCore {
     }
   }
 
-  /** Preprocess every image into one NHWC batch (decodes run in parallel on libuv's pool). */
-  private async batch(req: ParsedRequest, b: ModelBundle): Promise<Float32Array> {
+  /** Preprocess the request's images into one NHWC batch (tolerant: bad images are left out and reported). */
+  private async batch(req: ParsedRequest, b: ModelBundle, tolerant = false): Promise<PreprocessedBatch> {
     const buffers = await imageBytes(this.store, req.images, MAX_BODY_BYTES);
-    const { size, inChannels } = b.preprocess;
-    const per = size * size * inChannels;
-    const out = new Float32Array(per * buffers.length);
-    await Promise.all(
-      buffers.map(async (buf, i) => {
-        try {
-          await preprocessEval(buf, b.preprocess, { out, offset: i * per, fast: true });
-        } catch (err) {
-          // Name the image (ImageDecodeError: 400).
-          if (!(err instanceof ImageDecodeError)) throw err;
-          throw new ImageDecodeError(err.code, `images[${i}]: ${err.message}`, {
-            cause: err,
-            issues: [{ path: ["images", i], code: err.code, message: err.message }],
-          });
-        }
-      }),
-    );
-    return out;
+    return preprocessBatch(buffers, b.preprocess, { tolerant });
+  }
+
+  /** Run the images that preprocess (all of them unless `tolerant`) and shape the rows with `shape`. */
+  private async runImages<T>(
+    req: ParsedRequest,
+    tolerant: boolean,
+    shape: (b: ModelBundle, out: EngineOutput, n: number) => T,
+  ): Promise<{ model: string; version: string; rows: T; kept: number[]; failed: ImageFailure[] }> {
+    this.requests += 1;
+    return this.withModel(req.model, async (b) => {
+      const { data, kept, failed } = await this.batch(req, b, tolerant);
+      const n = kept.length;
+      const rows = shape(b, n > 0 ? await b.engine.run(data, n, b.preprocess.size) : EMPTY_OUTPUT, n);
+      return { model: b.name, version: b.version, rows, kept, failed };
+    });
   }
 
   /**
@@ -154,17 +179,8 @@ export class ServingCore {
    * const { embeddings } = await core.embed(parseApiRequest("embeddings", req));
    */
   async embed(req: ParsedRequest): Promise<EmbeddingsResponse> {
-    this.requests += 1;
-    return this.withModel(req.model, async (b) => {
-      const n = req.images.length;
-      const out = await b.engine.run(await this.batch(req, b), n, b.preprocess.size);
-      return {
-        model: b.name,
-        version: b.version,
-        dim: out.featureDim,
-        embeddings: embeddingRows(out.features, n, out.featureDim, req.normalize),
-      };
-    });
+    const r = await this.runImages(req, false, embedShape(req));
+    return { model: r.model, version: r.version, dim: r.rows.dim, embeddings: r.rows.embeddings };
   }
 
   /**
@@ -172,21 +188,30 @@ export class ServingCore {
    * const { results } = await core.classify(parseApiRequest("classify", req));
    */
   async classify(req: ParsedRequest): Promise<ClassifyResponse> {
-    this.requests += 1;
-    return this.withModel(req.model, async (b) => {
-      const n = req.images.length;
-      const out = await b.engine.run(await this.batch(req, b), n, b.preprocess.size);
-      const options = {
-        topK: req.topK,
-        ...(req.threshold !== undefined ? { threshold: req.threshold } : {}),
-      };
-      const labels = b.labels ?? [];
-      return {
-        model: b.name,
-        version: b.version,
-        results: classifyRows(out, n, labels, options, b.calibration, b.centroids),
-      };
-    });
+    const r = await this.runImages(req, false, classifyShape(req));
+    return { model: r.model, version: r.version, results: r.rows };
+  }
+
+  /**
+   * Like {@link embed}, but an image that does not decode fails alone (bulk runs): `failed` names it by index,
+   * `indices[j]` is the request index of `embeddings[j]`.
+   * @example
+   * const { embeddings, indices, failed } = await core.embedEach({ images, normalize: true, topK: 5 });
+   */
+  async embedEach(req: ParsedRequest): Promise<EmbeddingsResponse & EachResult> {
+    const r = await this.runImages(req, true, embedShape(req));
+    const { dim, embeddings } = r.rows;
+    return { model: r.model, version: r.version, dim, embeddings, indices: r.kept, failed: r.failed };
+  }
+
+  /**
+   * Like {@link classify}, but an image that does not decode fails alone (see {@link embedEach}).
+   * @example
+   * const { results, indices, failed } = await core.classifyEach({ images, normalize: true, topK: 5 });
+   */
+  async classifyEach(req: ParsedRequest): Promise<ClassifyResponse & EachResult> {
+    const r = await this.runImages(req, true, classifyShape(req));
+    return { model: r.model, version: r.version, results: r.rows, indices: r.kept, failed: r.failed };
   }
 
   models(): Promise<ModelSummaryEntry[]> {

@@ -1,0 +1,131 @@
+/**
+ * The batch function of a bulk run, the same in the batch Lambda and the local runner: read each item, run the
+ * serving core's tolerant embed/classify (the API's decode and preprocessing), write one JSON Lines part, then
+ * the part's summary. An unreadable image is a failure of its key, never of the batch; a part whose summary
+ * exists is skipped (re-runs are idempotent).
+ */
+import { isResidualError } from "../errors.js";
+import type { ServingCore } from "../serving/serving-core.js";
+import type { ObjectStore } from "../store/object-store.js";
+import { partId, partKey, summaryKey } from "./bulk-keys.js";
+import type { BulkSpec } from "./bulk-spec.js";
+import { type BulkFailure, type PartSummary, PartSummarySchema } from "./part-summary.js";
+
+/** Images per engine run inside a batch (a batch may hold hundreds). */
+const RUN_SIZE = 16;
+/** Larger objects are not read (reported `image_too_large`). */
+export const MAX_BULK_IMAGE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * What a batch runs with: the serving core (models), the store the keys are read from, the output store.
+ * @example
+ * const options: BulkBatchOptions = { core, source: openObjectStore(spec.source), out: openObjectStore(spec.out), spec };
+ */
+export interface BulkBatchOptions {
+  core: ServingCore;
+  source: ObjectStore;
+  out: ObjectStore;
+  spec: BulkSpec;
+}
+
+/**
+ * An item of a batch: its key and, when the listing said, its size.
+ * @example
+ * const item: BulkItem = { Key: "images/a.jpg", Size: 48213 };
+ */
+export interface BulkItem {
+  Key: string;
+  Size?: number | undefined;
+}
+
+type Read = { key: string; bytes: Buffer } | BulkFailure;
+
+async function readItem(source: ObjectStore, item: BulkItem): Promise<Read> {
+  const tooLarge = (size: number): BulkFailure => ({
+    key: item.Key,
+    code: "image_too_large",
+    reason: `object is ${size} bytes; limit ${MAX_BULK_IMAGE_BYTES}`,
+  });
+  if (item.Size !== undefined && item.Size > MAX_BULK_IMAGE_BYTES) return tooLarge(item.Size);
+  try {
+    const bytes = await source.get(item.Key);
+    return bytes.length > MAX_BULK_IMAGE_BYTES ? tooLarge(bytes.length) : { key: item.Key, bytes };
+  } catch (err) {
+    // Missing or refused objects are this key's failure; transient trouble fails the batch (it is retried).
+    if (isResidualError(err) && err.permanent) return { key: item.Key, code: err.code, reason: err.message };
+    throw err;
+  }
+}
+
+interface Chunk {
+  lines: string[];
+  failed: BulkFailure[];
+  model: string;
+  version: string;
+}
+
+async function runChunk(items: readonly BulkItem[], o: BulkBatchOptions): Promise<Chunk> {
+  const reads = await Promise.all(items.map((it) => readItem(o.source, it)));
+  const ok = reads.filter((r): r is { key: string; bytes: Buffer } => "bytes" in r);
+  const failed = reads.filter((r): r is BulkFailure => "code" in r);
+  const req = {
+    ...(o.spec.model ? { model: o.spec.model } : {}),
+    images: ok.map((r) => ({ bytes: r.bytes })),
+    normalize: o.spec.normalize,
+    topK: o.spec.topK,
+  };
+  const imageFailures = (f: { index: number; code: string; message: string }[]) =>
+    f.map((x) => ({ key: ok[x.index]!.key, code: x.code, reason: x.message }));
+  if (o.spec.mode === "embed") {
+    const r = await o.core.embedEach(req);
+    const lines = r.embeddings.map((embedding, j) =>
+      JSON.stringify({ key: ok[r.indices[j]!]!.key, model: r.model, version: r.version, embedding }),
+    );
+    return { lines, failed: [...failed, ...imageFailures(r.failed)], model: r.model, version: r.version };
+  }
+  const r = await o.core.classifyEach(req);
+  const lines = r.results.map((res, j) =>
+    JSON.stringify({ key: ok[r.indices[j]!]!.key, predictions: res.predictions }),
+  );
+  return { lines, failed: [...failed, ...imageFailures(r.failed)], model: r.model, version: r.version };
+}
+
+/**
+ * Run one batch (the items in the order given) and write its part and summary under `options.out`.
+ * @example
+ * const summary = await runBulkBatch([{ Key: "images/a.jpg" }], { core, source, out, spec });
+ * summary.done; // 1
+ */
+export async function runBulkBatch(items: readonly BulkItem[], o: BulkBatchOptions): Promise<PartSummary> {
+  const id = partId(items.map((i) => i.Key));
+  const existing = await o.out.head(summaryKey(id));
+  if (existing) {
+    const summary = PartSummarySchema.parse(JSON.parse((await o.out.get(summaryKey(id))).toString("utf8")));
+    return { ...summary, skipped: true };
+  }
+  // Folder markers (`images/2024/`, zero bytes) are listed by S3 but are no images, nor failures.
+  const images = items.filter((i) => !i.Key.endsWith("/"));
+  const lines: string[] = [];
+  const failed: BulkFailure[] = [];
+  let model = o.spec.model ?? "";
+  let version = "";
+  for (let i = 0; i < images.length; i += RUN_SIZE) {
+    const chunk = await runChunk(images.slice(i, i + RUN_SIZE), o);
+    lines.push(...chunk.lines);
+    failed.push(...chunk.failed);
+    [model, version] = [chunk.model, chunk.version];
+  }
+  const body = lines.length > 0 ? `${lines.join("\n")}\n` : "";
+  await o.out.put(partKey(id), body, { contentType: "application/x-ndjson" });
+  const summary: PartSummary = {
+    part: partKey(id),
+    model,
+    version,
+    input: images.length,
+    done: lines.length,
+    failed,
+  };
+  // Written last: a summary means its part is complete.
+  await o.out.put(summaryKey(id), JSON.stringify(summary), { contentType: "application/json" });
+  return summary;
+}
