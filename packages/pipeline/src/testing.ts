@@ -71,6 +71,7 @@ export { PrefixCache } from "./train/prefix-cache/prefix-cache.js";
 export { createPrefixRunner } from "./train/prefix-cache/prefix-runner.js";
 export { ThreadCountBandit } from "./train/prefix-cache/thread-count-bandit.js";
 export { calibrationFile, computeCentroids, quantile } from "./train/reports/centroids.js";
+export { type LabelThreshold, labelThresholds } from "./train/reports/label-thresholds.js";
 export { evaluateExamples } from "./train/reports/evaluate.js";
 export { classificationReport, expectedCalibrationError } from "./train/reports/metrics.js";
 export { type ModelCardInput, modelCard } from "./train/reports/model-card.js";

@@ -142,6 +142,15 @@ describe("runTrainingJob (moto S3)", () => {
     const metrics = JSON.parse((await store.get(`${prefix}metrics.json`)).toString());
     expect(metrics.perClass).toHaveLength(3);
     expect(metrics.confusion.flat().reduce((a: number, b: number) => a + b, 0)).toBe(12);
+    // Per-label thresholds: in metrics.json with their F1, in calibration.json for serving, in the model card.
+    expect(Object.keys(metrics.labelThresholds)).toEqual(CLASSES);
+    const calibration = JSON.parse((await store.get(`${prefix}calibration.json`)).toString());
+    for (const c of CLASSES) {
+      expect(calibration.labelThresholds[c]).toBe(metrics.labelThresholds[c].threshold);
+      expect(calibration.labelThresholds[c]).toBeGreaterThanOrEqual(0);
+      expect(calibration.labelThresholds[c]).toBeLessThanOrEqual(1);
+    }
+    expect((await store.get(`${prefix}model-card.md`)).toString()).toContain("| F1 | threshold |");
     const centroids = JSON.parse((await store.get(`${prefix}centroids.json`)).toString());
     expect(centroids.centroids[0]).toHaveLength(64);
     expect((await store.get(`${prefix}confusion.svg`)).toString()).toContain("<svg");

@@ -23,6 +23,8 @@ export type Centroids = z.infer<typeof CentroidsSchema>;
 export const CalibrationSchema = z.object({
   temperature: z.number().positive().default(1),
   threshold: z.number().min(0).max(1).optional(),
+  /** Per label, the calibrated score that maximised the label's validation F1 (applied to the top-1 label). */
+  labelThresholds: z.record(z.string(), z.number().min(0).max(1)).optional(),
 });
 export type Calibration = z.infer<typeof CalibrationSchema>;
 

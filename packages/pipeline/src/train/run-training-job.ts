@@ -83,6 +83,7 @@ function metricsDocument(training: TrainingResult, m: FinalMetrics): unknown {
     val: { top1: val.top1, top5: val.top5, macroF1: val.macroF1, nll: val.nll, ece: val.ece },
     calibrated: { temperature: m.temperature, ece: m.calibratedEce, nll: m.calibratedNll },
     perClass: val.perClass,
+    labelThresholds: m.labelThresholds,
     confusion: val.confusion,
     history: training.history,
     epochsRun: training.epochsRun,

@@ -51,8 +51,10 @@ function recipeLine(spec: JobSpec): string {
  */
 export function modelCard(c: ModelCardInput): string {
   const m = c.metrics;
+  const threshold = (label: string) => m.labelThresholds[label]?.threshold.toFixed(3) ?? "–";
   const rows = m.val.perClass.map(
-    (p) => `| ${p.label} | ${p.support} | ${pct(p.precision)} | ${pct(p.recall)} | ${p.f1.toFixed(3)} |`,
+    (p) =>
+      `| ${p.label} | ${p.support} | ${pct(p.precision)} | ${pct(p.recall)} | ${p.f1.toFixed(3)} | ${threshold(p.label)} |`,
   );
   const weakest = [...m.val.perClass].sort((a, b) => a.f1 - b.f1)[0];
   return [
@@ -75,9 +77,13 @@ export function modelCard(c: ModelCardInput): string {
     "## Validation metrics",
     `top-1 ${pct(m.val.top1)}${m.val.top5 !== undefined ? `, top-5 ${pct(m.val.top5)}` : ""}, macro F1 ${m.val.macroF1.toFixed(3)}, NLL ${m.val.nll.toFixed(3)}, ECE ${m.val.ece.toFixed(3)} (after temperature ${m.temperature.toFixed(3)}: ECE ${m.calibratedEce.toFixed(3)}).`,
     "",
-    "| class | support | precision | recall | F1 |",
-    "|---|---|---|---|---|",
+    "| class | support | precision | recall | F1 | threshold |",
+    "|---|---|---|---|---|---|",
     ...rows,
+    "",
+    "Threshold: per label, the calibrated score that maximised the label's validation F1 (`calibration.json` " +
+      "`labelThresholds`); `/v1/classify` flags a top-1 prediction under its label's threshold `unknown` when the " +
+      "request gives no `threshold`.",
     "",
     "Curves: `curves.svg` (`curves.png`); confusion matrix: `confusion.svg` (`confusion.png`).",
     "",
