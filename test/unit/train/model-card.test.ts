@@ -3,8 +3,8 @@ import {
   calibrationFile,
   classificationReport,
   computeCentroids,
-  labelThresholds,
   type EpochRecord,
+  labelThresholds,
   type ModelCardInput,
   modelCard,
 } from "@residual/pipeline/testing";

@@ -4,8 +4,8 @@ import type { Calibration, Centroids } from "../../registry/model-files.js";
 import type { TrainingData } from "../image-sets.js";
 import { calibrationFile, computeCentroids } from "./centroids.js";
 import { type EvalResult, evaluateExamples } from "./evaluate.js";
-import { type ClassificationReport, classificationReport } from "./metrics.js";
 import { type LabelThreshold, labelThresholds } from "./label-thresholds.js";
+import { type ClassificationReport, classificationReport } from "./metrics.js";
 import { fitTemperature } from "./temperature.js";
 
 export interface FinalMetrics {

@@ -21,7 +21,7 @@ export interface LabelThreshold {
  * recall for the same F1). A class never predicted gets 0 and F1 0.
  */
 function bestThreshold(scores: number[], correct: boolean[], support: number): LabelThreshold {
-  const order = scores.map((s, i) => i).sort((a, b) => scores[b]! - scores[a]!);
+  const order = scores.map((_, i) => i).sort((a, b) => scores[b]! - scores[a]!);
   let best: LabelThreshold = { threshold: 0, f1: 0 };
   let tp = 0;
   for (let n = 1; n <= order.length; n++) {
