@@ -77,7 +77,12 @@ const rawSpecSchema = z
     pretrained: z
       .union([
         z.literal("none").transform(() => null),
-        z.string().regex(/^[a-z0-9_]+\.[a-z0-9_]+$/i, "expected 'arch.tag' or 'none'"),
+        z
+          .string()
+          .regex(
+            /^([a-z0-9_]+\.[a-z0-9_]+|model:[a-z0-9][a-z0-9._-]{0,62}(@[A-Za-z0-9][A-Za-z0-9._-]{0,62})?)$/i,
+            "expected 'arch.tag', 'model:<name>[@version]' or 'none'",
+          ),
         z.null(),
       ])
       .default(null),

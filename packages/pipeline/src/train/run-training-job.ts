@@ -23,7 +23,7 @@ import { modelCard } from "./reports/model-card.js";
 import { chartPngs } from "./reports/png-charts.js";
 import { confusionMatrixSvg, trainingCurvesSvg } from "./reports/svg-charts.js";
 import { smallImageTrainingData } from "./small-image-sets.js";
-import { trainingModel } from "./starting-model.js";
+import { type Lineage, trainingModel } from "./starting-model.js";
 
 /**
  * One training job: the store, the job id, the dataset, its spec, and how to report progress.
@@ -73,13 +73,16 @@ export interface TrainingJobResult {
   spec: JobSpec;
   training: TrainingResult;
   metrics: FinalMetrics;
+  /** The published model this job started from (`pretrained: "model:…"`). */
+  lineage?: Lineage;
 }
 
 /** The `metrics.json` document: validation report, calibration, per-class metrics, history. */
-function metricsDocument(training: TrainingResult, m: FinalMetrics): unknown {
+function metricsDocument(training: TrainingResult, m: FinalMetrics, lineage?: Lineage): unknown {
   const { val } = m;
   const best = training.restoredBestEpoch;
   return {
+    ...(lineage ? { lineage } : {}),
     val: { top1: val.top1, top5: val.top5, macroF1: val.macroF1, nll: val.nll, ece: val.ece },
     calibrated: { temperature: m.temperature, ece: m.calibratedEce, nll: m.calibratedNll },
     perClass: val.perClass,
@@ -100,11 +103,12 @@ interface Artefacts {
   training: TrainingResult;
   metrics: FinalMetrics;
   version: string;
+  lineage: Lineage | undefined;
 }
 
 /** What the job computed, as the registry's trained version (the registry names the files). */
 async function trainedVersion(a: Artefacts, preprocess: PreprocessSpec): Promise<TrainedVersion> {
-  const { spec, data, training, metrics, o } = a;
+  const { spec, data, training, metrics, o, lineage } = a;
   const charts = {
     "curves.svg": trainingCurvesSvg(training.history),
     "confusion.svg": confusionMatrixSvg(metrics.val.confusion, data.classNames),
@@ -115,7 +119,7 @@ async function trainedVersion(a: Artefacts, preprocess: PreprocessSpec): Promise
     onnx: exportOnnx(a.model),
     labels: data.classNames,
     preprocess,
-    metrics: metricsDocument(training, metrics),
+    metrics: metricsDocument(training, metrics, lineage),
     calibration: metrics.calibration,
     centroids: metrics.centroids,
     pictures: { ...charts, ...(await chartPngs(charts, o.log ?? console.warn)) },
@@ -131,10 +135,12 @@ async function trainedVersion(a: Artefacts, preprocess: PreprocessSpec): Promise
       metrics,
       stoppedEarly: training.stoppedEarly,
       ...(best !== undefined ? { restoredBestEpoch: best } : {}),
+      ...(lineage ? { lineage } : {}),
     }),
     job: {
       jobId: o.jobId,
       spec,
+      ...(lineage ? { lineage } : {}),
       dataset: { source: o.dataset.report.source, hash: o.dataset.hash },
       training,
     },
@@ -210,7 +216,12 @@ export async function runTrainingJob(o: TrainingJobOptions): Promise<TrainingJob
     inChannels: spec.inChannels,
   });
   const data = o.data ?? (await imageSetsFor(o, spec, preprocess));
-  const model = await trainingModel(o.store, spec, data.classNames.length);
+  const { model, lineage } = await trainingModel(o.store, spec, data.classNames);
+  if (lineage) {
+    (o.log ?? console.warn)(
+      `starting from model ${lineage.parent}@${lineage.parentVersion} (head ${lineage.head === "kept" ? "kept: same labels" : "reset: other labels"})`,
+    );
+  }
   try {
     const { finalEval, ...training } = await runTraining({
       model,
@@ -228,7 +239,8 @@ export async function runTrainingJob(o: TrainingJobOptions): Promise<TrainingJob
     });
     const metrics = await finalMetrics(model, data, spec.batchSize, finalEval);
     const version = o.version ?? newVersionId();
-    const trained = await trainedVersion({ o, spec, model, data, training, metrics, version }, preprocess);
+    const artefacts = { o, spec, model, data, training, metrics, version, lineage };
+    const trained = await trainedVersion(artefacts, preprocess);
     const published = await publishTrainedVersion(o.publishStore ?? o.store, spec.name, version, trained);
     return {
       model: published.name,
@@ -237,6 +249,7 @@ export async function runTrainingJob(o: TrainingJobOptions): Promise<TrainingJob
       spec,
       training,
       metrics,
+      ...(lineage ? { lineage } : {}),
     };
   } finally {
     model.dispose();

@@ -1,6 +1,7 @@
 /** `model-card.md`: what the model was trained on, how, how well, and where it should not be trusted. */
 import type { EpochRecord } from "../checkpoints/checkpoint.js";
 import type { JobSpec } from "../job-spec.js";
+import type { Lineage } from "../starting-model.js";
 import type { FinalMetrics } from "./final-metrics.js";
 
 /**
@@ -21,6 +22,18 @@ export interface ModelCardInput {
   stoppedEarly: boolean;
   /** The epoch whose weights were published (early stopping's best), when not simply the last. */
   restoredBestEpoch?: number;
+  /** The published model this one continues (incremental training). */
+  lineage?: Lineage;
+}
+
+/** Where the weights started: scratch, a backbone, or a parent model (and whether its head was kept). */
+function startLine(c: ModelCardInput): string {
+  const l = c.lineage;
+  if (l) {
+    const head = l.head === "kept" ? "head kept, same labels" : "head reset, other labels";
+    return `from model ${l.parent}@${l.parentVersion}, ${head}`;
+  }
+  return c.spec.pretrained ? `from ${c.spec.pretrained}` : "from scratch";
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
@@ -60,7 +73,7 @@ export function modelCard(c: ModelCardInput): string {
   return [
     `# ${c.name} ${c.version}`,
     "",
-    `Fine-tuned ${c.spec.arch} (${c.spec.pretrained ? `from ${c.spec.pretrained}` : "from scratch"}) by job \`${c.jobId}\`.`,
+    `Fine-tuned ${c.spec.arch} (${startLine(c)}) by job \`${c.jobId}\`.`,
     "",
     "## Data",
     `${c.classNames.length} classes; ${c.trainCount} training and ${c.valCount} validation images at ${c.spec.imageSize}px.`,
