@@ -66,7 +66,7 @@ export type { S3ObjectStoreConfig } from "./store/s3-config.js";
 export { S3ObjectStore } from "./store/s3-object-store.js";
 export { parseS3Url } from "./store/s3-url.js";
 export { type ImageSet, inMemoryImageSet, type TrainingData } from "./train/image-sets.js";
-export { type JobSpec, parseJobSpec } from "./train/job-spec.js";
+export { type JobRequest, type JobSpec, parseJobRequest, parseJobSpec } from "./train/job-spec.js";
 export { runTraining } from "./train/loop/run-training.js";
 export type { TrainingProgress } from "./train/loop/training-types.js";
 export { runTrainingJob, type TrainingJobOptions, type TrainingJobResult } from "./train/run-training-job.js";

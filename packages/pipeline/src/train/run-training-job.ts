@@ -18,6 +18,7 @@ import type { TrainingData } from "./image-sets.js";
 import { type JobRequest, type JobSpec, parseJobRequest, resolveJobSpec } from "./job-spec.js";
 import { runTraining, type TrainingProgress, type TrainingResult } from "./loop/run-training.js";
 import type { EngineChoice } from "./loop/training-types.js";
+import { choosePretrained } from "./pretrained-choice.js";
 import { type FinalMetrics, finalMetrics } from "./reports/final-metrics.js";
 import { modelCard } from "./reports/model-card.js";
 import { chartPngs } from "./reports/png-charts.js";
@@ -204,8 +205,10 @@ async function imageSetsFor(
  * const { model, version } = await runTrainingJob({ store, jobId: "flowers-1a2b", dataset });
  */
 export async function runTrainingJob(o: TrainingJobOptions): Promise<TrainingJobResult> {
-  const request = o.jobRequest ?? parseJobRequest(o.spec ?? o.dataset.spec ?? {});
+  const parsed = o.jobRequest ?? parseJobRequest(o.spec ?? o.dataset.spec ?? {});
+  const request = await choosePretrained(o.store, parsed);
   const spec = resolveJobSpec(request, datasetProfile(o.dataset));
+  (o.log ?? console.warn)(`pretrained: ${spec.pretrained ?? "none"} (${spec.pretrainedReason})`);
   (o.log ?? console.warn)(
     `recipe: ${spec.recipe} (${spec.recipeReason}): ${spec.imageSize} px, ${spec.inChannels} channel(s), ` +
       `batch ${spec.batchSize}, lr ${spec.lr}, ${spec.augment.kind}`,

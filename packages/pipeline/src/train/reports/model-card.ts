@@ -33,7 +33,7 @@ function startLine(c: ModelCardInput): string {
     const head = l.head === "kept" ? "head kept, same labels" : "head reset, other labels";
     return `from model ${l.parent}@${l.parentVersion}, ${head}`;
   }
-  return c.spec.pretrained ? `from ${c.spec.pretrained}` : "from scratch";
+  return `${c.spec.pretrained ? `from ${c.spec.pretrained}` : "from scratch"}: ${c.spec.pretrainedReason}`;
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
