@@ -43,6 +43,11 @@ export { preprocessEval } from "./preprocess/eval.js";
 export { createRng } from "./preprocess/random.js";
 export { type PreprocessSpec, resolvePreprocessSpec } from "./preprocess/spec.js";
 export { preprocessTrain } from "./preprocess/train.js";
+export {
+  addPrototypeExamples,
+  type CreatePrototypesOptions,
+  createPrototypeModel,
+} from "./prototypes/prototype-model.js";
 export type { JobQueue, QueueMessage } from "./queue/job-queue.js";
 export { LocalQueue } from "./queue/local-queue.js";
 export { openQueue } from "./queue/open-queue.js";

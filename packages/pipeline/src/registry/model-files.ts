@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { InvalidInputError, zodIssues } from "../errors.js";
 import { PreprocessSpecSchema } from "../preprocess/spec.js";
+import { PrototypesSchema } from "../prototypes/prototype-files.js";
 
 /** `labels.json`: class names in logit order. */
 export const LabelsSchema = z.array(z.string()).min(1);
@@ -34,6 +35,7 @@ export const VALIDATED_FILES: Record<string, z.ZodType> = {
   "preprocess.json": PreprocessSpecSchema,
   "centroids.json": CentroidsSchema,
   "calibration.json": CalibrationSchema,
+  "prototypes.json": PrototypesSchema,
 };
 
 /**

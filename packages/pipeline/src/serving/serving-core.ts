@@ -8,6 +8,7 @@ import { isResidualError } from "../errors.js";
 import { readJobDocument } from "../jobs/job-status.js";
 import { ImageDecodeError } from "../preprocess/errors.js";
 import { preprocessEval } from "../preprocess/eval.js";
+import { prototypeRows } from "../prototypes/prototype-scores.js";
 import {
   describeModel,
   listModels,
@@ -181,11 +182,10 @@ export class ServingCore {
         ...(req.threshold !== undefined ? { threshold: req.threshold } : {}),
       };
       const labels = b.labels ?? [];
-      return {
-        model: b.name,
-        version: b.version,
-        results: classifyRows(out, n, labels, options, b.calibration, b.centroids),
-      };
+      const results = b.prototypes
+        ? prototypeRows(out.features, n, out.featureDim, b.prototypes, options)
+        : classifyRows(out, n, labels, options, b.calibration, b.centroids);
+      return { model: b.name, version: b.version, results };
     });
   }
 

@@ -45,12 +45,13 @@ export interface Prediction {
 /**
  * The threshold an `unknown` decision used: `request` (the request's max-softmax threshold), `label` (the top
  * label's F1-maximising score threshold), `centroids` (cosine distance to the nearest class centroid, flagged above
- * it) or `model` (calibration.json's max-softmax threshold).
+ * it), `model` (calibration.json's max-softmax threshold) or `prototypes` (a prototype model's cosine similarity,
+ * flagged under it).
  * @example
  * const used: AppliedThreshold = { source: "label", value: 0.62 };
  */
 export interface AppliedThreshold {
-  source: "request" | "label" | "centroids" | "model";
+  source: "request" | "label" | "centroids" | "model" | "prototypes";
   value: number;
 }
 

@@ -63,7 +63,7 @@ const schemas = {
               description:
                 "what decided `unknown`: the request's threshold, the top label's F1-maximising threshold, the centroid distance or the model's",
               properties: {
-                source: { type: "string", enum: ["request", "label", "centroids", "model"] },
+                source: { type: "string", enum: ["request", "label", "centroids", "model", "prototypes"] },
                 value: { type: "number" },
               },
             },
