@@ -26,6 +26,8 @@ export const ENV = {
   jobDefinition: contract("RESIDUAL_JOB_DEFINITION"),
   /** Megabytes of decoded models the serving Lambdas may keep in memory between invocations. */
   modelCacheMb: contract("RESIDUAL_MODEL_CACHE_MB"),
+  /** Models the serving Lambdas load at start (`default`: the default backbone), comma-separated. */
+  preload: contract("RESIDUAL_PRELOAD"),
   /** Where ONNX Runtime sessions run in the serving Lambdas: `main` (one request at a time: no worker thread hop). */
   ortThread: contract("RESIDUAL_ORT_THREAD"),
   /** tfjs backend the trainer uses: `tensorflow` (tfjs-node-gpu) in the container. */

@@ -61,6 +61,12 @@ export interface ServingProps {
    */
   readonly modelCacheMb?: number;
   /**
+   * Models the inference functions load at start (`RESIDUAL_PRELOAD`): `name[@version]`, or `default` for the default
+   * backbone (the one `cdk deploy` seeds); empty for none.
+   * @default ["default"]
+   */
+  readonly preload?: readonly string[];
+  /**
    * Steady-state requests per second for the whole stage.
    * @default 50
    */
@@ -138,7 +144,11 @@ export class Serving extends Construct {
       memorySize: props.inferenceMemorySize ?? 3008,
       timeout: props.inferenceTimeout ?? Duration.seconds(29),
       reservedConcurrentExecutions: props.reservedConcurrency,
-      environment: { [ENV.modelCacheMb]: String(props.modelCacheMb ?? 1024), [ENV.ortThread]: "main" },
+      environment: {
+        [ENV.modelCacheMb]: String(props.modelCacheMb ?? 1024),
+        [ENV.ortThread]: "main",
+        ...preloadEnvironment(props.preload ?? ["default"]),
+      },
     });
   }
 
@@ -174,4 +184,9 @@ function validate(props: ServingProps): void {
     if (props.jwt.audience.length === 0) problems.push("jwt.audience must name at least one audience");
   }
   assertNoProblems("Serving props", problems);
+}
+
+/** `RESIDUAL_PRELOAD` for a preload list; nothing for an empty one. */
+function preloadEnvironment(preload: readonly string[]): Record<string, string> {
+  return preload.length > 0 ? { [ENV.preload]: preload.join(",") } : {};
 }

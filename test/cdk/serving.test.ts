@@ -67,6 +67,17 @@ describe("Serving", () => {
     });
   });
 
+  it("preloads what the preload prop names, and nothing for an empty list", () => {
+    const named = servingTemplate({ preload: ["default", "flowers@v1"] });
+    named.hasResourceProperties("AWS::Lambda::Function", {
+      ImageConfig: { Command: ["embed.handler"] },
+      Environment: { Variables: Match.objectLike({ RESIDUAL_PRELOAD: "default,flowers@v1" }) },
+    });
+    const none = servingTemplate({ preload: [] });
+    const fns = Object.values(none.findResources("AWS::Lambda::Function"));
+    expect(fns.some((f) => "RESIDUAL_PRELOAD" in (f.Properties.Environment?.Variables ?? {}))).toBe(false);
+  });
+
   it("sizes the inference functions for ResNet-50 from the shared Node 22 image", () => {
     const template = servingTemplate({ reservedConcurrency: 5 });
     for (const handler of ["embed", "classify"]) {
@@ -82,6 +93,7 @@ describe("Serving", () => {
             RESIDUAL_BUCKET: { Ref: Match.stringLikeRegexp("^DataBucket") },
             RESIDUAL_MODEL_CACHE_MB: "1024",
             RESIDUAL_ORT_THREAD: "main",
+            RESIDUAL_PRELOAD: "default",
             POWERTOOLS_SERVICE_NAME: `residual-${handler}`,
           }),
         },

@@ -63,11 +63,17 @@ export {
 export { createRng } from "./preprocess/random.js";
 export { type PreprocessSpec, resolvePreprocessSpec } from "./preprocess/spec.js";
 export { preprocessTrain } from "./preprocess/train.js";
+export {
+  addPrototypeExamples,
+  type CreatePrototypesOptions,
+  createPrototypeModel,
+} from "./prototypes/prototype-model.js";
 export type { JobQueue, QueueMessage } from "./queue/job-queue.js";
 export { LocalQueue } from "./queue/local-queue.js";
 export { openQueue } from "./queue/open-queue.js";
 export { SqsQueue } from "./queue/sqs-queue.js";
 export { parseModelRef } from "./registry/model-ref.js";
+export { type PromotedBackbone, promoteToBackbone } from "./registry/promote-backbone.js";
 export { publishModel } from "./registry/publish-model.js";
 export { describeModel, listModels, type ResolvedModel, resolveModel } from "./registry/read-model.js";
 export { DEFAULT_BACKBONE, resolveBackbone } from "./registry/resolve-backbone.js";
@@ -86,8 +92,9 @@ export type { S3ObjectStoreConfig } from "./store/s3-config.js";
 export { S3ObjectStore } from "./store/s3-object-store.js";
 export { parseS3Url } from "./store/s3-url.js";
 export { type ImageSet, inMemoryImageSet, type TrainingData } from "./train/image-sets.js";
-export { type JobSpec, parseJobSpec } from "./train/job-spec.js";
+export { type JobRequest, type JobSpec, parseJobRequest, parseJobSpec } from "./train/job-spec.js";
 export { runTraining } from "./train/loop/run-training.js";
 export type { TrainingProgress } from "./train/loop/training-types.js";
 export { runTrainingJob, type TrainingJobOptions, type TrainingJobResult } from "./train/run-training-job.js";
+export type { Lineage } from "./train/starting-model.js";
 export { translateError } from "./translate-error.js";

@@ -71,8 +71,10 @@ export { createOnnxPrefixRunner } from "./train/prefix-cache/onnx-prefix-runner.
 export { PrefixCache } from "./train/prefix-cache/prefix-cache.js";
 export { createPrefixRunner } from "./train/prefix-cache/prefix-runner.js";
 export { ThreadCountBandit } from "./train/prefix-cache/thread-count-bandit.js";
+export { choosePretrained } from "./train/pretrained-choice.js";
 export { calibrationFile, computeCentroids, quantile } from "./train/reports/centroids.js";
 export { evaluateExamples } from "./train/reports/evaluate.js";
+export { type LabelThreshold, labelThresholds } from "./train/reports/label-thresholds.js";
 export { classificationReport, expectedCalibrationError } from "./train/reports/metrics.js";
 export { type ModelCardInput, modelCard } from "./train/reports/model-card.js";
 export { fitTemperature, temperatureNll } from "./train/reports/temperature.js";

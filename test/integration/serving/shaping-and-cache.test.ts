@@ -58,6 +58,42 @@ describe("response shaping", () => {
   });
 });
 
+describe("per-label thresholds", () => {
+  const out = {
+    features: new Float32Array([1, 0, 0, 1]),
+    logits: new Float32Array([2, 0, 0, 1]),
+    featureDim: 2,
+    numClasses: 2,
+  };
+  const calibration = { temperature: 1, threshold: 0.1, labelThresholds: { a: 0.8, b: 0.5 } };
+
+  it("applies the top label's threshold when the request gives none, and says so", () => {
+    const [first, second] = classifyRows(out, 2, ["a", "b"], { topK: 1 }, calibration);
+    // softmax([2, 0])[0] ≈ 0.881 ≥ 0.8 (a); softmax([0, 1])[1] ≈ 0.731 ≥ 0.5 (b).
+    expect(first).toMatchObject({ unknown: false, threshold: { source: "label", value: 0.8 } });
+    expect(second).toMatchObject({ unknown: false, threshold: { source: "label", value: 0.5 } });
+    const strict = { ...calibration, labelThresholds: { a: 0.9, b: 0.5 } };
+    expect(classifyRows(out, 1, ["a", "b"], { topK: 1 }, strict)[0]).toMatchObject({
+      unknown: true,
+      threshold: { source: "label", value: 0.9 },
+    });
+  });
+
+  it("the request's threshold wins, and a model without per-label thresholds reports its own", () => {
+    expect(classifyRows(out, 1, ["a", "b"], { topK: 1, threshold: 0.95 }, calibration)[0]).toMatchObject({
+      unknown: true,
+      threshold: { source: "request", value: 0.95 },
+    });
+    expect(
+      classifyRows(out, 1, ["a", "b"], { topK: 1 }, { temperature: 1, threshold: 0.1 })[0],
+    ).toMatchObject({
+      unknown: false,
+      threshold: { source: "model", value: 0.1 },
+    });
+    expect(classifyRows(out, 1, ["a", "b"], { topK: 1 })[0]!.threshold).toBeUndefined();
+  });
+});
+
 describe("ModelCache", () => {
   const value = (bytes: number, log: string[], name: string) => ({
     bytes: () => bytes,

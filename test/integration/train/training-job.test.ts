@@ -1,72 +1,13 @@
 import { CreateBucketCommand, GetObjectTaggingCommand, S3Client } from "@aws-sdk/client-s3";
-import {
-  type Dataset,
-  InvalidInputError,
-  runTrainingJob,
-  S3ObjectStore,
-  type Sample,
-} from "@residual/pipeline";
+import { type Dataset, InvalidInputError, runTrainingJob, S3ObjectStore } from "@residual/pipeline";
 import { readLatestManifest } from "@residual/pipeline/testing";
 import { initBackend } from "@residual/resnet";
 import sharp from "sharp";
 import { beforeAll, describe, expect, it } from "vitest";
 import { awsTestConfig, uniqueName } from "../../support/aws.js";
+import { uploadColorDataset } from "../../support/color-dataset.js";
 
 const CLASSES = ["red", "green", "blue"];
-const COLORS = [
-  [220, 40, 40],
-  [40, 200, 60],
-  [50, 60, 220],
-];
-
-async function png(c: number, i: number): Promise<Buffer> {
-  const [r, g, b] = COLORS[c]!;
-  const jitter = (v: number) => Math.max(0, Math.min(255, v + ((i * 37) % 50) - 25));
-  return sharp({
-    create: {
-      width: 40,
-      height: 36,
-      channels: 3,
-      background: { r: jitter(r!), g: jitter(g!), b: jitter(b!) },
-    },
-  })
-    .png()
-    .toBuffer();
-}
-
-async function uploadDataset(store: S3ObjectStore): Promise<Dataset> {
-  const samples = async (split: string, count: number): Promise<Sample[]> => {
-    const out: Sample[] = [];
-    for (let c = 0; c < CLASSES.length; c++) {
-      for (let i = 0; i < count; i++) {
-        const key = `datasets/colors/${split}/${CLASSES[c]}/${i}.png`;
-        await store.put(key, await png(c, i + (split === "val" ? 100 : 0)));
-        out.push({ ref: { kind: "store", key }, label: c, path: key, digest: key, width: 40, height: 36 });
-      }
-    }
-    return out;
-  };
-  const train = await samples("train", 8);
-  const val = await samples("val", 4);
-  const counts = Object.fromEntries(CLASSES.map((c) => [c, 8]));
-  return {
-    classes: CLASSES,
-    train,
-    val,
-    hash: "test",
-    report: {
-      source: "datasets/colors/",
-      format: "folder",
-      classes: CLASSES,
-      counts: { train: counts, val: Object.fromEntries(CLASSES.map((c) => [c, 4])) },
-      totals: { train: train.length, val: val.length, skipped: 0 },
-      valSource: "given",
-      skipped: [],
-      warnings: [],
-      timingsMs: {},
-    },
-  };
-}
 
 const SPEC = {
   name: "colors",
@@ -89,7 +30,7 @@ beforeAll(async () => {
   s3 = new S3Client(awsTestConfig());
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
   store = new S3ObjectStore({ ...awsTestConfig(), bucket });
-  dataset = await uploadDataset(store);
+  dataset = await uploadColorDataset(store, "colors", CLASSES);
 });
 
 describe("runTrainingJob (moto S3)", () => {
@@ -142,6 +83,15 @@ describe("runTrainingJob (moto S3)", () => {
     const metrics = JSON.parse((await store.get(`${prefix}metrics.json`)).toString());
     expect(metrics.perClass).toHaveLength(3);
     expect(metrics.confusion.flat().reduce((a: number, b: number) => a + b, 0)).toBe(12);
+    // Per-label thresholds: in metrics.json with their F1, in calibration.json for serving, in the model card.
+    expect(Object.keys(metrics.labelThresholds)).toEqual(CLASSES);
+    const calibration = JSON.parse((await store.get(`${prefix}calibration.json`)).toString());
+    for (const c of CLASSES) {
+      expect(calibration.labelThresholds[c]).toBe(metrics.labelThresholds[c].threshold);
+      expect(calibration.labelThresholds[c]).toBeGreaterThanOrEqual(0);
+      expect(calibration.labelThresholds[c]).toBeLessThanOrEqual(1);
+    }
+    expect((await store.get(`${prefix}model-card.md`)).toString()).toContain("| F1 | threshold |");
     const centroids = JSON.parse((await store.get(`${prefix}centroids.json`)).toString());
     expect(centroids.centroids[0]).toHaveLength(64);
     expect((await store.get(`${prefix}confusion.svg`)).toString()).toContain("<svg");

@@ -4,6 +4,7 @@ import {
   classificationReport,
   computeCentroids,
   type EpochRecord,
+  labelThresholds,
   type ModelCardInput,
   modelCard,
 } from "@residual/pipeline/testing";
@@ -41,6 +42,7 @@ function input(overrides: Partial<ModelCardInput>): ModelCardInput {
       calibratedNll: val.nll,
       centroids: computeCentroids(new Float32Array(6), labels, names, 2),
       calibration: calibrationFile(logits, 2, 1),
+      labelThresholds: labelThresholds(logits, labels, names, 1),
     },
     stoppedEarly: true,
     ...overrides,
@@ -51,6 +53,13 @@ describe("modelCard", () => {
   it("names the restored best epoch (1-based) and the monitored metric", () => {
     const card = modelCard(input({ restoredBestEpoch: 1 }));
     expect(card).toContain("4 of 5 epochs (stopped early); weights of epoch 2, the best by val_loss");
+  });
+
+  it("shows each label's F1-maximising threshold in the per-class table", () => {
+    const card = modelCard(input({}));
+    const t = labelThresholds(new Float32Array([2, 0, 0, 2, 1, 0]), [0, 1, 1], ["a", "b"], 1);
+    expect(card).toContain("| class | support | precision | recall | F1 | threshold |");
+    expect(card).toMatch(new RegExp(`\\| b \\| 2 \\|.*\\| ${t.b!.threshold.toFixed(3)} \\|`));
   });
 
   it("says nothing extra when the last epoch was the best or nothing was restored", () => {

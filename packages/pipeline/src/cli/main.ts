@@ -26,6 +26,7 @@ const COMMANDS: Record<string, () => Promise<{ register: Registrar }>> = {
   models: () => import("./commands/models.js"),
   summary: () => import("./commands/summary.js"),
   weights: () => import("./commands/weights.js"),
+  prototypes: () => import("./commands/prototypes.js"),
   infer: () => import("./commands/infer.js"),
 };
 

@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { InvalidInputError, StoredModelError, zodIssues } from "../errors.js";
 import { PreprocessSpecSchema } from "../preprocess/spec.js";
+import { PrototypesSchema } from "../prototypes/prototype-files.js";
 
 /** `labels.json`: class names in logit order. */
 export const LabelsSchema = z.array(z.string()).min(1);
@@ -23,6 +24,8 @@ export type Centroids = z.infer<typeof CentroidsSchema>;
 export const CalibrationSchema = z.object({
   temperature: z.number().positive().default(1),
   threshold: z.number().min(0).max(1).optional(),
+  /** Per label, the calibrated score that maximised the label's validation F1 (applied to the top-1 label). */
+  labelThresholds: z.record(z.string(), z.number().min(0).max(1)).optional(),
 });
 export type Calibration = z.infer<typeof CalibrationSchema>;
 
@@ -32,6 +35,7 @@ export const VALIDATED_FILES: Record<string, z.ZodType> = {
   "preprocess.json": PreprocessSpecSchema,
   "centroids.json": CentroidsSchema,
   "calibration.json": CalibrationSchema,
+  "prototypes.json": PrototypesSchema,
 };
 
 /**

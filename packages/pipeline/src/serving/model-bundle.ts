@@ -7,6 +7,7 @@ import type { z } from "zod";
 import type { EngineChoice, InferenceEngine } from "../engine/inference-engine.js";
 import { openEngine } from "../engine/open-engine.js";
 import { type PreprocessSpec, resolvePreprocessSpec } from "../preprocess/spec.js";
+import { type Prototypes, PrototypesSchema } from "../prototypes/prototype-files.js";
 import {
   type Calibration,
   CalibrationSchema,
@@ -26,6 +27,8 @@ export interface ModelBundle {
   labels?: string[];
   calibration?: Calibration;
   centroids?: Centroids;
+  /** A prototype model's classes (`prototypes.json`): classify by cosine similarity, not by logits. */
+  prototypes?: Prototypes;
 }
 
 async function optionalFile<T>(store: ObjectStore, prefix: string, file: string, schema: z.ZodType<T>) {
@@ -58,11 +61,12 @@ export async function loadModelBundle(
   choice: EngineChoice,
 ): Promise<ModelBundle> {
   const { prefix } = model;
-  const [preprocess, labels, calibration, centroids] = await Promise.all([
+  const [preprocess, labels, calibration, centroids, prototypes] = await Promise.all([
     readPreprocess(store, prefix),
     optionalFile(store, prefix, "labels.json", LabelsSchema),
     optionalFile(store, prefix, "calibration.json", CalibrationSchema),
     optionalFile(store, prefix, "centroids.json", CentroidsSchema),
+    optionalFile(store, prefix, "prototypes.json", PrototypesSchema),
   ]);
   const engine = await openEngine({ store, ...model }, choice);
   return {
@@ -73,5 +77,6 @@ export async function loadModelBundle(
     ...(labels ? { labels } : {}),
     ...(calibration ? { calibration } : {}),
     ...(centroids ? { centroids } : {}),
+    ...(prototypes ? { prototypes } : {}),
   };
 }

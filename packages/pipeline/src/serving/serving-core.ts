@@ -6,6 +6,7 @@ import type { EngineChoice, EngineKind, EngineOutput } from "../engine/inference
 import type { OrtThread } from "../engine/ort/ort-runner.js";
 import { isResidualError } from "../errors.js";
 import { readJobDocument } from "../jobs/job-status.js";
+import { prototypeRows } from "../prototypes/prototype-scores.js";
 import {
   describeModel,
   listModels,
@@ -82,7 +83,9 @@ const embedShape = (req: ParsedRequest) => (_b: ModelBundle, out: EngineOutput, 
 
 const classifyShape = (req: ParsedRequest) => (b: ModelBundle, out: EngineOutput, n: number) => {
   const options = { topK: req.topK, ...(req.threshold !== undefined ? { threshold: req.threshold } : {}) };
-  return classifyRows(out, n, b.labels ?? [], options, b.calibration, b.centroids);
+  return b.prototypes
+    ? prototypeRows(out.features, n, out.featureDim, b.prototypes, options)
+    : classifyRows(out, n, b.labels ?? [], options, b.calibration, b.centroids);
 };
 
 /** Quiet time after a preload before the warm-up run. */

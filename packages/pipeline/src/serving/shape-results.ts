@@ -1,6 +1,8 @@
 /**
- * Pure response shaping: L2 normalisation, tempered softmax, top-k, and the `unknown` decision
- * (centroid distance when `centroids.json` exists, else max-softmax under a threshold).
+ * Pure response shaping: L2 normalisation, tempered softmax, top-k, and the `unknown` decision, by the first of: the
+ * request's `threshold` (max-softmax under it), the top label's threshold in `calibration.json` `labelThresholds`
+ * (the F1-maximising one), the centroid distance of `centroids.json`, `calibration.json`'s `threshold`. Each result
+ * says which one it used.
  */
 import type { Calibration, Centroids } from "../registry/model-files.js";
 
@@ -40,9 +42,24 @@ export interface Prediction {
   score: number;
 }
 
+/**
+ * The threshold an `unknown` decision used: `request` (the request's max-softmax threshold), `label` (the top
+ * label's F1-maximising score threshold), `centroids` (cosine distance to the nearest class centroid, flagged above
+ * it), `model` (calibration.json's max-softmax threshold) or `prototypes` (a prototype model's cosine similarity,
+ * flagged under it).
+ * @example
+ * const used: AppliedThreshold = { source: "label", value: 0.62 };
+ */
+export interface AppliedThreshold {
+  source: "request" | "label" | "centroids" | "model" | "prototypes";
+  value: number;
+}
+
 export interface ClassifyResult {
   predictions: Prediction[];
   unknown: boolean;
+  /** What decided `unknown`; absent when the model has no threshold of any kind. */
+  threshold?: AppliedThreshold;
 }
 
 export interface ClassifyOptions {
@@ -62,6 +79,34 @@ function nearestCentroidDistance(embedding: number[], centroids: Centroids): num
   return best;
 }
 
+/** The `unknown` decision for one row: top-1 `score` of `label`, embedding for the centroid check. */
+function decideUnknown(
+  score: number,
+  label: string,
+  embedding: () => number[],
+  options: ClassifyOptions,
+  calibration?: Calibration,
+  centroids?: Centroids,
+): Pick<ClassifyResult, "unknown" | "threshold"> {
+  if (options.threshold !== undefined) {
+    return { unknown: score < options.threshold, threshold: { source: "request", value: options.threshold } };
+  }
+  const perLabel = calibration?.labelThresholds?.[label];
+  if (perLabel !== undefined)
+    return { unknown: score < perLabel, threshold: { source: "label", value: perLabel } };
+  if (centroids) {
+    const value = centroids.threshold;
+    return {
+      unknown: nearestCentroidDistance(embedding(), centroids) > value,
+      threshold: { source: "centroids", value },
+    };
+  }
+  const value = calibration?.threshold;
+  return value === undefined
+    ? { unknown: false }
+    : { unknown: score < value, threshold: { source: "model", value } };
+}
+
 /**
  * Classify results for a batch.
  * @example
@@ -76,21 +121,21 @@ export function classifyRows(
   centroids?: Centroids,
 ): ClassifyResult[] {
   const k = out.numClasses;
-  const embeddings = centroids ? embeddingRows(out.features, n, out.featureDim, true) : [];
-  const threshold = options.threshold ?? calibration?.threshold;
+  const label = (j: number) => labels[j] ?? `class_${j}`;
   const results: ClassifyResult[] = [];
   for (let i = 0; i < n; i++) {
     const probs = softmax(out.logits.subarray(i * k, (i + 1) * k), calibration?.temperature ?? 1);
     const order = probs.map((p, j) => [p, j] as const).sort((a, b) => b[0] - a[0]);
     const predictions = order
       .slice(0, Math.min(options.topK, k))
-      .map(([score, j]) => ({ label: labels[j] ?? `class_${j}`, score }));
-    const top = order[0]?.[0] ?? 0;
-    let unknown = threshold !== undefined && top < threshold;
-    if (centroids && options.threshold === undefined) {
-      unknown = nearestCentroidDistance(embeddings[i]!, centroids) > centroids.threshold;
-    }
-    results.push({ predictions, unknown });
+      .map(([score, j]) => ({ label: label(j), score }));
+    const [top, j] = order[0] ?? [0, 0];
+    const embedding = () =>
+      embeddingRows(out.features.subarray(i * out.featureDim), 1, out.featureDim, true)[0]!;
+    results.push({
+      predictions,
+      ...decideUnknown(top, label(j), embedding, options, calibration, centroids),
+    });
   }
   return results;
 }

@@ -81,13 +81,22 @@ const rawSpecSchema = z
       .refine((n) => !n.includes(".."), "must not contain '..'")
       .default("model"),
     arch: z.enum(ARCH_NAMES).default("resnet18"),
+    /** `auto`: the arch's default backbone when the store holds it (see pretrained-choice.ts), else none. */
     pretrained: z
       .union([
+        z.literal("auto"),
         z.literal("none").transform(() => null),
-        z.string().regex(/^[a-z0-9_]+\.[a-z0-9_]+$/i, "expected 'arch.tag' or 'none'"),
+        z
+          .string()
+          .regex(
+            /^([a-z0-9_]+\.[a-z0-9_]+|model:[a-z0-9][a-z0-9._-]{0,62}(@[A-Za-z0-9][A-Za-z0-9._-]{0,62})?)$/i,
+            "expected 'arch.tag', 'model:<name>[@version]' or 'none'",
+          ),
         z.null(),
       ])
-      .default(null),
+      .default("auto"),
+    /** Why a resolved spec has its starting weights; accepted so a resolved spec (job.json) parses again. */
+    pretrainedReason: z.string().max(300).optional(),
     /** `auto`: small_images for CIFAR archs and datasets of ≤ 64 px images, imagenet otherwise. */
     recipe: z.enum(["auto", "small_images", "imagenet"]).default("auto"),
     /** Why a resolved spec has its recipe; accepted so a resolved spec (job.json) parses again. */
@@ -130,7 +139,11 @@ export type EarlyStoppingSpec = {
   monitor: "val_loss" | "val_top1";
 } | null;
 
-/** A validated `residual.json` before the recipe fills its defaults (see {@link resolveJobSpec}). */
+/**
+ * A validated `residual.json` before the recipe fills its defaults (see {@link resolveJobSpec}).
+ * @example
+ * const req: JobRequest = parseJobRequest({ arch: "resnet18", pretrained: "auto" });
+ */
 export type JobRequest = z.infer<typeof rawSpecSchema>;
 
 /**
@@ -141,7 +154,10 @@ export type JobRequest = z.infer<typeof rawSpecSchema>;
 export interface JobSpec {
   name: string;
   arch: ArchName;
+  /** `arch.tag` (a backbone), `model:<name>[@version]` (a published model) or null (from scratch). */
   pretrained: string | null;
+  /** Why those starting weights (`auto`'s choice, or set in the spec). */
+  pretrainedReason: string;
   recipe: RecipeName;
   /** Why that recipe. */
   recipeReason: string;
@@ -240,8 +256,20 @@ export function parseJobRequest(raw: unknown): JobRequest {
  */
 export function resolveJobSpec(req: JobRequest, profile?: DatasetProfile): JobSpec {
   const es = req.earlyStopping;
-  const r = resolveRecipe(req, profile);
-  return { ...req, ...r, earlyStopping: es === "off" || es === null ? null : es };
+  // Without a store to look in (choosePretrained), `auto` cannot find a backbone: from scratch.
+  const auto = req.pretrained === "auto";
+  const pretrained = auto ? null : req.pretrained;
+  const pretrainedReason =
+    req.pretrainedReason ??
+    (auto ? "auto: no store looked at" : pretrained ? "set in the job spec" : "none: set in the job spec");
+  const r = resolveRecipe({ ...req, pretrained }, profile);
+  return {
+    ...req,
+    ...r,
+    pretrained,
+    pretrainedReason,
+    earlyStopping: es === "off" || es === null ? null : es,
+  };
 }
 
 /**

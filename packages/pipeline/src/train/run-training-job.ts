@@ -18,13 +18,14 @@ import type { TrainingData } from "./image-sets.js";
 import { type JobRequest, type JobSpec, parseJobRequest, resolveJobSpec } from "./job-spec.js";
 import { runTraining, type TrainingProgress, type TrainingResult } from "./loop/run-training.js";
 import type { EngineChoice } from "./loop/training-types.js";
+import { choosePretrained } from "./pretrained-choice.js";
 import { type FinalMetrics, finalMetrics } from "./reports/final-metrics.js";
 import { modelCard } from "./reports/model-card.js";
 import { chartPngs } from "./reports/png-charts.js";
 import { checkServingParity, paritySection } from "./reports/serving-parity.js";
 import { confusionMatrixSvg, trainingCurvesSvg } from "./reports/svg-charts.js";
 import { smallImageTrainingData } from "./small-image-sets.js";
-import { trainingModel } from "./starting-model.js";
+import { type Lineage, trainingModel } from "./starting-model.js";
 
 /**
  * One training job: the store, the job id, the dataset, its spec, and how to report progress.
@@ -79,16 +80,20 @@ export interface TrainingJobResult {
   spec: JobSpec;
   training: TrainingResult;
   metrics: FinalMetrics;
+  /** The published model this job started from (`pretrained: "model:…"`). */
+  lineage?: Lineage;
 }
 
 /** The `metrics.json` document: validation report, calibration, per-class metrics, history. */
-function metricsDocument(training: TrainingResult, m: FinalMetrics): unknown {
+function metricsDocument(training: TrainingResult, m: FinalMetrics, lineage?: Lineage): unknown {
   const { val } = m;
   const best = training.restoredBestEpoch;
   return {
+    ...(lineage ? { lineage } : {}),
     val: { top1: val.top1, top5: val.top5, macroF1: val.macroF1, nll: val.nll, ece: val.ece },
     calibrated: { temperature: m.temperature, ece: m.calibratedEce, nll: m.calibratedNll },
     perClass: val.perClass,
+    labelThresholds: m.labelThresholds,
     confusion: val.confusion,
     history: training.history,
     epochsRun: training.epochsRun,
@@ -105,11 +110,12 @@ interface Artefacts {
   training: TrainingResult;
   metrics: FinalMetrics;
   version: string;
+  lineage: Lineage | undefined;
 }
 
 /** What the job computed, as the registry's trained version (the registry names the files). */
 async function trainedVersion(a: Artefacts, preprocess: PreprocessSpec): Promise<TrainedVersion> {
-  const { spec, data, training, metrics, o } = a;
+  const { spec, data, training, metrics, o, lineage } = a;
   const charts = {
     "curves.svg": trainingCurvesSvg(training.history),
     "confusion.svg": confusionMatrixSvg(metrics.val.confusion, data.classNames),
@@ -120,7 +126,7 @@ async function trainedVersion(a: Artefacts, preprocess: PreprocessSpec): Promise
     onnx: exportOnnx(a.model),
     labels: data.classNames,
     preprocess,
-    metrics: metricsDocument(training, metrics),
+    metrics: metricsDocument(training, metrics, lineage),
     calibration: metrics.calibration,
     centroids: metrics.centroids,
     pictures: { ...charts, ...(await chartPngs(charts, o.log ?? console.warn)) },
@@ -136,10 +142,12 @@ async function trainedVersion(a: Artefacts, preprocess: PreprocessSpec): Promise
       metrics,
       stoppedEarly: training.stoppedEarly,
       ...(best !== undefined ? { restoredBestEpoch: best } : {}),
+      ...(lineage ? { lineage } : {}),
     }),
     job: {
       jobId: o.jobId,
       spec,
+      ...(lineage ? { lineage } : {}),
       dataset: { source: o.dataset.report.source, hash: o.dataset.hash },
       training,
     },
@@ -203,8 +211,10 @@ async function imageSetsFor(
  * const { model, version } = await runTrainingJob({ store, jobId: "flowers-1a2b", dataset });
  */
 export async function runTrainingJob(o: TrainingJobOptions): Promise<TrainingJobResult> {
-  const request = o.jobRequest ?? parseJobRequest(o.spec ?? o.dataset.spec ?? {});
+  const parsed = o.jobRequest ?? parseJobRequest(o.spec ?? o.dataset.spec ?? {});
+  const request = await choosePretrained(o.store, parsed);
   const spec = resolveJobSpec(request, datasetProfile(o.dataset));
+  (o.log ?? console.warn)(`pretrained: ${spec.pretrained ?? "none"} (${spec.pretrainedReason})`);
   (o.log ?? console.warn)(
     `recipe: ${spec.recipe} (${spec.recipeReason}): ${spec.imageSize} px, ${spec.inChannels} channel(s), ` +
       `batch ${spec.batchSize}, lr ${spec.lr}, ${spec.augment.kind}`,
@@ -215,7 +225,12 @@ export async function runTrainingJob(o: TrainingJobOptions): Promise<TrainingJob
     inChannels: spec.inChannels,
   });
   const data = o.data ?? (await imageSetsFor(o, spec, preprocess));
-  const model = await trainingModel(o.store, spec, data.classNames.length);
+  const { model, lineage } = await trainingModel(o.store, spec, data.classNames);
+  if (lineage) {
+    (o.log ?? console.warn)(
+      `starting from model ${lineage.parent}@${lineage.parentVersion} (head ${lineage.head === "kept" ? "kept: same labels" : "reset: other labels"})`,
+    );
+  }
   try {
     const { finalEval, ...training } = await runTraining({
       model,
@@ -234,7 +249,7 @@ export async function runTrainingJob(o: TrainingJobOptions): Promise<TrainingJob
     const metrics = await finalMetrics(model, data, spec.batchSize, finalEval);
     const version = o.version ?? newVersionId();
     const served = o.servingPreprocess ?? preprocess;
-    const trained = await trainedVersion({ o, spec, model, data, training, metrics, version }, served);
+    const trained = await trainedVersion({ o, spec, model, data, training, metrics, version, lineage }, served);
     const parity = await checkServingParity({
       model,
       data,
@@ -264,6 +279,7 @@ export async function runTrainingJob(o: TrainingJobOptions): Promise<TrainingJob
       spec,
       training,
       metrics,
+      ...(lineage ? { lineage } : {}),
     };
   } finally {
     model.dispose();

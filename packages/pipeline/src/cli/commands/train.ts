@@ -23,6 +23,7 @@ interface TrainFlags {
   lr?: number;
   optimizer?: string;
   freeze?: number;
+  pretrained?: string;
   name?: string;
   out: string;
   job?: string;
@@ -45,6 +46,7 @@ function overrides(f: TrainFlags): Record<string, unknown> {
   set("lr", f.lr);
   set("optimizer", f.optimizer);
   set("freeze", f.freeze);
+  set("pretrained", f.pretrained);
   set("name", f.name);
   return o;
 }
@@ -122,6 +124,10 @@ export function register(program: Command): void {
     .option("--lr <x>", "base learning rate", Number)
     .option("--optimizer <sgd|adamw>", "optimizer")
     .option("--freeze <k>", "freeze the first k stages (the seed's freeze_layers)", int)
+    .option(
+      "--pretrained <from>",
+      "start from backbones/<arch.tag>/, a published model (model:<name>[@version], in --out), or none",
+    )
     .option("--name <name>", "model name (default: the dataset's name)")
     .option("--job <id>", "job id; reuse one to resume from its checkpoints")
     .option("--out <dir>", "local store for checkpoints and the model", ".residual")

@@ -4,6 +4,8 @@
  * torchvision/timm safetensors → a saved model directory loadable by `loadResNet`.
  * With `--store <url>` (and `--tag` for import) the model also lands in the bucket as the backbone
  * `backbones/<arch.tag>/`, which the embedding API uses when a request names no model.
+ * `residual weights promote <model[@version]> --store <url> [--tag <arch.tag>]` makes a published model's weights
+ * the backbone `backbones/<arch.tag>/` (default tag `<arch>.<name>`).
  */
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -25,6 +27,7 @@ import { loadConfig } from "../../config/load-config.js";
 import { formatIssues, InvalidInputError, zodIssues } from "../../errors.js";
 import { backbonePrefix } from "../../registry/keys.js";
 import { validateModelName } from "../../registry/model-ref.js";
+import { promoteToBackbone } from "../../registry/promote-backbone.js";
 import { objectStoreIOHandler } from "../../store/io-handler.js";
 import { translateError } from "../../translate-error.js";
 import { openCliStore } from "../store-option.js";
@@ -48,6 +51,7 @@ const ImportOptionsSchema = z.object({
   tag: z.string().min(1).optional(),
 });
 const FetchOptionsSchema = z.object({ ...common, baseUrl: z.url().optional() });
+const PromoteOptionsSchema = z.object({ store: z.string().min(1), tag: z.string().min(1).optional() });
 
 /** Where the model directory is written: `--out`, or a temp dir when only `--store` is given. */
 async function outputDir(o: { out?: string; store?: string }): Promise<{ dir: string; temp: boolean }> {
@@ -181,8 +185,17 @@ async function fetchTag(archTag: string, raw: unknown): Promise<void> {
   }
 }
 
+async function promote(ref: string, raw: unknown): Promise<void> {
+  const o = parse(PromoteOptionsSchema, raw, "weights promote");
+  const store = openCliStore(o.store, loadConfig("worker"));
+  const r = await promoteToBackbone(store, ref, o.tag);
+  process.stdout.write(
+    `residual: promoted ${r.from.name}@${r.from.version} to ${store.url}/${r.prefix} (backbone ${r.tag}, ${r.files.length} files)\n`,
+  );
+}
+
 /**
- * Register `weights import` and `weights fetch`.
+ * Register `weights import`, `weights fetch` and `weights promote`.
  * @example
  * // residual weights fetch resnet50.tv2_in1k --out backbones/resnet50.tv2_in1k
  * register(program);
@@ -216,4 +229,10 @@ export function register(program: Command): void {
     .option("--base-url <url>", "mirror instead of $RESIDUAL_WEIGHTS_BASE_URL / Hugging Face")
     .option("--json", "print {saved, archTag, bytes, sha256} as JSON")
     .action((archTag: string, opts: unknown) => fetchTag(archTag, opts));
+  weights
+    .command("promote <model>")
+    .description("make a published model (name[@version]) a backbone, backbones/<arch.tag>/, for embeddings")
+    .requiredOption("--store <url>", "the bucket holding the model (s3://… or a directory)")
+    .option("--tag <arch.tag>", "backbone name (default <arch>.<model name>)")
+    .action((ref: string, opts: unknown) => promote(ref, opts));
 }

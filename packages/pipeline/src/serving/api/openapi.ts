@@ -58,6 +58,15 @@ const schemas = {
               items: { type: "object", properties: { label: { type: "string" }, score: { type: "number" } } },
             },
             unknown: { type: "boolean" },
+            threshold: {
+              type: "object",
+              description:
+                "what decided `unknown`: the request's threshold, the top label's F1-maximising threshold, the centroid distance or the model's",
+              properties: {
+                source: { type: "string", enum: ["request", "label", "centroids", "model", "prototypes"] },
+                value: { type: "number" },
+              },
+            },
           },
         },
       },

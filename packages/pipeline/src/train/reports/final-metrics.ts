@@ -4,6 +4,7 @@ import type { Calibration, Centroids } from "../../registry/model-files.js";
 import type { TrainingData } from "../image-sets.js";
 import { calibrationFile, computeCentroids } from "./centroids.js";
 import { type EvalResult, evaluateExamples } from "./evaluate.js";
+import { type LabelThreshold, labelThresholds } from "./label-thresholds.js";
 import { type ClassificationReport, classificationReport } from "./metrics.js";
 import { fitTemperature } from "./temperature.js";
 
@@ -16,6 +17,8 @@ export interface FinalMetrics {
   calibratedNll: number;
   centroids: Centroids;
   calibration: Calibration;
+  /** Per label, the calibrated score threshold that maximises its validation F1 (and that F1). */
+  labelThresholds: Record<string, LabelThreshold>;
 }
 
 /**
@@ -39,6 +42,8 @@ export async function finalMetrics(
   const val = classificationReport(logits, labels, data.classNames);
   const temperature = fitTemperature(logits, labels, k);
   const calibrated = classificationReport(logits, labels, data.classNames, temperature);
+  const thresholds = labelThresholds(logits, labels, data.classNames, temperature);
+  const perLabel = Object.fromEntries(Object.entries(thresholds).map(([l, t]) => [l, t.threshold]));
   return {
     val,
     temperature,
@@ -50,6 +55,7 @@ export async function finalMetrics(
       data.classNames,
       model.featureDim,
     ),
-    calibration: calibrationFile(logits, k, temperature),
+    calibration: { ...calibrationFile(logits, k, temperature), labelThresholds: perLabel },
+    labelThresholds: thresholds,
   };
 }

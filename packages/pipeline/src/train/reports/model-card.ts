@@ -1,6 +1,7 @@
 /** `model-card.md`: what the model was trained on, how, how well, and where it should not be trusted. */
 import type { EpochRecord } from "../checkpoints/checkpoint.js";
 import type { JobSpec } from "../job-spec.js";
+import type { Lineage } from "../starting-model.js";
 import type { FinalMetrics } from "./final-metrics.js";
 
 /**
@@ -21,6 +22,18 @@ export interface ModelCardInput {
   stoppedEarly: boolean;
   /** The epoch whose weights were published (early stopping's best), when not simply the last. */
   restoredBestEpoch?: number;
+  /** The published model this one continues (incremental training). */
+  lineage?: Lineage;
+}
+
+/** Where the weights started: scratch, a backbone, or a parent model (and whether its head was kept). */
+function startLine(c: ModelCardInput): string {
+  const l = c.lineage;
+  if (l) {
+    const head = l.head === "kept" ? "head kept, same labels" : "head reset, other labels";
+    return `from model ${l.parent}@${l.parentVersion}, ${head}`;
+  }
+  return `${c.spec.pretrained ? `from ${c.spec.pretrained}` : "from scratch"}: ${c.spec.pretrainedReason}`;
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
@@ -51,14 +64,16 @@ function recipeLine(spec: JobSpec): string {
  */
 export function modelCard(c: ModelCardInput): string {
   const m = c.metrics;
+  const threshold = (label: string) => m.labelThresholds[label]?.threshold.toFixed(3) ?? "–";
   const rows = m.val.perClass.map(
-    (p) => `| ${p.label} | ${p.support} | ${pct(p.precision)} | ${pct(p.recall)} | ${p.f1.toFixed(3)} |`,
+    (p) =>
+      `| ${p.label} | ${p.support} | ${pct(p.precision)} | ${pct(p.recall)} | ${p.f1.toFixed(3)} | ${threshold(p.label)} |`,
   );
   const weakest = [...m.val.perClass].sort((a, b) => a.f1 - b.f1)[0];
   return [
     `# ${c.name} ${c.version}`,
     "",
-    `Fine-tuned ${c.spec.arch} (${c.spec.pretrained ? `from ${c.spec.pretrained}` : "from scratch"}) by job \`${c.jobId}\`.`,
+    `Fine-tuned ${c.spec.arch} (${startLine(c)}) by job \`${c.jobId}\`.`,
     "",
     "## Data",
     `${c.classNames.length} classes; ${c.trainCount} training and ${c.valCount} validation images at ${c.spec.imageSize}px.`,
@@ -75,9 +90,13 @@ export function modelCard(c: ModelCardInput): string {
     "## Validation metrics",
     `top-1 ${pct(m.val.top1)}${m.val.top5 !== undefined ? `, top-5 ${pct(m.val.top5)}` : ""}, macro F1 ${m.val.macroF1.toFixed(3)}, NLL ${m.val.nll.toFixed(3)}, ECE ${m.val.ece.toFixed(3)} (after temperature ${m.temperature.toFixed(3)}: ECE ${m.calibratedEce.toFixed(3)}).`,
     "",
-    "| class | support | precision | recall | F1 |",
-    "|---|---|---|---|---|",
+    "| class | support | precision | recall | F1 | threshold |",
+    "|---|---|---|---|---|---|",
     ...rows,
+    "",
+    "Threshold: per label, the calibrated score that maximised the label's validation F1 (`calibration.json` " +
+      "`labelThresholds`); `/v1/classify` flags a top-1 prediction under its label's threshold `unknown` when the " +
+      "request gives no `threshold`.",
     "",
     "Curves: `curves.svg` (`curves.png`); confusion matrix: `confusion.svg` (`confusion.png`).",
     "",
