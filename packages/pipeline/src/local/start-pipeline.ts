@@ -10,6 +10,7 @@ import type { EngineKind } from "../engine/inference-engine.js";
 import { InvalidInputError } from "../errors.js";
 import { watchDatasets } from "../jobs/dataset-watcher.js";
 import { configuredTrainingRunner } from "../jobs/job-thread.js";
+import type { LineLogger } from "../log/line-logger.js";
 import type { JobQueue } from "../queue/job-queue.js";
 import { LocalQueue } from "../queue/local-queue.js";
 import { openQueue } from "../queue/open-queue.js";
@@ -32,6 +33,8 @@ export interface StartPipelineOptions {
   engine?: EngineKind;
   /** Log lines (job events, epochs). @default stderr */
   log?: (line: string) => void;
+  /** One entry per API request, with its request id (`--log-format json`). @default none */
+  requestLog?: LineLogger;
   /** Where the progress bar is drawn, when `tty`. @default stderr */
   progressOut?: TerminalOut;
   tty?: boolean;
@@ -46,9 +49,14 @@ export interface RunningPipeline {
   stop(): Promise<void>;
 }
 
-async function listen(core: ServingCore, port: number, host: string): Promise<RunningServer> {
+async function listen(
+  core: ServingCore,
+  port: number,
+  host: string,
+  log?: LineLogger,
+): Promise<RunningServer> {
   try {
-    return await startServer({ core, port, host });
+    return await startServer({ core, port, host, ...(log ? { log } : {}) });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === "EADDRINUSE")
@@ -104,7 +112,7 @@ export async function startPipeline(o: StartPipelineOptions): Promise<RunningPip
     ...servingCoreOptions(config),
     ...(o.engine ? { engine: o.engine } : {}),
   });
-  const server = await listen(core, o.port ?? 8080, o.host ?? "127.0.0.1");
+  const server = await listen(core, o.port ?? 8080, o.host ?? "127.0.0.1", o.requestLog);
   try {
     await initBackend({ ...config.backend, logger: log });
   } catch (err) {

@@ -4,7 +4,7 @@
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import type { ServingCore } from "../serving/serving-core.js";
-import { createApp } from "./create-app.js";
+import { type AppOptions, createApp } from "./create-app.js";
 
 export interface StartServerOptions {
   core: ServingCore;
@@ -12,6 +12,8 @@ export interface StartServerOptions {
   port?: number;
   /** @default "127.0.0.1" */
   host?: string;
+  /** Request log entries (with `--log-format json`). */
+  log?: AppOptions["log"];
 }
 
 /**
@@ -35,7 +37,7 @@ export interface RunningServer {
  */
 export function startServer(options: StartServerOptions): Promise<RunningServer> {
   const host = options.host ?? "127.0.0.1";
-  const app = createApp(options.core);
+  const app = createApp(options.core, options.log ? { log: options.log } : {});
   return new Promise((resolve, reject) => {
     const server = serve(
       { fetch: app.fetch, port: options.port ?? 8080, hostname: host },

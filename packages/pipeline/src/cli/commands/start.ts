@@ -10,6 +10,7 @@ import { InvalidInputError } from "../../errors.js";
 import { resolveMode } from "../../local/pipeline-mode.js";
 import { startBanner } from "../../local/start-banner.js";
 import { type RunningPipeline, startPipeline } from "../../local/start-pipeline.js";
+import { cliLogger, withLogFormatOption } from "../log-format-option.js";
 
 const StartOptionsSchema = z.object({
   home: z.string().min(1).optional(),
@@ -21,6 +22,7 @@ const StartOptionsSchema = z.object({
   queueUrl: z.string().min(1).optional(),
   engine: z.enum(["onnx", "tfjs"]).optional(),
   json: z.boolean().optional(),
+  logFormat: z.string().optional(),
 });
 
 /** Resolves when the first SIGINT/SIGTERM has stopped the pipeline. */
@@ -49,6 +51,7 @@ async function start(raw: unknown): Promise<void> {
   const o = parsed.data;
   if (o.aws && o.local) throw new InvalidInputError("invalid_options", "give --aws or --local, not both");
   const config = loadConfig("local");
+  const logger = cliLogger(o.logFormat, "residual-start");
   const mode = resolveMode(
     {
       ...(o.home ? { home: o.home } : {}),
@@ -65,7 +68,9 @@ async function start(raw: unknown): Promise<void> {
     port: o.port,
     host: o.host,
     ...(o.engine ? { engine: o.engine } : {}),
-    tty: process.stderr.isTTY === true,
+    tty: process.stderr.isTTY === true && logger.format === "text",
+    log: (line) => logger.line(line),
+    ...(logger.format === "json" ? { requestLog: logger } : {}),
   });
   const stopped = untilSignal(pipeline);
   if (o.json) {
@@ -79,8 +84,7 @@ async function start(raw: unknown): Promise<void> {
 }
 
 export function register(program: Command): void {
-  program
-    .command("start")
+  withLogFormatOption(program.command("start"))
     .description(
       "run the whole pipeline on this machine: local bucket, queue, dataset watcher, worker and HTTP API",
     )
