@@ -64,7 +64,7 @@ describe.sequential("dashboard (headless Chromium)", () => {
     await page.waitForURL(/#\/jobs\/dash-/);
     await page.locator("#job-state", { hasText: "succeeded" }).waitFor({ timeout: 110_000 });
     await page.locator("#report").waitFor();
-    expect(await page.locator("#report").innerText()).toContain("red-circle");
+    expect(await page.locator("#report").textContent()).toContain("red-circle");
     await shot("job");
   });
 
@@ -72,7 +72,7 @@ describe.sequential("dashboard (headless Chromium)", () => {
     await page.click("#open-model");
     await page.locator("h2", { hasText: "Confusion matrix" }).waitFor();
     expect(await page.locator("svg").count()).toBeGreaterThanOrEqual(3);
-    expect(await page.locator("main").innerText()).toContain("Per class");
+    expect(await page.locator("main").textContent()).toContain("Per class");
     await shot("model");
   });
 

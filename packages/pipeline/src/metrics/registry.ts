@@ -21,6 +21,7 @@ interface Series {
  */
 export class Metric {
   private readonly series = new Map<string, Series>();
+  private readonly listeners: Array<(value: number, labels: Labels) => void> = [];
 
   constructor(
     readonly name: string,
@@ -57,8 +58,14 @@ export class Metric {
     this.at(labels).value = value;
   }
 
+  /** Call `fn` with every later observation (the Lambdas write each one as an EMF value). */
+  listen(fn: (value: number, labels: Labels) => void): void {
+    this.listeners.push(fn);
+  }
+
   /** Histograms: count one observation. */
   observe(value: number, labels: Labels = {}): void {
+    for (const fn of this.listeners) fn(value, labels);
     const s = this.at(labels);
     s.value += 1;
     s.sum = (s.sum ?? 0) + value;
