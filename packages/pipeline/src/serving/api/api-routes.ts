@@ -2,7 +2,7 @@
  * The API's route table, used by both the local server (hono) and the Lambda handlers, so the routes are the
  * same everywhere. Each handler returns a status and a JSON body; errors become responses in `errorResponse`.
  */
-import { MethodNotAllowedError, NotFoundError, TransientError } from "../../errors.js";
+import { isResidualError, MethodNotAllowedError, NotFoundError, TransientError } from "../../errors.js";
 import { readJobLog, readJobReport } from "../../jobs/job-documents.js";
 import { listJobs } from "../../jobs/job-status.js";
 import { uploadArchive } from "../../jobs/upload-archive.js";
@@ -76,7 +76,7 @@ export async function runRoute(core: ServingCore, route: ApiRoute, ctx: RouteCon
   } catch (err) {
     const res = errorResponse(err);
     // The response hides server-side details; the log must not.
-    if (res.status >= 500)
+    if (res.status >= 500 && !(isResidualError(err) && err.code === "not_ready"))
       process.stderr.write(`[residual] ${route.method} ${route.path}: ${(err as Error)?.stack ?? err}\n`);
     return res;
   }
