@@ -11,6 +11,7 @@ import {
   SHAPE_CLASSES,
   shapesDatasetFiles,
   writeDatasetArchive,
+  writeDatasetFolder,
 } from "@residual/pipeline/testing";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -35,7 +36,14 @@ async function shot(name: string): Promise<void> {
 beforeAll(async () => {
   await mkdir(ARTIFACTS, { recursive: true });
   const files = await shapesDatasetFiles({ classes: 3, perClass: 8, seed: 5 });
+  // One file that is no image: the report lists it as skipped, with its reason.
+  files.set("red-circle/broken.png", Buffer.from("not a png"));
   await writeDatasetArchive(join(dir(), "dash.tar.gz"), files, SPEC);
+  await writeDatasetFolder(join(dir(), "folder"), await shapesDatasetFiles({ classes: 2, perClass: 4 }), {
+    ...SPEC,
+    name: "dashdir",
+    epochs: 1,
+  });
   await writeFile(join(dir(), "probe.png"), await renderShape(SHAPE_CLASSES[0]!, 40, 4242));
   const port = await freePort();
   server = new ResidualProcess(["start", "--home", join(dir(), "home"), "--port", String(port)], FAST_ENV);
@@ -64,7 +72,9 @@ describe.sequential("dashboard (headless Chromium)", () => {
     await page.waitForURL(/#\/jobs\/dash-/);
     await page.locator("#job-state", { hasText: "succeeded" }).waitFor({ timeout: 110_000 });
     await page.locator("#report").waitFor();
-    expect(await page.locator("#report").textContent()).toContain("red-circle");
+    const report = await page.locator("#report").textContent();
+    expect(report).toContain("red-circle");
+    expect(report).toContain("red-circle/broken.png");
     await shot("job");
   });
 
@@ -90,6 +100,17 @@ describe.sequential("dashboard (headless Chromium)", () => {
     await page.click('a[data-nav="jobs"]');
     await page.locator("tr[data-job]").first().waitFor();
     await shot("jobs");
+  });
+
+  it("uploads a folder picked in the page (packed into a tar there) and shows its dataset report", async () => {
+    await page.click('a[data-nav="upload"]');
+    await page.fill("#name", "dashdir");
+    await page.setInputFiles("#folder", join(dir(), "folder"));
+    await page.click("#send");
+    await page.waitForURL(/#\/jobs\/dashdir-/);
+    await page.locator("#report").waitFor({ timeout: 60_000 });
+    const report = await page.locator("#report").textContent();
+    for (const c of SHAPE_CLASSES.slice(0, 2)) expect(report).toContain(c.name);
   });
 
   it("logged no console errors and no uncaught page errors", () => {

@@ -85,8 +85,7 @@ function reportCard(r) {
     .join("");
   const skipped = (r.skipped ?? [])
     .map(
-      (s) =>
-        `<li><code>${esc(s.path ?? s.file ?? "")}</code> — ${esc(s.reason ?? s.message ?? s.code ?? "")}</li>`,
+      (f) => `<li><code>${esc(f.path)}</code> — ${esc(f.reason)}${f.detail ? `: ${esc(f.detail)}` : ""}</li>`,
     )
     .join("");
   const warnings = (r.warnings ?? []).map((w) => `<li class="warn">${esc(w.message)}</li>`).join("");
