@@ -92,6 +92,16 @@ describe("probes and /metrics on a real local server", () => {
     expect(text).toContain("# TYPE residual_model_cache_hits_total counter");
   });
 
+  it("documents the dashboard's routes and the probes in /openapi.json", async () => {
+    const doc = (await (await get("/openapi.json")).json()) as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    expect(Object.keys(doc.paths["/v1/datasets"]!)).toEqual(["post"]);
+    for (const path of ["/v1/jobs", "/v1/jobs/{id}/report", "/v1/jobs/{id}/log", "/livez", "/readyz"])
+      expect(Object.keys(doc.paths[path]!), path).toEqual(["get"]);
+    expect(doc.paths["/v1/models/{name}/versions/{version}"]).toBeDefined();
+  });
+
   it("echoes or makes a request id, and logs every request as JSON with it", async () => {
     const res = await get("/livez", { headers: { "x-request-id": "req-42" } });
     expect(res.headers.get("x-request-id")).toBe("req-42");

@@ -44,7 +44,9 @@ export function storeBucket(storeUrl: string): string {
  */
 export async function uploadedJobId(store: ObjectStore, key: string): Promise<string | undefined> {
   const head = await store.head(key);
-  return head ? jobIdFor({ bucket: storeBucket(store.url), key, etag: head.etag }) : undefined;
+  if (!head) return undefined;
+  const { etag, versionId } = head;
+  return jobIdFor({ bucket: storeBucket(store.url), key, etag, ...(versionId ? { versionId } : {}) });
 }
 
 /**
