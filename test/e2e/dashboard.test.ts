@@ -7,7 +7,6 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import {
-  renderShape,
   SHAPE_CLASSES,
   shapesDatasetFiles,
   writeDatasetArchive,
@@ -44,7 +43,9 @@ beforeAll(async () => {
     name: "dashdir",
     epochs: 1,
   });
-  await writeFile(join(dir(), "probe.png"), await renderShape(SHAPE_CLASSES[0]!, 40, 4242));
+  // An image the model has not seen: a fresh draw of the first class.
+  const [probe] = (await shapesDatasetFiles({ classes: 2, perClass: 1, seed: 4242 })).values();
+  await writeFile(join(dir(), "probe.png"), probe!);
   const port = await freePort();
   server = new ResidualProcess(["start", "--home", join(dir(), "home"), "--port", String(port)], FAST_ENV);
   [, url] = (await server.waitForOutput(/residual: pipeline ready on (\S+)/)) as [string, string];
