@@ -26,6 +26,30 @@ export function grantServingRead(grantee: iam.IGrantable, bucket: s3.IBucket): v
 }
 
 /**
+ * The jobs API Lambda, besides serving reads: read a job's dataset report and log (the dashboard's job page) and
+ * upload dataset archives (`POST /v1/datasets` writes `datasets/<name>.<ext>`; that upload starts the job).
+ *
+ * @example
+ * grantJobsApiAccess(jobsFunction.role!, data.bucket);
+ */
+export function grantJobsApiAccess(grantee: iam.IGrantable, bucket: s3.IBucket): void {
+  addStatements(grantee, bucket, {
+    read: [`${jobs}*/report.json`, `${jobs}*/log.txt`],
+    write: [],
+    list: [],
+  });
+  // Uploads only: no tagging (no lifecycle tag on datasets), multipart for bodies over the part size.
+  grantee.grantPrincipal.addToPrincipalPolicy(
+    statement(
+      "UploadDatasets",
+      ["s3:PutObject", "s3:AbortMultipartUpload"],
+      [bucket.arnForObjects(`${datasets}*`)],
+    ),
+  );
+  bucket.encryptionKey?.grantEncryptDecrypt(grantee);
+}
+
+/**
  * Dispatcher Lambda: claim jobs by writing `jobs/<id>/status.json` (put-if-absent makes redelivery harmless) and
  * read a claim back when a redelivered event finds it taken.
  *

@@ -17,7 +17,8 @@ export interface NagAcceptance {
   readonly reason: string;
 }
 
-const PREFIX_OBJECTS = "(datasets|jobs|models|backbones|cache)\\/\\*(\\/status\\.json)?";
+const PREFIX_OBJECTS =
+  "(datasets|jobs|models|backbones|cache)\\/\\*(\\/(status\\.json|report\\.json|log\\.txt))?";
 
 /** Every accepted finding of the stack, with its reason. */
 export const NAG_ACCEPTANCES: readonly NagAcceptance[] = [

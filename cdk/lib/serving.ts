@@ -8,7 +8,7 @@ import type * as lambda from "aws-cdk-lib/aws-lambda";
 import * as logs from "aws-cdk-lib/aws-logs";
 import type * as s3 from "aws-cdk-lib/aws-s3";
 import { Construct } from "constructs";
-import { grantServingRead } from "./bucket-access.js";
+import { grantJobsApiAccess, grantServingRead } from "./bucket-access.js";
 import { ENV } from "./env-contract.js";
 import { assertNoProblems, checkIntegerRange } from "./invalid-props-error.js";
 import { type HandlerName, ResidualFunction } from "./residual-function.js";
@@ -165,6 +165,7 @@ export class Serving extends Construct {
       environment: { [ENV.bucket]: props.bucket.bucketName, ...options.environment },
     });
     grantServingRead(fn.role, props.bucket);
+    if (handler === "jobs") grantJobsApiAccess(fn.role, props.bucket);
     return fn.function;
   }
 }

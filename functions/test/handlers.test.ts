@@ -87,6 +87,55 @@ describe("Lambda handlers (API Gateway v2 events, moto S3)", () => {
     expect(models.json.models).toEqual([{ name: "pets", latest: fx.version }]);
   });
 
+  it("writes EMF lines with the local /metrics names: requests by route and status, batch sizes", async () => {
+    const lines: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((chunk: string | Uint8Array) => {
+      lines.push(
+        ...String(chunk)
+          .split("\n")
+          .filter((l) => l.includes('"_aws"')),
+      );
+      return true;
+    }) as typeof process.stdout.write;
+    try {
+      const ev = apiEvent({ method: "POST", path: "/v1/classify", contentType: "image/jpeg", body: img });
+      expect((await classify({ ...ev, queryStringParameters: { model: "pets" } })).statusCode).toBe(200);
+    } finally {
+      process.stdout.write = write;
+    }
+    const blobs = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    const request = blobs.find((b) => "residual_http_requests_total" in b);
+    expect(request).toMatchObject({
+      route: "POST /v1/classify",
+      status: "200",
+      residual_http_requests_total: 1,
+      _aws: {
+        CloudWatchMetrics: [
+          { Namespace: "Residual", Dimensions: [expect.arrayContaining(["route", "status"])] },
+        ],
+      },
+    });
+    expect(request?.residual_http_request_duration_seconds).toBeGreaterThan(0);
+    const core = blobs.find((b) => "residual_model_cache_bytes" in b);
+    expect(core?.residual_ort_batch_size).toBe(1);
+    expect(core?.residual_model_cache_hits_total).toBeGreaterThanOrEqual(1);
+  });
+
+  it("uploads a dataset archive to the bucket's datasets/ (the dashboard's upload on AWS)", async () => {
+    const archive = Buffer.concat([Buffer.from([0x1f, 0x8b, 8, 0]), Buffer.alloc(60)]);
+    const ev = apiEvent({
+      method: "POST",
+      path: "/v1/datasets",
+      contentType: "application/gzip",
+      body: archive,
+    });
+    const r = await call(jobs, { ...ev, queryStringParameters: { name: "pets2" } });
+    expect(r).toMatchObject({ status: 200, json: { key: "datasets/pets2.tar.gz", bytes: archive.length } });
+    expect(r.json.jobId).toMatch(/^pets2-[0-9a-f]{16}$/);
+    expect((await fx.store.head("datasets/pets2.tar.gz"))?.size).toBe(archive.length);
+  });
+
   it("maps client mistakes to 4xx", async () => {
     const post = (contentType: string, body: string | Buffer) =>
       call(embed, apiEvent({ method: "POST", path: "/v1/embeddings", contentType, body }));

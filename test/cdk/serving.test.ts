@@ -24,18 +24,25 @@ describe("Serving", () => {
         "POST /v1/classify",
         "GET /v1/models",
         "GET /v1/models/{name}",
+        "GET /v1/models/{name}/versions/{version}",
+        "GET /v1/jobs",
         "GET /v1/jobs/{id}",
+        "GET /v1/jobs/{id}/report",
+        "GET /v1/jobs/{id}/log",
+        "POST /v1/datasets",
         "GET /healthz",
+        "GET /livez",
+        "GET /readyz",
         "GET /openapi.json",
       ].sort(),
     );
-    expect(API_ROUTES).toHaveLength(7);
+    expect(API_ROUTES).toHaveLength(14);
   });
 
   it("requires IAM authorization on every route by default", () => {
     const template = servingTemplate();
     const routes = Object.values(template.findResources("AWS::ApiGatewayV2::Route"));
-    expect(routes).toHaveLength(7);
+    expect(routes).toHaveLength(14);
     for (const route of routes) expect(route.Properties.AuthorizationType).toBe("AWS_IAM");
     template.resourceCountIs("AWS::ApiGatewayV2::Authorizer", 0);
   });
@@ -133,6 +140,23 @@ describe("Serving", () => {
     expect(statements).toHaveLength(3);
     const actions = statements.flatMap((s) => ([] as unknown[]).concat(s.Action));
     expect(actions.filter((a) => /^s3:(Put|Delete|Abort)/.test(String(a)))).toEqual([]);
+  });
+
+  it("lets the jobs function also read job reports and logs and upload datasets/ only", () => {
+    const template = servingTemplate();
+    const described = describeStatements(statementsOfRole(template, "ServingJobsRole"));
+    expect(described).toContainEqual(
+      expect.stringMatching(
+        /^s3:GetObject -> \$\{DataBucket\w+\.Arn\}\/jobs\/\*\/report\.json \| \$\{DataBucket\w+\.Arn\}\/jobs\/\*\/log\.txt$/,
+      ),
+    );
+    expect(described).toContainEqual(
+      expect.stringMatching(
+        /^s3:PutObject,s3:AbortMultipartUpload -> \$\{DataBucket\w+\.Arn\}\/datasets\/\*$/,
+      ),
+    );
+    const writes = described.filter((d) => /s3:Put/.test(d));
+    expect(writes).toHaveLength(1);
   });
 
   it("reports every invalid prop in one message", () => {

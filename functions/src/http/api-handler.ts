@@ -4,6 +4,7 @@
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { handleApiEvent, toProxyResult } from "./api-gateway.js";
+import { emfRecorder } from "./emf-metrics.js";
 import { apiLogger, preloadModels, servingCore } from "./serving-core.js";
 
 export type ApiHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
@@ -16,14 +17,19 @@ export type ApiHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayPr
  */
 export async function apiHandler(service: string, opts: { preload?: boolean } = {}): Promise<ApiHandler> {
   const logger = apiLogger(service);
+  const record = emfRecorder(service);
   const { core, config } = servingCore();
   if (opts.preload) await preloadModels(core, config.serving.preload, logger);
   return async (event) => {
     const started = Date.now();
+    // The request id on every line this invocation logs (the field the local server's JSON logs use).
+    logger.appendKeys({ requestId: event.requestContext?.requestId });
     const res = await handleApiEvent(core, event);
-    const entry = { route: event.routeKey, status: res.status, ms: Date.now() - started };
+    const ms = Date.now() - started;
+    const entry = { route: event.routeKey, status: res.status, ms };
     if (res.status >= 500) logger.error("request failed", { ...entry, body: res.body });
     else logger.info("request", entry);
+    record(event.routeKey, res.status, ms / 1000);
     return toProxyResult(res);
   };
 }

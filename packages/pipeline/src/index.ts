@@ -52,6 +52,9 @@ export { ApiClient } from "./local/api-client.js";
 export { resolveMode } from "./local/pipeline-mode.js";
 export { runDemo } from "./local/run-demo.js";
 export { startPipeline } from "./local/start-pipeline.js";
+export { type LineLogger, type LogFormat, lineLogger } from "./log/line-logger.js";
+export { METRIC_NAMES, METRICS, processMetrics } from "./metrics/process-metrics.js";
+export { MetricsRegistry } from "./metrics/registry.js";
 export { ImageDecodeError, ImageFormatError, ImageTooLargeError } from "./preprocess/errors.js";
 export { preprocessEval } from "./preprocess/eval.js";
 export {

@@ -4,6 +4,7 @@
  * outputs are split back per request. One run at a time: ORT's intra-op threads already use every core, and
  * onnxruntime-node runs on the main thread, so concurrent runs would only queue behind each other anyway.
  */
+import { METRICS } from "../metrics/process-metrics.js";
 import type { EngineOutput } from "./inference-engine.js";
 
 /** Runs one batch of `n` images of `size`² pixels (NHWC, float32). */
@@ -123,6 +124,7 @@ export class MicroBatcher {
     }
     this.stats.runs += 1;
     this.stats.images += n;
+    METRICS.ortBatchSize.observe(n);
     let out: EngineOutput;
     try {
       out = await this.runner(input, n, head.size);

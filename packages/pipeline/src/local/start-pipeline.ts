@@ -10,6 +10,7 @@ import type { EngineKind } from "../engine/inference-engine.js";
 import { InvalidInputError } from "../errors.js";
 import { watchDatasets } from "../jobs/dataset-watcher.js";
 import { configuredTrainingRunner } from "../jobs/job-thread.js";
+import type { LineLogger } from "../log/line-logger.js";
 import type { JobQueue } from "../queue/job-queue.js";
 import { LocalQueue } from "../queue/local-queue.js";
 import { openQueue } from "../queue/open-queue.js";
@@ -36,6 +37,8 @@ export interface StartPipelineOptions {
   engine?: EngineKind;
   /** Log lines (job events, epochs). @default stderr */
   log?: (line: string) => void;
+  /** One entry per API request, with its request id (`--log-format json`). @default none */
+  requestLog?: LineLogger;
   /** Where the progress bar is drawn, when `tty`. @default stderr */
   progressOut?: TerminalOut;
   tty?: boolean;
@@ -52,7 +55,7 @@ export interface RunningPipeline {
   stop(): Promise<void>;
 }
 
-type ListenOptions = Pick<StartServerOptions, "port" | "allowRemote" | "token"> & { host: string };
+type ListenOptions = Pick<StartServerOptions, "port" | "allowRemote" | "token" | "log"> & { host: string };
 
 async function listen(core: ServingCore, o: ListenOptions): Promise<RunningServer> {
   const { host, port } = o;
@@ -119,6 +122,7 @@ export async function startPipeline(o: StartPipelineOptions): Promise<RunningPip
     host: o.host ?? "127.0.0.1",
     ...(o.allowRemote ? { allowRemote: true } : {}),
     ...(token ? { token } : {}),
+    ...(o.requestLog ? { log: o.requestLog } : {}),
   });
   try {
     await initBackend({ ...config.backend, logger: log });

@@ -2,12 +2,16 @@
  * The hono app of the local server: every route of the shared table (`API_ROUTES`), a 6 MB body limit,
  * and JSON errors for unknown routes. The Lambda handlers serve the same table. Before any route, the Host header
  * must name the server and, with a token, `Authorization: Bearer` must carry it (the probe `/healthz` excepted):
- * `exposure.ts`.
+ * `exposure.ts`. Only here: the dashboard (`GET /`) and `GET /metrics` (Prometheus text; the Lambdas write the
+ * same metrics as EMF lines).
  */
 import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { ForbiddenError, PayloadTooLargeError, UnauthorizedError } from "../errors.js";
+import type { LineLogger } from "../log/line-logger.js";
+import { refreshJobMetrics } from "../metrics/job-metrics.js";
+import { processMetrics } from "../metrics/process-metrics.js";
 import { MAX_BODY_BYTES } from "../serving/api/api-request.js";
 import { API_ROUTES, runRoute, unmatchedRoute } from "../serving/api/api-routes.js";
 import { errorResponse } from "../serving/api/error-response.js";
@@ -15,7 +19,10 @@ import type { ServingCore } from "../serving/serving-core.js";
 import { bearerMatches, type Exposure, hostOfHeader, resolveExposure } from "./exposure.js";
 
 /** Routes a load balancer or orchestrator probes without credentials. */
-const PROBES = new Set(["/healthz"]);
+const PROBES = new Set(["/healthz", "/livez", "/readyz"]);
+
+import { addDashboard } from "./dashboard-assets.js";
+import { ROUTE_LABEL, requestMetrics } from "./request-metrics.js";
 
 /** `/v1/models/{name}` → `/v1/models/:name`. */
 function honoPath(path: string): string {
@@ -52,8 +59,24 @@ function guard(exposure: Exposure) {
 }
 
 /**
- * The hono app of the local server: every route of the shared table, a 6 MB body limit, JSON errors, and the
- * Host / token checks of `exposure` (default: loopback names, no token).
+ * What else the local server does besides the route table.
+ * @example
+ * const options: AppOptions = { log: lineLogger("json", "residual-serve") };
+ */
+export interface AppOptions {
+  /** One `request` entry per request (with its request id). @default none */
+  log?: LineLogger;
+}
+
+async function metricsText(core: ServingCore): Promise<string> {
+  // The job gauges come from the bucket; a store that cannot be listed leaves them as they were.
+  await refreshJobMetrics(core.store).catch(() => undefined);
+  return processMetrics().text();
+}
+
+/**
+ * The hono app of the local server: every route of the shared table, a 6 MB body limit, JSON errors, the
+ * dashboard, `/metrics`, and the Host / token checks of `exposure` (default: loopback names, no token).
  * @example
  * const app = createApp(new ServingCore({ store }));
  * const res = await app.request("http://localhost/healthz");
@@ -61,8 +84,10 @@ function guard(exposure: Exposure) {
 export function createApp(
   core: ServingCore,
   exposure: Exposure = resolveExposure({ host: "127.0.0.1" }),
+  options: AppOptions = {},
 ): Hono {
   const app = new Hono();
+  app.use("*", requestMetrics(options.log));
   app.use("*", guard(exposure));
   const limit = bodyLimit({
     maxSize: MAX_BODY_BYTES,
@@ -74,6 +99,7 @@ export function createApp(
   });
   for (const route of API_ROUTES) {
     const handler = async (c: Context) => {
+      c.set(ROUTE_LABEL as never, route.id as never);
       const body = route.method === "POST" ? Buffer.from(await c.req.arrayBuffer()) : Buffer.alloc(0);
       const contentType = c.req.header("content-type");
       const res = await runRoute(core, route, {
@@ -87,10 +113,6 @@ export function createApp(
     if (route.method === "POST") app.post(honoPath(route.path), limit, handler);
     else app.get(honoPath(route.path), handler);
   }
-  app.notFound((c) => {
-    const res = unmatchedRoute(c.req.method, c.req.path);
-    return c.json(res.body as object, res.status as ContentfulStatusCode, res.headers);
-  });
   app.onError((err, c) => errorJson(c, err));
   return app;
 }

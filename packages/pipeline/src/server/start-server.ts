@@ -4,7 +4,7 @@
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import type { ServingCore } from "../serving/serving-core.js";
-import { createApp } from "./create-app.js";
+import { type AppOptions, createApp } from "./create-app.js";
 import { resolveExposure } from "./exposure.js";
 
 /**
@@ -22,6 +22,8 @@ export interface StartServerOptions {
   allowRemote?: boolean;
   /** Bearer token every route but `/healthz` requires. @default none */
   token?: string;
+  /** Request log entries (with `--log-format json`). */
+  log?: AppOptions["log"];
 }
 
 /**
@@ -53,7 +55,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     ...(options.allowRemote ? { allowRemote: true } : {}),
     ...(options.token ? { token: options.token } : {}),
   });
-  const app = createApp(options.core, exposure);
+  const app = createApp(options.core, exposure, options.log ? { log: options.log } : {});
   return new Promise((resolve, reject) => {
     const server = serve(
       { fetch: app.fetch, port: options.port ?? 8080, hostname: host },

@@ -8,6 +8,8 @@ export interface CacheEntryValue {
   dispose(): Promise<void>;
 }
 
+import { METRICS } from "../metrics/process-metrics.js";
+
 interface Entry<V> {
   value: V;
   inUse: number;
@@ -46,6 +48,7 @@ export class ModelCache<V extends CacheEntryValue> {
   private async acquire(key: string, load: () => Promise<V>): Promise<Entry<V>> {
     const hit = this.entries.get(key);
     if (hit) {
+      METRICS.cacheHits.inc();
       // Re-insert: Map iteration order is the LRU order.
       this.entries.delete(key);
       this.entries.set(key, hit);
@@ -53,6 +56,7 @@ export class ModelCache<V extends CacheEntryValue> {
     }
     let pending = this.loading.get(key);
     if (!pending) {
+      METRICS.cacheMisses.inc();
       pending = load().then((value) => ({ value, inUse: 0, evicted: false }));
       this.loading.set(key, pending);
       pending.then(
@@ -60,6 +64,7 @@ export class ModelCache<V extends CacheEntryValue> {
           this.loading.delete(key);
           this.entries.set(key, e);
           this.evict(key);
+          METRICS.cacheBytes.set(this.totalBytes());
         },
         () => this.loading.delete(key),
       );
@@ -73,6 +78,7 @@ export class ModelCache<V extends CacheEntryValue> {
       if (key === keep) continue;
       this.entries.delete(key);
       entry.evicted = true;
+      METRICS.cacheEvictions.inc();
       if (entry.inUse === 0) void entry.value.dispose();
     }
   }

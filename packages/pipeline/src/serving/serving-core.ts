@@ -167,6 +167,27 @@ export class ServingCore {
    * await core.preload("flowers");
    */
   async preload(ref?: string): Promise<void> {
+    this.preloading += 1;
+    try {
+      await this.warm(ref);
+    } finally {
+      this.preloading -= 1;
+    }
+  }
+
+  /** Preloads still loading or warming up. */
+  private preloading = 0;
+
+  /**
+   * Ready once every preload has finished (loaded and warmed, or failed and logged): what `/readyz` answers.
+   * @example
+   * core.ready(); // false while `residual serve --preload flowers` is still loading flowers
+   */
+  ready(): boolean {
+    return this.preloading === 0;
+  }
+
+  private async warm(ref: string | undefined): Promise<void> {
     await this.withModel(ref, async (b) => {
       // Warm up only while idle: a request that comes in warms the model itself, and one arriving just after
       // `serve` starts listening must not queue behind a blank run.

@@ -17,6 +17,8 @@ export interface ObjectInfo {
   etag: string;
   lastModified: Date;
   contentType?: string;
+  /** S3 version id (versioned buckets, from `head`): what S3 events carry, hence what job ids are derived from. */
+  versionId?: string;
 }
 
 /**

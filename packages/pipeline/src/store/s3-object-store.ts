@@ -195,6 +195,7 @@ export class S3ObjectStore implements ObjectStore {
         etag: normalizeEtag(res.ETag),
         lastModified: res.LastModified ?? new Date(0),
         contentType: res.ContentType,
+        ...(res.VersionId && res.VersionId !== "null" ? { versionId: res.VersionId } : {}),
       };
     } catch (err) {
       const mapped = mapAwsError(err, this.describe("HeadObject", key));

@@ -249,7 +249,10 @@ export async function runTrainingJob(o: TrainingJobOptions): Promise<TrainingJob
     const metrics = await finalMetrics(model, data, spec.batchSize, finalEval);
     const version = o.version ?? newVersionId();
     const served = o.servingPreprocess ?? preprocess;
-    const trained = await trainedVersion({ o, spec, model, data, training, metrics, version, lineage }, served);
+    const trained = await trainedVersion(
+      { o, spec, model, data, training, metrics, version, lineage },
+      served,
+    );
     const parity = await checkServingParity({
       model,
       data,

@@ -98,7 +98,9 @@ function addonPresent(pkg: string): boolean {
   }
   const lib = join(root, "lib");
   if (!existsSync(lib)) return false;
-  return readdirSync(lib).some((d) => d.startsWith("napi-v") && existsSync(join(lib, d, "tfjs_binding.node")));
+  return readdirSync(lib).some(
+    (d) => d.startsWith("napi-v") && existsSync(join(lib, d, "tfjs_binding.node")),
+  );
 }
 
 /** The default module loader: tfjs-node packages only when their native addon is installed. */

@@ -15,11 +15,13 @@ import {
   storeLocation,
 } from "../../config/load-config.js";
 import { InvalidInputError } from "../../errors.js";
+import type { LineLogger } from "../../log/line-logger.js";
 import { remoteWarning } from "../../server/remote-warning.js";
 import { startServer } from "../../server/start-server.js";
 import { ServingCore } from "../../serving/serving-core.js";
 import { LocalObjectStore } from "../../store/local-object-store.js";
 import type { ObjectStore } from "../../store/object-store.js";
+import { cliLogger, withLogFormatOption } from "../log-format-option.js";
 
 const ServeOptionsSchema = z.object({
   store: z.string().optional(),
@@ -30,6 +32,7 @@ const ServeOptionsSchema = z.object({
   preload: z.string().optional(),
   allowRemote: z.boolean().optional(),
   token: z.string().min(1).optional(),
+  logFormat: z.string().optional(),
 });
 
 /** A directory (plain path or `file:` URL) opens here; an S3 location loads the AWS SDK only then. */
@@ -44,10 +47,10 @@ async function openServeStore(config: Config<"api">, flag?: string): Promise<Obj
 }
 
 /** Preload in the background: a model that fails to load is reported, and requests for it get the error then. */
-function startPreload(core: ServingCore, refs: ReadonlyArray<string | null>): void {
+function startPreload(core: ServingCore, refs: ReadonlyArray<string | null>, log: LineLogger): void {
   for (const ref of refs) {
     core.preload(ref ?? undefined).catch((err: Error) => {
-      process.stderr.write(`residual: preload ${ref ?? "default"} failed: ${err.message}\n`);
+      log.line(`residual: preload ${ref ?? "default"} failed: ${err.message}`);
     });
   }
 }
@@ -57,13 +60,14 @@ async function serve(raw: unknown): Promise<void> {
   if (!parsed.success) throw new InvalidInputError("invalid_options", `serve: ${parsed.error.message}`);
   const o = parsed.data;
   const config = loadConfig("api");
+  const log = cliLogger(o.logFormat, "residual-serve");
   const core = new ServingCore({
     store: await openServeStore(config, o.store),
     ...servingCoreOptions(config),
     ...(o.cacheMb !== undefined ? { cacheBytes: o.cacheMb * 1024 * 1024 } : {}),
     ...(o.engine ? { engine: o.engine } : {}),
   });
-  startPreload(core, o.preload !== undefined ? preloadList(o.preload) : config.serving.preload);
+  startPreload(core, o.preload !== undefined ? preloadList(o.preload) : config.serving.preload, log);
   const token = o.token ?? config.serving.apiToken;
   const server = await startServer({
     core,
@@ -71,6 +75,7 @@ async function serve(raw: unknown): Promise<void> {
     host: o.host,
     ...(o.allowRemote ? { allowRemote: true } : {}),
     ...(token ? { token } : {}),
+    ...(log.format === "json" ? { log } : {}),
   }).catch(async (err: unknown) => {
     await core.close();
     throw err;
@@ -89,9 +94,8 @@ async function serve(raw: unknown): Promise<void> {
 }
 
 export function register(program: Command): void {
-  program
-    .command("serve")
-    .description("serve the embeddings/classification API over HTTP")
+  withLogFormatOption(program.command("serve"))
+    .description("serve the embeddings/classification API and the dashboard (GET /) over HTTP")
     .option(
       "--store <url>",
       "bucket: s3://bucket[/prefix] or a directory (default: $RESIDUAL_STORE, s3://$RESIDUAL_BUCKET, ./.residual)",

@@ -11,6 +11,7 @@ import { resolveMode } from "../../local/pipeline-mode.js";
 import { startBanner } from "../../local/start-banner.js";
 import { type RunningPipeline, startPipeline } from "../../local/start-pipeline.js";
 import { remoteWarning } from "../../server/remote-warning.js";
+import { cliLogger, withLogFormatOption } from "../log-format-option.js";
 
 const StartOptionsSchema = z.object({
   home: z.string().min(1).optional(),
@@ -24,6 +25,7 @@ const StartOptionsSchema = z.object({
   json: z.boolean().optional(),
   allowRemote: z.boolean().optional(),
   token: z.string().min(1).optional(),
+  logFormat: z.string().optional(),
 });
 
 /** Resolves when the first SIGINT/SIGTERM has stopped the pipeline. */
@@ -52,6 +54,7 @@ async function start(raw: unknown): Promise<void> {
   const o = parsed.data;
   if (o.aws && o.local) throw new InvalidInputError("invalid_options", "give --aws or --local, not both");
   const config = loadConfig("local");
+  const logger = cliLogger(o.logFormat, "residual-start");
   const mode = resolveMode(
     {
       ...(o.home ? { home: o.home } : {}),
@@ -70,7 +73,9 @@ async function start(raw: unknown): Promise<void> {
     ...(o.engine ? { engine: o.engine } : {}),
     ...(o.allowRemote ? { allowRemote: true } : {}),
     ...(o.token ? { token: o.token } : {}),
-    tty: process.stderr.isTTY === true,
+    tty: process.stderr.isTTY === true && logger.format === "text",
+    log: (line) => logger.line(line),
+    ...(logger.format === "json" ? { requestLog: logger } : {}),
   });
   if (pipeline.remote) process.stderr.write(`${remoteWarning(o.host)}\n`);
   const stopped = untilSignal(pipeline);
@@ -85,8 +90,7 @@ async function start(raw: unknown): Promise<void> {
 }
 
 export function register(program: Command): void {
-  program
-    .command("start")
+  withLogFormatOption(program.command("start"))
     .description(
       "run the whole pipeline on this machine: local bucket, queue, dataset watcher, worker and HTTP API",
     )

@@ -1,8 +1,8 @@
 /** `residual upload <dir|archive> [--name N] [--store URL]`: put a dataset where uploads start jobs. */
 import type { Command } from "commander";
-import { loadConfig, storeLocation } from "../../config/load-config.js";
-import { jobIdFor } from "../../jobs/job-id.js";
+import { loadConfig } from "../../config/load-config.js";
 import { uploadDataset } from "../../jobs/upload.js";
+import { uploadedJobId } from "../../jobs/upload-archive.js";
 import { openCliStore, withStoreOption } from "../store-option.js";
 
 export function register(program: Command): void {
@@ -19,10 +19,7 @@ export function register(program: Command): void {
       const config = loadConfig("api");
       const store = openCliStore(opts.store, config);
       const res = await uploadDataset(store, path, opts.name ? { name: opts.name } : {});
-      const head = await store.head(res.key);
-      const location = storeLocation(config, opts.store);
-      const bucket = location.startsWith("s3://") ? new URL(location).host : "local";
-      const jobId = head ? jobIdFor({ bucket, key: res.key, etag: head.etag }) : undefined;
+      const jobId = await uploadedJobId(store, res.key);
       if (opts.json) {
         process.stdout.write(`${JSON.stringify({ ...res, store: store.url, jobId })}\n`);
         return;

@@ -10,6 +10,7 @@ import { onlyOwnBucket, servingEventBuckets } from "../../jobs/event-bucket.js";
 import { configuredTrainingRunner } from "../../jobs/job-thread.js";
 import { runJob, runQueueWorker, type WorkerOptions } from "../../jobs/worker.js";
 import { openQueue } from "../../queue/open-queue.js";
+import { cliLogger, withLogFormatOption } from "../log-format-option.js";
 import { openCliStore, withStoreOption } from "../store-option.js";
 
 export const EXIT = { ok: 0, permanent: 3, transient: 75 } as const;
@@ -21,6 +22,7 @@ interface WorkerFlags {
   once?: boolean;
   visibility: string;
   heartbeat: string;
+  logFormat?: string;
 }
 
 function positive(name: string, value: string): number {
@@ -49,7 +51,8 @@ export async function runWorkerCommand(flags: WorkerFlags): Promise<number> {
   const jobId = flags.job ?? config.worker.jobId;
   if (!flags.queue && !jobId)
     throw new InvalidInputError("missing_option", "give --queue <url> or --job <id> (or RESIDUAL_JOB_ID)");
-  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const logger = cliLogger(flags.logFormat, "residual-worker", jobId && !flags.queue ? { jobId } : {});
+  const log = (line: string) => logger.line(line);
   // The tfjs backend is chosen (and logged) by each job's own thread.
   const o: WorkerOptions = {
     store: openCliStore(flags.store, config),
@@ -78,8 +81,10 @@ export async function runWorkerCommand(flags: WorkerFlags): Promise<number> {
 }
 
 export function register(program: Command): void {
-  withStoreOption(
-    program.command("worker").description("run fine-tuning jobs from a queue (--queue) or one job (--job)"),
+  withLogFormatOption(
+    withStoreOption(
+      program.command("worker").description("run fine-tuning jobs from a queue (--queue) or one job (--job)"),
+    ),
   )
     .option("--queue <url>", "SQS queue URL, or file:///dir for the local queue")
     .option("--job <id>", "run this one job (AWS Batch); default $RESIDUAL_JOB_ID")

@@ -2,7 +2,11 @@
  * The API's route table, used by both the local server (hono) and the Lambda handlers, so the routes are the
  * same everywhere. Each handler returns a status and a JSON body; errors become responses in `errorResponse`.
  */
-import { MethodNotAllowedError, NotFoundError } from "../../errors.js";
+import { isResidualError, MethodNotAllowedError, NotFoundError, TransientError } from "../../errors.js";
+import { readJobLog, readJobReport } from "../../jobs/job-documents.js";
+import { listJobs } from "../../jobs/job-status.js";
+import { uploadArchive } from "../../jobs/upload-archive.js";
+import { describeVersion } from "../../registry/describe-version.js";
 import { storeFingerprint } from "../../store/store-fingerprint.js";
 import type { ServingCore } from "../serving-core.js";
 import { type ApiRequest, parseApiRequest } from "./api-request.js";
@@ -41,8 +45,19 @@ const HANDLERS: Record<RouteId, ApiRoute["handle"]> = {
   classify: (core, ctx) => core.classify(parseApiRequest("classify", ctx)),
   models: async (core) => ({ models: await core.models() }),
   model: (core, ctx) => core.model(ctx.params.name ?? ""),
+  "model-version": (core, ctx) =>
+    describeVersion(core.store, ctx.params.name ?? "", ctx.params.version ?? ""),
+  jobs: async (core) => ({ jobs: await listJobs(core.store) }),
   job: (core, ctx) => core.job(ctx.params.id ?? ""),
   healthz: async (core) => ({ ok: true, loaded: core.loadedModels(), store: storeFingerprint(core.store) }),
+  "job-report": (core, ctx) => readJobReport(core.store, ctx.params.id ?? ""),
+  "job-log": (core, ctx) => readJobLog(core.store, ctx.params.id ?? ""),
+  upload: (core, ctx) => uploadArchive(core.store, ctx.query.name, ctx.body),
+  livez: async () => ({ ok: true }),
+  readyz: async (core) => {
+    if (!core.ready()) throw new TransientError("not_ready", "preloaded models are still loading");
+    return { ready: true, loaded: core.loadedModels() };
+  },
   openapi: async () => openApiDocument(),
 };
 
@@ -64,7 +79,7 @@ export async function runRoute(core: ServingCore, route: ApiRoute, ctx: RouteCon
   } catch (err) {
     const res = errorResponse(err);
     // The response hides server-side details; the log must not.
-    if (res.status >= 500)
+    if (res.status >= 500 && !(isResidualError(err) && err.code === "not_ready"))
       process.stderr.write(`[residual] ${route.method} ${route.path}: ${(err as Error)?.stack ?? err}\n`);
     return res;
   }

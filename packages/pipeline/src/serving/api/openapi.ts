@@ -106,6 +106,39 @@ function imageOp(summary: string, req: string, res: string) {
   };
 }
 
+const ARCHIVE_TYPES = [
+  "application/zip",
+  "application/x-tar",
+  "application/gzip",
+  "application/octet-stream",
+];
+
+function uploadOp(route: RouteSpec) {
+  return {
+    post: {
+      summary: `${route.summary} (at most ${MAX_BODY_BYTES} bytes)`,
+      parameters: [{ name: "name", in: "query", required: true, schema: { type: "string" } }],
+      requestBody: {
+        required: true,
+        content: Object.fromEntries(
+          ARCHIVE_TYPES.map((t) => [t, { schema: { type: "string", format: "binary" } }]),
+        ),
+      },
+      responses: {
+        "200": {
+          description: "written to datasets/; the job id to follow",
+          content: json({
+            type: "object",
+            required: ["key", "bytes"],
+            properties: { key: { type: "string" }, bytes: { type: "integer" }, jobId: { type: "string" } },
+          }),
+        },
+        ...errors(400, 413),
+      },
+    },
+  };
+}
+
 function getOp(route: RouteSpec) {
   return {
     get: {
@@ -116,14 +149,18 @@ function getOp(route: RouteSpec) {
         required: true,
         schema: { type: "string" },
       })),
-      responses: { "200": { description: "ok", content: json({ type: "object" }) }, ...errors(400, 404) },
+      responses: {
+        "200": { description: "ok", content: json({ type: "object" }) },
+        ...errors(...(route.id === "readyz" ? [503] : [400, 404])),
+      },
     },
   };
 }
 
 function operation(route: RouteSpec) {
   const image = IMAGE_SCHEMAS[route.id];
-  return image ? imageOp(route.summary, image.req, image.res) : getOp(route);
+  if (image) return imageOp(route.summary, image.req, image.res);
+  return route.id === "upload" ? uploadOp(route) : getOp(route);
 }
 
 /**

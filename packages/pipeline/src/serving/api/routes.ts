@@ -30,7 +30,21 @@ export interface RouteSpec {
  * @example
  * const id: RouteId = "classify";
  */
-export type RouteId = "embeddings" | "classify" | "models" | "model" | "job" | "healthz" | "openapi";
+export type RouteId =
+  | "embeddings"
+  | "classify"
+  | "models"
+  | "model"
+  | "model-version"
+  | "jobs"
+  | "job"
+  | "job-report"
+  | "job-log"
+  | "upload"
+  | "healthz"
+  | "livez"
+  | "readyz"
+  | "openapi";
 
 /**
  * Every route of the API.
@@ -55,13 +69,50 @@ export const ROUTES: readonly RouteSpec[] = [
     summary: "Describe a model (versions, labels, metrics)",
   },
   {
+    id: "model-version",
+    method: "GET",
+    path: "/v1/models/{name}/versions/{version}",
+    function: "jobs",
+    summary: "One version: files, metrics (curves, confusion, per-class), calibration, model card",
+  },
+  {
+    id: "jobs",
+    method: "GET",
+    path: "/v1/jobs",
+    function: "jobs",
+    summary: "Every job's status, newest first",
+  },
+  {
     id: "job",
     method: "GET",
     path: "/v1/jobs/{id}",
     function: "jobs",
     summary: "A training job's status.json",
   },
+  {
+    id: "job-report",
+    method: "GET",
+    path: "/v1/jobs/{id}/report",
+    function: "jobs",
+    summary: "A job's dataset report (classes, counts, skipped images, warnings)",
+  },
+  { id: "job-log", method: "GET", path: "/v1/jobs/{id}/log", function: "jobs", summary: "A job's log lines" },
+  {
+    id: "upload",
+    method: "POST",
+    path: "/v1/datasets",
+    function: "jobs",
+    summary: "Upload a dataset archive (?name=…; zip, tar or tar.gz body): starts a training job",
+  },
   { id: "healthz", method: "GET", path: "/healthz", function: "jobs", summary: "Liveness and loaded models" },
+  { id: "livez", method: "GET", path: "/livez", function: "jobs", summary: "Liveness probe" },
+  {
+    id: "readyz",
+    method: "GET",
+    path: "/readyz",
+    function: "jobs",
+    summary: "Readiness probe: 200 once preloaded models are warm, 503 before",
+  },
   { id: "openapi", method: "GET", path: "/openapi.json", function: "jobs", summary: "This document" },
 ];
 
