@@ -45,6 +45,7 @@ export function preprocessFile(p: PreprocessSpec): string {
     mean: p.mean,
     std: p.std,
     interpolation: "bilinear",
+    ...(p.inChannels !== 3 ? { inChannels: p.inChannels } : {}),
   });
 }
 

@@ -141,7 +141,7 @@ export class ServingCore {
 
   /** Preprocess the request's images into one NHWC batch (tolerant: bad images are left out and reported). */
   private async batch(req: ParsedRequest, b: ModelBundle, tolerant = false): Promise<PreprocessedBatch> {
-    const buffers = await imageBytes(this.store, req.images, MAX_BODY_BYTES);
+    const buffers = await imageBytes(this.store, req.images, MAX_BODY_BYTES, tolerant);
     return preprocessBatch(buffers, b.preprocess, { tolerant });
   }
 
