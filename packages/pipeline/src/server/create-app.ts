@@ -113,6 +113,14 @@ export function createApp(
     if (route.method === "POST") app.post(honoPath(route.path), limit, handler);
     else app.get(honoPath(route.path), handler);
   }
+  app.get("/metrics", async (c) =>
+    c.text(await metricsText(core), 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" }),
+  );
+  addDashboard(app);
+  app.notFound((c) => {
+    const res = unmatchedRoute(c.req.method, c.req.path);
+    return c.json(res.body as object, res.status as ContentfulStatusCode, res.headers);
+  });
   app.onError((err, c) => errorJson(c, err));
   return app;
 }
