@@ -48,16 +48,18 @@ afterAll(async () => {
 const get = (path: string, init?: RequestInit) => fetch(`${server.url}${path}`, init);
 
 describe("probes and /metrics on a real local server", () => {
-  it("answers /livez at once and /readyz 503 until a preload has finished", async () => {
+  it("answers /livez at once and /readyz 503 while a preload runs and after one failed", async () => {
     expect((await get("/livez")).status).toBe(200);
+    const ready = await get("/readyz");
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ ready: true, loaded: [] });
     const preload = core.preload("no-such-model").catch((e: Error) => e);
     const before = await get("/readyz");
     expect(before.status).toBe(503);
     expect(((await before.json()) as { error: { code: string } }).error.code).toBe("not_ready");
     expect(await preload).toBeInstanceOf(Error);
-    const after = await get("/readyz");
-    expect(after.status).toBe(200);
-    expect(await after.json()).toEqual({ ready: true, loaded: [] });
+    expect((await get("/readyz")).status).toBe(503);
+    expect((await get("/livez")).status).toBe(200);
     expect((await get("/healthz")).status).toBe(200);
   });
 
@@ -80,8 +82,8 @@ describe("probes and /metrics on a real local server", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toMatch(/^text\/plain; version=0\.0\.4/);
     const text = await res.text();
-    expect(text).toContain('residual_http_requests_total{route="livez",method="GET",status="200"} 1');
-    expect(text).toContain('residual_http_requests_total{route="readyz",method="GET",status="503"} 1');
+    expect(text).toContain('residual_http_requests_total{route="livez",method="GET",status="200"} 2');
+    expect(text).toContain('residual_http_requests_total{route="readyz",method="GET",status="503"} 2');
     expect(text).toContain('residual_http_requests_total{route="upload",method="POST",status="400"} 1');
     expect(text).toMatch(
       /residual_http_request_duration_seconds_bucket\{route="readyz",method="GET",status="200",le="\+Inf"\} 1/,

@@ -170,6 +170,10 @@ export class ServingCore {
     this.preloading += 1;
     try {
       await this.warm(ref);
+    } catch (err) {
+      // A model asked to be preloaded that cannot load leaves the server not ready (readyz stays 503).
+      this.preloadFailed = true;
+      throw err;
     } finally {
       this.preloading -= 1;
     }
@@ -177,6 +181,8 @@ export class ServingCore {
 
   /** Preloads still loading or warming up. */
   private preloading = 0;
+  /** Whether a preload failed (the server then never reports ready). */
+  private preloadFailed = false;
 
   /**
    * Ready once every preload has finished (loaded and warmed, or failed and logged): what `/readyz` answers.
@@ -184,7 +190,7 @@ export class ServingCore {
    * core.ready(); // false while `residual serve --preload flowers` is still loading flowers
    */
   ready(): boolean {
-    return this.preloading === 0;
+    return this.preloading === 0 && !this.preloadFailed;
   }
 
   private async warm(ref: string | undefined): Promise<void> {
