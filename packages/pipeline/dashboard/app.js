@@ -3,7 +3,7 @@ import { esc } from "./charts.js";
 import { jobsView, jobView } from "./jobs-view.js";
 import { modelsView, versionView } from "./models-view.js";
 import { tarFiles } from "./tar.js";
-import { api, cancelPolling, pct, view } from "./ui.js";
+import { api, cancelPolling, pct, signIn, TokenNeeded, view } from "./ui.js";
 
 async function classify(ref, file, out) {
   out.innerHTML = '<p class="muted">classifying…</p>';
@@ -117,7 +117,8 @@ async function route() {
     else if (page === "upload") uploadView();
     else await jobsView();
   } catch (err) {
-    view.innerHTML = `<p class="error">${esc(err.message)}</p>`;
+    if (err instanceof TokenNeeded) signIn(err.message);
+    else view.innerHTML = `<p class="error">${esc(err.message)}</p>`;
   }
 }
 
