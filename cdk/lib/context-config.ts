@@ -22,6 +22,7 @@ const contextSchema = z.object({
   spot: bool.optional(),
   cudaCache: bool.optional(),
   maxVcpus: int.optional(),
+  maxExtractGiB: int.optional(),
   alarmEmail: z.email().optional(),
   jwtIssuer: z.url({ protocol: /^https$/ }).optional(),
   jwtAudience: list.optional(),

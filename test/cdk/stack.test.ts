@@ -139,17 +139,31 @@ describe("ResidualStack", () => {
         MaxvCpus: 8,
       }),
     });
+    Template.fromStack(buildApp(new App({ context: { maxExtractGiB: "50" } }))).hasResourceProperties(
+      "AWS::Batch::JobDefinition",
+      {
+        ContainerProperties: Match.objectLike({
+          Environment: Match.arrayWith([{ Name: "RESIDUAL_MAX_EXTRACT_GIB", Value: "50" }]),
+        }),
+      },
+    );
     const noCache = buildApp(new App({ context: { cudaCache: "false" } }));
     Template.fromStack(noCache).resourceCountIs("AWS::EFS::FileSystem", 0);
     Template.fromStack(buildApp(new App())).resourceCountIs("AWS::EFS::FileSystem", 1);
     const bad = () =>
       buildApp(
         new App({
-          context: { spot: "maybe", maxVcpus: "-1", alarmEmail: "nope", jwtIssuer: "https://x.example" },
+          context: {
+            spot: "maybe",
+            maxVcpus: "-1",
+            maxExtractGiB: "lots",
+            alarmEmail: "nope",
+            jwtIssuer: "https://x.example",
+          },
         }),
       );
     expect(bad).toThrow(InvalidPropsError);
-    expect(bad).toThrow(/^Invalid context: spot: .*; maxVcpus: .*; alarmEmail: .*$/);
+    expect(bad).toThrow(/^Invalid context: spot: .*; maxVcpus: .*; maxExtractGiB: .*; alarmEmail: .*$/);
     expect(() => buildApp(new App({ context: { jwtIssuer: "https://x.example" } }))).toThrow(
       "Invalid context: jwtIssuer and jwtAudience go together: give both for JWT auth, or neither for IAM auth",
     );

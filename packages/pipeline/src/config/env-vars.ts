@@ -152,6 +152,11 @@ export const ENV_VARS = {
     schema: oneOf("RESIDUAL_DATASET_CACHE", ["on", "off"]),
     doc: "train from the compiled dataset cache (default on)",
   },
+  RESIDUAL_MAX_EXTRACT_GIB: {
+    kinds: TRAINING,
+    schema: z.coerce.number().positive().max(1_000_000).optional(),
+    doc: "most GiB one dataset archive may write to disk (default 20; the disk's free space and a 100× compression ratio cap it further)",
+  },
   RESIDUAL_WEIGHTS_BASE_URL: {
     kinds: TRAINING,
     schema: z.url().optional(),

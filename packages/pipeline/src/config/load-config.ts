@@ -135,7 +135,9 @@ function worker(e: Values): WorkerSettings {
     e.RESIDUAL_WEIGHTS_BASE_URL,
   ].map(str);
   const trainThreads = num(e.RESIDUAL_TRAIN_THREADS);
+  const maxExtractGib = num(e.RESIDUAL_MAX_EXTRACT_GIB);
   return {
+    ...(maxExtractGib !== undefined ? { maxExtractBytes: Math.floor(maxExtractGib * 1024 ** 3) } : {}),
     trainEngine: (str(e.RESIDUAL_TRAIN_ENGINE) as WorkerSettings["trainEngine"] | undefined) ?? "auto",
     ...(trainThreads !== undefined ? { trainThreads } : {}),
     ...(jobId ? { jobId } : {}),

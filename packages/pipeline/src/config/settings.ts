@@ -57,6 +57,8 @@ export interface WorkerSettings {
   datasetKey?: string;
   datasetCache: boolean;
   weightsBaseUrl?: string;
+  /** Most bytes one dataset archive may write to disk (`RESIDUAL_MAX_EXTRACT_GIB`); unset: 20 GiB. */
+  maxExtractBytes?: number;
 }
 
 /**
