@@ -115,7 +115,9 @@ describe("residual bulk on Step Functions (moto)", () => {
     });
     // Several polls go by with no map run (moto lists none): nothing may be drawn for them.
     await new Promise((ok) => setTimeout(ok, 1500));
-    await sfn.send(new StopExecutionCommand({ executionArn, error: "Operator", cause: "stopped by the test" }));
+    await sfn.send(
+      new StopExecutionCommand({ executionArn, error: "Operator", cause: "stopped by the test" }),
+    );
 
     const r = await cli;
     expect(r.code).not.toBe(0);
@@ -137,9 +139,18 @@ describe("residual bulk on Step Functions (moto)", () => {
     const summary = { part: "part-0.jsonl", model: "pets", version: "v1", input: 3, done: 2 };
     await outStore.put(
       "_parts/part-0.json",
-      JSON.stringify({ ...summary, failed: [{ key: "images/x.jpg", code: "image_truncated", reason: "cut" }] }),
+      JSON.stringify({
+        ...summary,
+        failed: [{ key: "images/x.jpg", code: "image_truncated", reason: "cut" }],
+      }),
     );
-    const spec = parseBulkSpec({ mode: "embed", model: "pets", source: `s3://${bucket}`, prefix: "images/", out });
+    const spec = parseBulkSpec({
+      mode: "embed",
+      model: "pets",
+      source: `s3://${bucket}`,
+      prefix: "images/",
+      out,
+    });
     await writeBulkManifest(outStore, spec);
 
     const { r, arn } = await withExecutingMoto(async () => {
@@ -163,7 +174,10 @@ describe("residual bulk on Step Functions (moto)", () => {
   });
 
   it("--state-machine with a directory input is refused", async () => {
-    const r = await runResidual(bulkArgs(`s3://${bucket}/bulk/x`, "arn:aws:states:::x").with(2, "./images"), awsEnv());
+    const r = await runResidual(
+      bulkArgs(`s3://${bucket}/bulk/x`, "arn:aws:states:::x").with(2, "./images"),
+      awsEnv(),
+    );
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/\[invalid_options\].*--state-machine needs an s3:\/\/ input/);
   });

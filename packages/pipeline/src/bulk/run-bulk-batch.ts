@@ -9,6 +9,7 @@ import type { ServingCore } from "../serving/serving-core.js";
 import type { ObjectStore } from "../store/object-store.js";
 import { partId, partKey, summaryKey } from "./bulk-keys.js";
 import type { BulkSpec } from "./bulk-spec.js";
+import { decodeInventoryKey } from "./manifest-items.js";
 import { type BulkFailure, type PartSummary, PartSummarySchema } from "./part-summary.js";
 
 /** Images per engine run inside a batch (a batch may hold hundreds). */
@@ -90,6 +91,20 @@ async function runChunk(items: readonly BulkItem[], o: BulkBatchOptions): Promis
   return { lines, failed: [...failed, ...imageFailures(r.failed)], model: r.model, version: r.version };
 }
 
+/** The items' keys as stored: an S3 Inventory's URL-encoded keys decoded, an undecodable one a failure of its own. */
+function decodeKeys(items: readonly BulkItem[], spec: BulkSpec, failed: BulkFailure[]): BulkItem[] {
+  if (spec.keyEncoding !== "url") return [...items];
+  const out: BulkItem[] = [];
+  for (const item of items) {
+    try {
+      out.push({ ...item, Key: decodeInventoryKey(item.Key) });
+    } catch (err) {
+      failed.push({ key: item.Key, code: "invalid_manifest", reason: (err as Error).message });
+    }
+  }
+  return out;
+}
+
 /**
  * Run one batch (the items in the order given) and write its part and summary under `options.out`.
  * @example
@@ -103,10 +118,10 @@ export async function runBulkBatch(items: readonly BulkItem[], o: BulkBatchOptio
     const summary = PartSummarySchema.parse(JSON.parse((await o.out.get(summaryKey(id))).toString("utf8")));
     return { ...summary, skipped: true };
   }
-  // Folder markers (`images/2024/`, zero bytes) are listed by S3 but are no images, nor failures.
-  const images = items.filter((i) => !i.Key.endsWith("/"));
-  const lines: string[] = [];
   const failed: BulkFailure[] = [];
+  // Folder markers (`images/2024/`, zero bytes) are listed by S3 but are no images, nor failures.
+  const images = decodeKeys(items, o.spec, failed).filter((i) => !i.Key.endsWith("/"));
+  const lines: string[] = [];
   let model = o.spec.model ?? "";
   let version = "";
   for (let i = 0; i < images.length; i += RUN_SIZE) {
@@ -121,7 +136,7 @@ export async function runBulkBatch(items: readonly BulkItem[], o: BulkBatchOptio
     part: partKey(id),
     model,
     version,
-    input: images.length,
+    input: images.length + failed.filter((f) => f.code === "invalid_manifest").length,
     done: lines.length,
     failed,
   };

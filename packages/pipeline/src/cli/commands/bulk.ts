@@ -50,6 +50,7 @@ async function runHere(spec: BulkSpec, o: Opts, config: Config): Promise<BulkMan
       core,
       source: openCliStore(spec.source, config),
       out: openCliStore(spec.out, config),
+      ...(o.manifest ? { manifestKey: o.manifest } : {}),
       itemsPerBatch: o.itemsPerBatch,
       concurrency: o.concurrency,
       onProgress: progress(`bulk ${spec.mode}`),
@@ -117,12 +118,6 @@ async function run(mode: BulkSpec["mode"], input: string, raw: unknown): Promise
   if (o.stateMachine && !input.startsWith("s3://")) {
     throw new InvalidInputError("invalid_options", "bulk: --state-machine needs an s3:// input");
   }
-  if (o.manifest && !(arn && input.startsWith("s3://"))) {
-    throw new InvalidInputError(
-      "invalid_options",
-      "bulk: --manifest needs a state machine and an s3:// input",
-    );
-  }
   const onAws = arn !== undefined && input.startsWith("s3://");
   const m = onAws ? await runOnAws(spec, o, arn, config) : await runHere(spec, o, config);
   if (!onAws && process.stderr.isTTY) process.stderr.write("\n");
@@ -159,7 +154,7 @@ export function register(program: Command): void {
       )
       .option(
         "--manifest <key>",
-        "with a state machine: a CSV (Key column) or S3 Inventory manifest key instead of listing",
+        "read the keys from a CSV (Key column) or an S3 Inventory manifest.json (key in the input's bucket or directory) instead of listing",
       )
       .option("--items-per-batch <n>", "images per batch (one part each) in-process", "64")
       .option("--concurrency <n>", "batches in flight in-process", "2")
