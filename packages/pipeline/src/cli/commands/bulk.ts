@@ -1,6 +1,7 @@
 /**
  * `residual bulk embed|classify <s3://bucket/prefix|dir> --model <name[@version]> --out <s3://…|dir>`: every image
- * under the input, one JSON Lines part per batch and a `_SUCCESS` manifest under `--out`. With a state machine
+ * under the input (or every key a `--manifest` CSV / S3 Inventory names), one part per batch (JSON Lines, or
+ * Parquet with `--format parquet`) and a `_SUCCESS` manifest under `--out`. With a state machine
  * (`--state-machine`, `$RESIDUAL_BULK_STATE_MACHINE`) and an s3:// input it starts a Step Functions execution and
  * follows it; otherwise it runs the same batch function in this process. Progress on stderr (a bar on a TTY), the
  * manifest's counts on stdout.
@@ -30,6 +31,7 @@ const Opts = z.object({
   concurrency: z.coerce.number().int().min(1).max(64).default(2),
   topK: z.coerce.number().int().min(1).max(1000).default(5),
   normalize: z.boolean().default(true),
+  format: z.enum(["jsonl", "parquet"]).default("jsonl"),
   pollSeconds: z.coerce.number().min(0.05).max(300).default(5),
 });
 type Opts = z.infer<typeof Opts>;
@@ -113,6 +115,7 @@ async function run(mode: BulkSpec["mode"], input: string, raw: unknown): Promise
     out: o.out,
     normalize: o.normalize,
     topK: o.topK,
+    format: o.format,
   });
   const arn = o.stateMachine ?? config.serving.bulkStateMachine;
   if (o.stateMachine && !input.startsWith("s3://")) {
@@ -160,6 +163,7 @@ export function register(program: Command): void {
       .option("--concurrency <n>", "batches in flight in-process", "2")
       .option("--top-k <k>", "classify: predictions per image", "5")
       .option("--no-normalize", "embed: raw (not L2-normalised) features")
+      .option("--format <format>", "part files: jsonl, or parquet (same columns)", "jsonl")
       .option("--poll-seconds <s>", "with a state machine: seconds between status checks", "5")
       .action((input: string, raw: unknown) => run(mode, input, raw));
   }
