@@ -4,8 +4,11 @@
  * `bulk_execution_failed` in one line, a succeeding one exits 0 with its ARN and the manifest's counts. moto runs
  * executions only with its `stepfunctions.execute_state_machine` switch (a Pass state then SUCCEEDS); the
  * succeeding case sets it and puts it back, since the switch swaps moto's whole Step Functions backend. moto 5.2
- * runs one such execution per server (a second StartExecution answers 500), so only one test executes.
+ * runs one such execution per server (a second StartExecution answers 500): the one other case that needs a
+ * succeeding execution starts a moto server of its own.
  */
+import { spawn } from "node:child_process";
+import { createServer } from "node:net";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import {
   CreateStateMachineCommand,
@@ -87,6 +90,37 @@ const bulkArgs = (out: string, arn: string) => [
   "0.2",
 ];
 
+/** A moto server of this test's own (as test/setup/moto.ts starts the shared one). */
+async function privateMoto(): Promise<{ url: string; stop: () => void }> {
+  const port = await new Promise<number>((ok, fail) => {
+    const srv = createServer();
+    srv.on("error", fail);
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      srv.close(() => ok(typeof addr === "object" && addr ? addr.port : 0));
+    });
+  });
+  const child = spawn(
+    process.env.RESIDUAL_MOTO_PYTHON ?? "python3",
+    ["-m", "moto.server", "-H", "127.0.0.1", "-p", `${port}`],
+    {
+      stdio: "ignore",
+    },
+  );
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    const up = await fetch(`${url}/moto-api/`).then(
+      (r) => r.status < 500,
+      () => false,
+    );
+    if (up) return { url, stop: () => child.kill("SIGTERM") };
+    await new Promise((ok) => setTimeout(ok, 150));
+  }
+  child.kill("SIGKILL");
+  throw new Error(`private moto server did not answer on ${url}`);
+}
+
 beforeAll(async () => {
   bucket = uniqueName("bulk-aws");
   await new S3Client(awsTestConfig()).send(new CreateBucketCommand({ Bucket: bucket }));
@@ -164,6 +198,33 @@ describe("residual bulk on Step Functions (moto)", () => {
     expect(printed.executionArn.split(":").slice(-2, -1)[0]).toBe(arn.split(":").at(-1));
     expect(printed).toMatchObject({ parts: 1, counts: { input: 3, done: 2, failed: 1 } });
     expect(r.stderr).toContain(`execution ${printed.executionArn} succeeded`);
+  });
+
+  it("an execution that succeeds without writing _SUCCESS fails the command clearly (a moto of its own)", async () => {
+    // moto runs one execution per server: this case gets a second server, with the switch on from the start.
+    const own = await privateMoto();
+    try {
+      const cfg = { endpoint: own.url, region: "us-east-1", credentials: TEST_CREDENTIALS };
+      await new S3Client({ ...cfg, forcePathStyle: true }).send(new CreateBucketCommand({ Bucket: bucket }));
+      const res = await fetch(`${own.url}/moto-api/config`, {
+        method: "POST",
+        body: JSON.stringify({ stepfunctions: { execute_state_machine: true } }),
+      });
+      expect(res.ok).toBe(true);
+      const client = new SFNClient(cfg);
+      const { stateMachineArn } = await client.send(
+        new CreateStateMachineCommand({ name: "bulk", definition: PASS, roleArn: ROLE }),
+      );
+      const r = await runResidual(bulkArgs(`s3://${bucket}/bulk/empty`, stateMachineArn!), {
+        ...awsEnv(),
+        AWS_ENDPOINT_URL: own.url,
+      });
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toMatch(/succeeded\n/);
+      expect(r.stderr).toMatch(/\[bulk_manifest_missing\].*wrote no _SUCCESS under s3:\/\/.*\/bulk\/empty/);
+    } finally {
+      own.stop();
+    }
   });
 
   it("a state machine that does not exist fails with its own code", async () => {

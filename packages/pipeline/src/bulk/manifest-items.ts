@@ -23,7 +23,7 @@ export function decodeInventoryKey(key: string): string {
   } catch {
     throw new InvalidInputError(
       "invalid_manifest",
-      `S3 Inventory key ${JSON.stringify(key)} is not URL-encoded (a stray "%"); inventory keys are`,
+      `S3 Inventory key ${JSON.stringify(key)} is not validly URL-encoded (a "%" that starts no %XX UTF-8 escape)`,
     );
   }
 }

@@ -1,8 +1,9 @@
 /**
  * The batch function of a bulk run, the same in the batch Lambda and the local runner: read each item, run the
  * serving core's tolerant embed/classify (the API's decode and preprocessing), write one part (JSON Lines or
- * Parquet), then the part's summary. An unreadable image is a failure of its key, never of the batch; a part whose summary
- * exists is skipped (re-runs are idempotent).
+ * Parquet), then the part's summary. An unreadable image is a failure of its key, never of the batch; a part
+ * whose summary exists is skipped (re-runs are idempotent). Keys of an S3 Inventory (`keyEncoding: "url"`) are
+ * decoded first.
  */
 import { InvalidInputError, isResidualError } from "../errors.js";
 import type { ServingCore } from "../serving/serving-core.js";
@@ -141,6 +142,7 @@ export async function runBulkBatch(items: readonly BulkItem[], o: BulkBatchOptio
   const failed: BulkFailure[] = [];
   // Folder markers (`images/2024/`, zero bytes) are listed by S3 but are no images, nor failures.
   const images = decodeKeys(items, o.spec, failed).filter((i) => !i.Key.endsWith("/"));
+  const undecodable = failed.length;
   const rows: Row[] = [];
   let model = o.spec.model ?? "";
   let version = "";
@@ -156,7 +158,7 @@ export async function runBulkBatch(items: readonly BulkItem[], o: BulkBatchOptio
     part,
     model,
     version,
-    input: images.length + failed.filter((f) => f.code === "invalid_manifest").length,
+    input: images.length + undecodable,
     done: rows.length,
     failed,
   };

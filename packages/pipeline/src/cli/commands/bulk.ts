@@ -76,29 +76,31 @@ async function runOnAws(
     ...(sfnEndpoint ? { endpoint: sfnEndpoint } : {}),
     ...(region ? { region } : {}),
   });
+  let executionArn: string;
   try {
-    const { executionArn } = await startBulkExecution(spec, {
+    ({ executionArn } = await startBulkExecution(spec, {
       stateMachineArn: arn,
       client,
       pollMs: o.pollSeconds * 1000,
       ...(o.manifest ? { manifestKey: o.manifest } : {}),
       onStarted: (a) => process.stderr.write(`bulk ${spec.mode}: execution ${a}\n`),
       onProgress: progress(`bulk ${spec.mode}`),
-    });
-    if (process.stderr.isTTY) process.stderr.write("\n");
-    process.stderr.write(`bulk ${spec.mode}: execution ${executionArn} succeeded\n`);
-    const out = openCliStore(spec.out, config);
-    if (!(await out.head(MANIFEST_KEY))) {
-      throw new ResidualError(
-        "bulk_manifest_missing",
-        `bulk: execution ${executionArn} succeeded but wrote no ${MANIFEST_KEY} under ${spec.out}`,
-      );
-    }
-    const manifest = JSON.parse((await out.get(MANIFEST_KEY)).toString("utf8")) as BulkManifest;
-    return { ...manifest, executionArn };
+    }));
   } finally {
     client.destroy();
+    // The bar redraws one line on a TTY: end it before the next message (success or the error).
+    if (process.stderr.isTTY) process.stderr.write("\n");
   }
+  process.stderr.write(`bulk ${spec.mode}: execution ${executionArn} succeeded\n`);
+  const out = openCliStore(spec.out, config);
+  if (!(await out.head(MANIFEST_KEY))) {
+    throw new ResidualError(
+      "bulk_manifest_missing",
+      `bulk: execution ${executionArn} succeeded but wrote no ${MANIFEST_KEY} under ${spec.out}`,
+    );
+  }
+  const manifest = JSON.parse((await out.get(MANIFEST_KEY)).toString("utf8")) as BulkManifest;
+  return { ...manifest, executionArn };
 }
 
 async function run(mode: BulkSpec["mode"], input: string, raw: unknown): Promise<void> {
