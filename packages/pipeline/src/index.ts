@@ -5,6 +5,7 @@
 export { bulkSource } from "./bulk/bulk-location.js";
 export { type BulkManifest, writeBulkManifest } from "./bulk/bulk-manifest.js";
 export { type BulkSpec, parseBulkBatchEvent, parseBulkSpec } from "./bulk/bulk-spec.js";
+export { decodeInventoryKey, readManifestItems } from "./bulk/manifest-items.js";
 export type { BulkFailure, PartSummary } from "./bulk/part-summary.js";
 export { type BulkItem, runBulkBatch } from "./bulk/run-bulk-batch.js";
 export { type LocalBulkOptions, runBulkLocal } from "./bulk/run-bulk-local.js";

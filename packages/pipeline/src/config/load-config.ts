@@ -72,6 +72,7 @@ function aws(e: Values): AwsSettings {
     ...(region ? { region } : {}),
     ...(s3 ? { s3Endpoint: s3 } : {}),
     ...(sqs ? { sqsEndpoint: sqs } : {}),
+    ...(all ? { sfnEndpoint: all } : {}),
   };
 }
 

@@ -13,6 +13,8 @@ export interface AwsSettings {
   region?: string;
   s3Endpoint?: string;
   sqsEndpoint?: string;
+  /** Step Functions endpoint (`AWS_ENDPOINT_URL`): where `residual bulk` starts executions. */
+  sfnEndpoint?: string;
 }
 
 /**
