@@ -155,7 +155,11 @@ export class ResidualStack extends Stack {
     );
     out("AlarmTopicArn", this.operations.topic.topicArn, "SNS topic of the alarms");
     if (this.backbones) {
-      out("SeededBackbones", this.backbones.tags.join(","), "Pretrained backbones in s3://<BucketName>/backbones/");
+      out(
+        "SeededBackbones",
+        this.backbones.tags.join(","),
+        "Pretrained backbones in s3://<BucketName>/backbones/",
+      );
     }
   }
 }

@@ -50,12 +50,14 @@ export async function answerCustomResource(
     LogicalResourceId: event.LogicalResourceId,
   };
   const abort = new AbortController();
-  const budget = Math.max(0, context.getRemainingTimeInMillis() - (options.marginMs ?? 20_000));
+  const margin = options.marginMs ?? 20_000;
+  const budget = Math.max(0, context.getRemainingTimeInMillis() - margin);
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       abort.abort();
-      reject(new Error(`did not finish within ${Math.round(budget / 1000)} s of the function's timeout`));
+      const s = (ms: number) => Math.round(ms / 1000);
+      reject(new Error(`aborted after ${s(budget)} s, ${s(margin)} s before the function's timeout`));
     }, budget);
   });
   let response: CloudFormationCustomResourceResponse;

@@ -56,8 +56,11 @@ async function seed(
 export async function handler(event: CloudFormationCustomResourceEvent, context: Context) {
   logger.info("custom resource", { requestType: event.RequestType, tags: event.ResourceProperties.Tags });
   return answerCustomResource(event, context, (signal) => seed(event, signal), {
-    // The stack event shows the code as well: "[weights_download_failed] …".
-    describe: (err) => (isResidualError(err) ? `[${err.code}] ${err.message}` : undefined),
+    // The stack event shows the code and the way out: "[weights_download_failed] …; to deploy without …".
+    describe: (err) => {
+      const what = isResidualError(err) ? `[${err.code}] ${err.message}` : (err as Error).message;
+      return `${what}; to deploy without seeding: -c seedBackbones=none, then residual weights fetch <arch.tag> --store ${config.store.location ?? "s3://<bucket>"}`;
+    },
     onFailure: (reason) => logger.error("seeding failed", { reason }),
   });
 }

@@ -24,7 +24,11 @@ describe("backbone seeding", () => {
     expect(resources[0]!.Properties.Tags).toEqual(["resnet50.tv2_in1k"]);
     const [fn] = seedFunctions(template);
     expect(fn).toBeDefined();
-    expect(fn!.Properties).toMatchObject({ Timeout: 900, MemorySize: 3008, EphemeralStorage: { Size: 2048 } });
+    expect(fn!.Properties).toMatchObject({
+      Timeout: 900,
+      MemorySize: 3008,
+      EphemeralStorage: { Size: 2048 },
+    });
     // Outside the VPC: the function reaches Hugging Face without the NAT gateway.
     expect(fn!.Properties.VpcConfig).toBeUndefined();
     expect(resources[0]!.Properties.ServiceToken).toEqual({
@@ -49,7 +53,9 @@ describe("backbone seeding", () => {
   it("fails synth on an unknown tag, naming it and what exists", () => {
     const bad = () => buildApp(new App({ context: { seedBackbones: "resnet50.tv2_in1k,resnet9.foo" } }));
     expect(bad).toThrow(InvalidPropsError);
-    expect(bad).toThrow(/^Invalid BackboneSeed props: seedBackbones: unknown pretrained weights 'resnet9\.foo'; known: .*resnet50\.tv2_in1k/);
+    expect(bad).toThrow(
+      /^Invalid BackboneSeed props: seedBackbones: unknown pretrained weights 'resnet9\.foo'; known: .*resnet50\.tv2_in1k/,
+    );
     expect(() => buildApp(new App({ context: { seedBackbones: "" } }))).toThrow(
       "Invalid context: seedBackbones: give arch.tags, or none to skip seeding",
     );
