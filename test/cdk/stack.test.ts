@@ -88,6 +88,7 @@ describe("ResidualStack", () => {
         "DeadLetterQueueUrl",
         "JobQueueArn",
         "QueueUrl",
+        "SeededBackbones",
         "TrainingLogGroupName",
       ].sort(),
     );
