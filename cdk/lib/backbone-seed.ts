@@ -56,6 +56,9 @@ export class BackboneSeed extends Construct {
     this.resource = new CustomResource(this, "Resource", {
       serviceToken: fn.function.functionArn,
       resourceType: "Custom::ResidualBackbones",
+      // The function answers before its own 15-minute timeout; this bounds CloudFormation's wait (an hour by
+      // default) should it die without answering (out of memory).
+      serviceTimeout: Duration.minutes(17),
       // In the properties so that a new list is an Update (which seeds what is missing).
       properties: { Tags: [...tags] },
     });

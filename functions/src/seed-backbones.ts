@@ -5,13 +5,23 @@
  * parse the event, call the pipeline's `seedBackbones`, answer CloudFormation (always, see cfn-response.ts).
  */
 import { Logger } from "@aws-lambda-powertools/logger";
-import { isResidualError, loadConfig, openObjectStore, seedBackbones } from "@residual/pipeline/seed";
+import {
+  type Config,
+  isResidualError,
+  loadConfig,
+  openObjectStore,
+  seedBackbones,
+} from "@residual/pipeline/seed";
 import type { CloudFormationCustomResourceEvent, Context } from "aws-lambda";
 import { answerCustomResource, type CustomResourceResult } from "./cfn-response.js";
 
 const logger = new Logger({ serviceName: "residual-seed-backbones" });
-const config = loadConfig("worker");
-const { s3Endpoint, region } = config.aws;
+let config: Config<"worker"> | undefined;
+/** Parsed on first use, not at init: a bad variable must become a FAILED answer, not a silent init error. */
+const workerConfig = (): Config<"worker"> => {
+  config ??= loadConfig("worker");
+  return config;
+};
 
 /** The resource's `Tags` property: a list of arch.tags (the stack validates them against the registry). */
 function tagsOf(event: CloudFormationCustomResourceEvent): string[] {
@@ -30,11 +40,14 @@ async function seed(
   event: CloudFormationCustomResourceEvent,
   signal: AbortSignal,
 ): Promise<CustomResourceResult> {
+  // Delete keeps the bucket's data and needs nothing, so a stack can always be deleted.
+  if (event.RequestType === "Delete") return { physicalResourceId: event.PhysicalResourceId };
+  const config = workerConfig();
   const location = config.store.location;
   if (!location) throw new Error("set RESIDUAL_BUCKET: the bucket to seed");
   const physicalResourceId = `${location}/backbones`;
-  if (event.RequestType === "Delete") return { physicalResourceId: event.PhysicalResourceId };
   const tags = tagsOf(event);
+  const { s3Endpoint, region } = config.aws;
   const store = openObjectStore(location, {
     ...(s3Endpoint ? { endpoint: s3Endpoint } : {}),
     ...(region ? { region } : {}),
@@ -59,7 +72,7 @@ export async function handler(event: CloudFormationCustomResourceEvent, context:
     // The stack event shows the code and the way out: "[weights_download_failed] …; to deploy without …".
     describe: (err) => {
       const what = isResidualError(err) ? `[${err.code}] ${err.message}` : (err as Error).message;
-      return `${what}; to deploy without seeding: -c seedBackbones=none, then residual weights fetch <arch.tag> --store ${config.store.location ?? "s3://<bucket>"}`;
+      return `${what}; to deploy without seeding: -c seedBackbones=none, then residual weights fetch <arch.tag> --store ${config?.store.location ?? "s3://<bucket>"}`;
     },
     onFailure: (reason) => logger.error("seeding failed", { reason }),
   });

@@ -34,6 +34,7 @@ describe("backbone seeding", () => {
     expect(resources[0]!.Properties.ServiceToken).toEqual({
       "Fn::GetAtt": [expect.stringMatching(/^BackbonesSeedFunction/), "Arn"],
     });
+    expect(resources[0]!.Properties.ServiceTimeout).toBe("1020");
     expect(template.findOutputs("SeededBackbones").SeededBackbones?.Value).toBe("resnet50.tv2_in1k");
   });
 
