@@ -32,6 +32,11 @@ const contextSchema = z.object({
     .string()
     .regex(/^vpc-[0-9a-f]+$/, "must look like vpc-0123abcd")
     .optional(),
+  // `none`: no seeding resource; otherwise arch.tags, checked against the weights registry by BackboneSeed.
+  seedBackbones: z
+    .union([z.literal("none"), list.refine((v) => v.length > 0, "give arch.tags, or none to skip seeding")])
+    .transform((v) => (v === "none" ? [] : v))
+    .optional(),
 });
 
 /** The parsed deploy options; see cdk/README.md for what each does. */

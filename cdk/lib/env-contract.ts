@@ -54,6 +54,7 @@ export const DEPLOYED_KINDS = {
   bulk: "api",
   "bulk-manifest": "api",
   dispatch: "dispatcher",
+  "seed-backbones": "worker",
   trainer: "worker",
 } as const satisfies Record<string, ProcessKind>;
 

@@ -48,6 +48,7 @@ function stackProps(config: ContextConfig): ResidualStackProps {
       reservedConcurrency: config.reservedConcurrency,
       jwt: config.jwtIssuer ? { issuer: config.jwtIssuer, audience: config.jwtAudience ?? [] } : undefined,
     },
+    seedBackbones: config.seedBackbones,
     alarmEmail: config.alarmEmail,
   };
 }

@@ -28,8 +28,9 @@ describe("ResidualStack", () => {
       "AWS::Events::Rule": 1,
       // DLQ, failed jobs, API 5xx, failed bulk executions, errors of embed, classify, jobs, dispatch, bulk, bulk-manifest.
       "AWS::CloudWatch::Alarm": 10,
-      // Six Residual functions plus CDK's S3-notification handler.
-      "AWS::Lambda::Function": 7,
+      // Seven Residual functions (the backbone seeding included) plus CDK's S3-notification handler.
+      "AWS::Lambda::Function": 8,
+      "Custom::ResidualBackbones": 1,
       "AWS::StepFunctions::StateMachine": 1,
     };
     for (const [type, count] of Object.entries(counts)) template.resourceCountIs(type, count);
@@ -87,6 +88,7 @@ describe("ResidualStack", () => {
         "DeadLetterQueueUrl",
         "JobQueueArn",
         "QueueUrl",
+        "SeededBackbones",
         "TrainingLogGroupName",
       ].sort(),
     );

@@ -81,6 +81,12 @@ export { type PromotedBackbone, promoteToBackbone } from "./registry/promote-bac
 export { publishModel } from "./registry/publish-model.js";
 export { describeModel, listModels, type ResolvedModel, resolveModel } from "./registry/read-model.js";
 export { DEFAULT_BACKBONE, resolveBackbone } from "./registry/resolve-backbone.js";
+export {
+  putBackboneDir,
+  type SeedBackbonesOptions,
+  type SeededBackbone,
+  seedBackbones,
+} from "./registry/seed-backbones.js";
 export { createApp } from "./server/create-app.js";
 export { type Exposure, isLoopbackHost, resolveExposure } from "./server/exposure.js";
 export { type RunningServer, type StartServerOptions, startServer } from "./server/start-server.js";

@@ -230,12 +230,13 @@ export const ENV_VARS = {
   },
   AWS_PROFILE: { kinds: ["local"], schema: text(), doc: "as AWS_ACCESS_KEY_ID" },
   POWERTOOLS_SERVICE_NAME: {
-    kinds: ["api", "dispatcher"],
+    // worker: the backbone-seeding Lambda (a worker-kind process: it fetches weights).
+    kinds: ["api", "worker", "dispatcher"],
     readBy: "Powertools Logger",
     doc: "service name of a Lambda's log lines",
   },
   POWERTOOLS_LOG_LEVEL: {
-    kinds: ["api", "dispatcher"],
+    kinds: ["api", "worker", "dispatcher"],
     readBy: "Powertools Logger",
     doc: "log level of the Lambdas",
   },

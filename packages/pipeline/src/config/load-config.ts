@@ -30,8 +30,13 @@ export type {
 type Env = Readonly<Record<string, string | undefined>>;
 type Values = Partial<Record<EnvName, unknown>>;
 
-/** The default backbone of serving. */
-const DEFAULT_BACKBONE = "resnet50.tv2_in1k";
+/**
+ * The backbone served when a request names no model (unless `RESIDUAL_DEFAULT_BACKBONE` names another), and the
+ * one `cdk deploy` seeds into the bucket by default.
+ * @example
+ * loadConfig("api", {}).serving.backbone === DEFAULT_BACKBONE; // true
+ */
+export const DEFAULT_BACKBONE = "resnet50.tv2_in1k";
 
 /** The names `kind` reads with a schema; `required` turns an optional schema into a required string. */
 function namesOf(kind: ProcessKind): EnvName[] {
