@@ -30,7 +30,9 @@ export const NeighboursIndexSchema = z
     dtype: z.literal("float32"),
     /** Validation images in the split, before the cap. */
     total: z.number().int().nonnegative(),
-    thumbnails: z.object({ contentType: z.literal("image/jpeg"), size: z.number().int().positive() }).optional(),
+    thumbnails: z
+      .object({ contentType: z.literal("image/jpeg"), size: z.number().int().positive() })
+      .optional(),
     rows: z.array(NeighbourRowSchema),
   })
   .strict()

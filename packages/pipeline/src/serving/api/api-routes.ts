@@ -43,6 +43,7 @@ export interface ApiRoute extends RouteSpec {
 const HANDLERS: Record<RouteId, ApiRoute["handle"]> = {
   embeddings: (core, ctx) => core.embed(parseApiRequest("embeddings", ctx)),
   classify: (core, ctx) => core.classify(parseApiRequest("classify", ctx)),
+  neighbours: (core, ctx) => core.neighbours(parseApiRequest("neighbours", ctx)),
   models: async (core) => ({ models: await core.models() }),
   model: (core, ctx) => core.model(ctx.params.name ?? ""),
   "model-version": (core, ctx) =>
