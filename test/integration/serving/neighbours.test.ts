@@ -26,7 +26,7 @@ import { awsTestConfig, uniqueName } from "../../support/aws.js";
 import { makeShapesDataset } from "../../support/images.js";
 
 const spec = { name: "near", arch: "cifar_resnet20", imageSize: 32, epochs: 1, batchSize: 8, seed: 3 };
-const CLASSES = ["circle", "square", "cross"];
+const CLASSES = ["circle", "square", "cross"] as const;
 
 let store: LocalObjectStore;
 let dataset: Dataset;
@@ -43,7 +43,7 @@ async function imageOf(key: string): Promise<Buffer> {
 beforeAll(async () => {
   await initBackend({ backend: "wasm" });
   store = new LocalObjectStore(await mkdtemp(join(tmpdir(), "residual-neigh-")));
-  const files = await makeShapesDataset({ classes: CLASSES, perClass: 8, width: 36, height: 36 });
+  const files = await makeShapesDataset({ classes: [...CLASSES], perClass: 8, width: 36, height: 36 });
   for (const [path, bytes] of files) await store.put(`datasets/shapes/${path}`, bytes);
   await store.put("datasets/shapes/residual.json", JSON.stringify(spec));
   dataset = await loadDataset(store, "datasets/shapes/", { valFraction: 0.34 });
