@@ -119,6 +119,8 @@ describe("residual start --log-format json", () => {
     await start.exited;
 
     const lines = jsonLines(start.stderr);
+    // Nothing on stderr escapes the logger: every line is a JSON object.
+    expect(start.stderr.split("\n").filter((l) => l && !l.startsWith("{"))).toEqual([]);
     const unnamed = lines.filter((l) => !l.jobId && !l.requestId && l.scope !== "process");
     expect(unnamed).toEqual([]);
     expect(lines.find((l) => String(l.message).includes("uploaded: job queued"))).toMatchObject({ jobId });
