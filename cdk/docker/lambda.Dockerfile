@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# One image for every Lambda (embed, classify, jobs, dispatch, bulk, bulk-manifest); each function picks its handler as CMD
+# One image for every Lambda (embed, classify, jobs, dispatch, bulk, bulk-manifest, seed-backbones); each function picks its handler as CMD
 # (`embed.handler`, …). Built by `cdk deploy` from the repository root.
 ARG BASE_IMAGE=public.ecr.aws/lambda/nodejs:22
 
@@ -24,7 +24,7 @@ ARG EXTERNALS="onnxruntime-node sharp @tensorflow/tfjs-core @tensorflow/tfjs-bac
 # not loaded during the init phase. The externals are installed below for linux-x64 only.
 RUN mkdir -p /out \
  && node_modules/.bin/esbuild functions/src/embed.ts functions/src/classify.ts functions/src/jobs.ts \
-      functions/src/dispatch.ts functions/src/bulk.ts functions/src/bulk-manifest.ts --bundle --splitting '--chunk-names=chunks/[name]-[hash]' --platform=node \
+      functions/src/dispatch.ts functions/src/bulk.ts functions/src/bulk-manifest.ts functions/src/seed-backbones.ts --bundle --splitting '--chunk-names=chunks/[name]-[hash]' --platform=node \
       --target=node22 --format=esm --outdir=/out \
       --out-extension:.js=.mjs --sourcemap --legal-comments=none \
       $(for p in $EXTERNALS @tensorflow/tfjs-node @tensorflow/tfjs-node-gpu; do printf -- '--external:%s ' "$p"; done) \

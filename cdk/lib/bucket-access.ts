@@ -99,6 +99,25 @@ export function grantBulkBatch(
 }
 
 /**
+ * Backbone-seeding Lambda (the deploy-time custom resource): read (HEAD) and write `backbones/` only, to skip a
+ * backbone already there and to put a new one; no tagging (backbones never expire).
+ *
+ * @example
+ * grantBackboneSeeding(seed.role, data.bucket);
+ */
+export function grantBackboneSeeding(grantee: iam.IGrantable, bucket: s3.IBucket): void {
+  addStatements(grantee, bucket, { read: [`${backbones}*`], write: [], list: [backbones] });
+  grantee.grantPrincipal.addToPrincipalPolicy(
+    statement(
+      "WriteBackbones",
+      ["s3:PutObject", "s3:AbortMultipartUpload"],
+      [bucket.arnForObjects(`${backbones}*`)],
+    ),
+  );
+  bucket.encryptionKey?.grantEncryptDecrypt(grantee);
+}
+
+/**
  * Bulk manifest Lambda: read the part summaries of a run and write its `_SUCCESS`, all under `bulk/`.
  *
  * @example

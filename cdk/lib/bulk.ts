@@ -55,14 +55,14 @@ export interface BulkProps {
 const DEFAULT_INPUT = ["images/"];
 
 /** The execution input fields each batch gets as its ItemBatcher `BatchInput`. */
-const SPEC_FIELDS = ["mode", "model", "source", "prefix", "out", "normalize", "topK"] as const;
+const SPEC_FIELDS = ["mode", "model", "source", "prefix", "out", "normalize", "topK", "format"] as const;
 
 /**
  * Bulk embedding/classification: a Step Functions state machine whose Distributed Map lists a prefix
  * (S3ObjectsItemReader) or reads a CSV / S3 Inventory manifest, batches the keys (ItemBatcher), runs each batch on
  * a Lambda of the serving image (the serving core, ONNX Runtime) and writes its results (ResultWriter); a last
  * Lambda writes the run's `_SUCCESS` manifest. Input: `{ mode, model, source, prefix, out, normalize, topK,
- * manifestKey? }` (what `residual bulk` sends).
+ * format, manifestKey? }` (what `residual bulk` sends; every field but `manifestKey` is required).
  *
  * @example
  * const bulk = new Bulk(this, "Bulk", { bucket, maxConcurrency: 500, itemsPerBatch: 128 });
@@ -105,12 +105,12 @@ export class Bulk extends Construct {
       payload: sfn.TaskInput.fromJsonPathAt("$"),
       payloadResponseOnly: true,
     }).next(new sfn.Succeed(this, "Done"));
-    const mapOf = (name: string, itemReader: sfn.IItemReader) =>
-      this.map(name, itemReader, props).next(write);
+    const mapOf = (name: string, itemReader: sfn.IItemReader, keys: "none" | "url" = "none") =>
+      this.map(name, itemReader, props, keys).next(write);
     const fromManifest = new sfn.Choice(this, "ManifestKind")
       .when(
         sfn.Condition.stringMatches("$.manifestKey", "*.json"),
-        mapOf("EachInventoryBatch", this.manifestReader(props, true)),
+        mapOf("EachInventoryBatch", this.manifestReader(props, true), "url"),
       )
       .otherwise(mapOf("EachCsvBatch", this.manifestReader(props, false)));
     const definition = new sfn.Choice(this, "ListingOrManifest")
@@ -159,9 +159,18 @@ export class Bulk extends Construct {
     return writer;
   }
 
-  private map(id: string, itemReader: sfn.IItemReader, props: BulkProps): sfn.DistributedMap {
+  private map(
+    id: string,
+    itemReader: sfn.IItemReader,
+    props: BulkProps,
+    keyEncoding: "none" | "url",
+  ): sfn.DistributedMap {
     // ItemBatcher renders BatchInput as given: the `.$` suffix makes each field a path into the execution input.
-    const batchInput = Object.fromEntries(SPEC_FIELDS.map((f) => [`${f}.$`, `$.${f}`]));
+    // An S3 Inventory CSV lists its keys URL-encoded: the batch decodes them (`keyEncoding`), whatever the input says.
+    const batchInput = {
+      ...Object.fromEntries(SPEC_FIELDS.map((f) => [`${f}.$`, `$.${f}`])),
+      keyEncoding,
+    };
     const map = new sfn.DistributedMap(this, id, {
       itemReader,
       itemBatcher: new sfn.ItemBatcher({ maxItemsPerBatch: props.itemsPerBatch ?? 64, batchInput }),

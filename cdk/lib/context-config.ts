@@ -22,6 +22,7 @@ const contextSchema = z.object({
   spot: bool.optional(),
   cudaCache: bool.optional(),
   maxVcpus: int.optional(),
+  maxExtractGiB: int.optional(),
   alarmEmail: z.email().optional(),
   jwtIssuer: z.url({ protocol: /^https$/ }).optional(),
   jwtAudience: list.optional(),
@@ -30,6 +31,11 @@ const contextSchema = z.object({
   vpcId: z
     .string()
     .regex(/^vpc-[0-9a-f]+$/, "must look like vpc-0123abcd")
+    .optional(),
+  // `none`: no seeding resource; otherwise arch.tags, checked against the weights registry by BackboneSeed.
+  seedBackbones: z
+    .union([z.literal("none"), list.refine((v) => v.length > 0, "give arch.tags, or none to skip seeding")])
+    .transform((v) => (v === "none" ? [] : v))
     .optional(),
 });
 

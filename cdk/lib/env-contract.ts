@@ -32,6 +32,8 @@ export const ENV = {
   ortThread: contract("RESIDUAL_ORT_THREAD"),
   /** tfjs backend the trainer uses: `tensorflow` (tfjs-node-gpu) in the container. */
   backend: contract("RESIDUAL_BACKEND"),
+  /** Most GiB one dataset archive may write to the job's disk (trainer). */
+  maxExtractGib: contract("RESIDUAL_MAX_EXTRACT_GIB"),
   /** Root of the persistent CUDA JIT cache; the trainer image's entrypoint derives `CUDA_CACHE_PATH` from it (trainer). */
   cudaCacheRoot: contract("RESIDUAL_CUDA_CACHE_ROOT"),
   /** Powertools service name, one per function. */
@@ -52,6 +54,7 @@ export const DEPLOYED_KINDS = {
   bulk: "api",
   "bulk-manifest": "api",
   dispatch: "dispatcher",
+  "seed-backbones": "worker",
   trainer: "worker",
 } as const satisfies Record<string, ProcessKind>;
 

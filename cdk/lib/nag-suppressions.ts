@@ -53,9 +53,9 @@ export const NAG_ACCEPTANCES: readonly NagAcceptance[] = [
     finding: new RegExp(
       `^AwsSolutions-IAM5\\[Resource::<DataBucket[0-9A-F]{8}\\.Arn>\\/${PREFIX_OBJECTS}\\]$`,
     ),
-    path: /\/(Serving|Dispatcher|Training)\/.*(Role|JobRole)\/DefaultPolicy\/Resource$/,
+    path: /\/(Serving|Dispatcher|Training|Backbones)\/.*(Role|JobRole)\/DefaultPolicy\/Resource$/,
     reason:
-      "Object wildcards stay inside one prefix of the bucket layout: dataset, job, model and dataset-cache keys exist only at run time.",
+      "Object wildcards stay inside one prefix of the bucket layout: dataset, job, model, backbone and dataset-cache keys exist only at run time.",
   },
   {
     finding:

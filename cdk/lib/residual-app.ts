@@ -1,4 +1,4 @@
-import { type App, Validations } from "aws-cdk-lib";
+import { type App, Size, Validations } from "aws-cdk-lib";
 import { AwsSolutionsChecks } from "cdk-nag";
 import { CONTEXT_KEYS, type ContextConfig, parseContext } from "./context-config.js";
 import { InvalidPropsError } from "./invalid-props-error.js";
@@ -40,6 +40,7 @@ function stackProps(config: ContextConfig): ResidualStackProps {
       instanceTypes: config.instanceTypes,
       spot: config.spot,
       maxVcpus: config.maxVcpus,
+      maxExtract: config.maxExtractGiB !== undefined ? Size.gibibytes(config.maxExtractGiB) : undefined,
       // Only `false` changes anything: the cache is on by default.
       cudaCache: config.cudaCache === false ? false : undefined,
     },
@@ -47,6 +48,7 @@ function stackProps(config: ContextConfig): ResidualStackProps {
       reservedConcurrency: config.reservedConcurrency,
       jwt: config.jwtIssuer ? { issuer: config.jwtIssuer, audience: config.jwtAudience ?? [] } : undefined,
     },
+    seedBackbones: config.seedBackbones,
     alarmEmail: config.alarmEmail,
   };
 }

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from "aws-cdk-lib";
+import { Duration, RemovalPolicy, type Size } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import * as logs from "aws-cdk-lib/aws-logs";
@@ -7,7 +7,14 @@ import { dockerAssetOptions, REPO_ROOT } from "./docker-context.js";
 import { ENV } from "./env-contract.js";
 
 /** The handlers in `functions/src/`; each is the image's CMD (`<name>.handler`) in cdk/docker/lambda.Dockerfile. */
-export type HandlerName = "embed" | "classify" | "jobs" | "dispatch" | "bulk" | "bulk-manifest";
+export type HandlerName =
+  | "embed"
+  | "classify"
+  | "jobs"
+  | "dispatch"
+  | "bulk"
+  | "bulk-manifest"
+  | "seed-backbones";
 
 export interface ResidualFunctionProps {
   /** Which handler of the shared image this function runs. */
@@ -23,6 +30,11 @@ export interface ResidualFunctionProps {
    * @default Duration.seconds(30)
    */
   readonly timeout?: Duration;
+  /**
+   * `/tmp` size, for functions that write files (the backbone seeding converts weights there).
+   * @default Lambda's 512 MiB
+   */
+  readonly ephemeralStorageSize?: Size;
   /**
    * Reserved concurrency (caps cost and protects the account's pool); undefined leaves it unreserved.
    * @default undefined
@@ -64,6 +76,7 @@ export class ResidualFunction extends Construct {
       architecture: lambda.Architecture.X86_64,
       memorySize: props.memorySize ?? 1024,
       timeout: props.timeout ?? Duration.seconds(30),
+      ephemeralStorageSize: props.ephemeralStorageSize,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       role: this.role,
       logGroup: this.logGroup,

@@ -1,7 +1,9 @@
+import { DEFAULT_BACKBONE } from "@residual/pipeline/config";
 import { CfnOutput, Stack, type StackProps } from "aws-cdk-lib";
 import * as ec2 from "aws-cdk-lib/aws-ec2";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
 import type { Construct } from "constructs";
+import { BackboneSeed } from "./backbone-seed.js";
 import { Bulk, type BulkProps } from "./bulk.js";
 import { DatasetTrigger, type DatasetTriggerProps } from "./dataset-trigger.js";
 import { Dispatcher } from "./dispatcher.js";
@@ -50,6 +52,12 @@ export interface ResidualStackProps extends StackProps {
    */
   readonly bulk?: Omit<BulkProps, "bucket" | "code">;
   /**
+   * Pretrained backbones (`arch.tag`) the deploy seeds into `backbones/` (a custom resource that runs
+   * `residual weights fetch`'s seeding; one already there is skipped); empty for no seeding resource at all.
+   * @default [DEFAULT_BACKBONE] (resnet50.tv2_in1k: what the embedding API serves and preloads by default)
+   */
+  readonly seedBackbones?: readonly string[];
+  /**
    * E-mail for the alarm topic.
    * @default no subscription
    */
@@ -77,6 +85,8 @@ export class ResidualStack extends Stack {
   public readonly dispatcher: Dispatcher;
   public readonly serving: Serving;
   public readonly bulk: Bulk;
+  /** The deploy-time backbone seeding; undefined when `seedBackbones` is empty. */
+  public readonly backbones?: BackboneSeed;
   public readonly operations: Operations;
 
   constructor(scope: Construct, id: string, props: ResidualStackProps = {}) {
@@ -104,6 +114,14 @@ export class ResidualStack extends Stack {
     });
     this.serving = new Serving(this, "Serving", { ...props.serving, bucket, code: props.lambdaCode });
     this.bulk = new Bulk(this, "Bulk", { ...props.bulk, bucket, code: props.lambdaCode });
+    const seedTags = props.seedBackbones ?? [DEFAULT_BACKBONE];
+    if (seedTags.length > 0) {
+      this.backbones = new BackboneSeed(this, "Backbones", {
+        bucket,
+        tags: seedTags,
+        code: props.lambdaCode?.("seed-backbones"),
+      });
+    }
     this.operations = new Operations(this, "Operations", {
       deadLetterQueue: this.trigger.deadLetterQueue,
       jobQueue: this.training.jobQueue,
@@ -136,5 +154,12 @@ export class ResidualStack extends Stack {
       "residual bulk --state-machine <this>",
     );
     out("AlarmTopicArn", this.operations.topic.topicArn, "SNS topic of the alarms");
+    if (this.backbones) {
+      out(
+        "SeededBackbones",
+        this.backbones.tags.join(","),
+        "Pretrained backbones in s3://<BucketName>/backbones/",
+      );
+    }
   }
 }

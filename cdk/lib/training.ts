@@ -74,6 +74,13 @@ export interface TrainingProps {
    */
   readonly retryAttempts?: number;
   /**
+   * Most bytes one dataset archive may write to the job's disk (`RESIDUAL_MAX_EXTRACT_GIB`). Size it for the
+   * instances' volume: the worker also measures the free space and never fills it, but an explicit cap refuses an
+   * oversized upload before any download of its contents.
+   * @default 20 GiB (and the measured free space)
+   */
+  readonly maxExtract?: Size;
+  /**
    * The trainer image.
    * @default built from cdk/docker/trainer.Dockerfile at deploy time
    */
@@ -172,6 +179,7 @@ export class Training extends Construct {
       environment: {
         [ENV.bucket]: props.bucket.bucketName,
         [ENV.backend]: "tensorflow",
+        ...(props.maxExtract ? { [ENV.maxExtractGib]: String(props.maxExtract.toMebibytes() / 1024) } : {}),
         AWS_REGION: Stack.of(this).region,
         ...this.cudaCache?.environment,
       },
@@ -232,6 +240,8 @@ function validate(props: TrainingProps): void {
   checkIntegerRange(problems, "gpus", props.gpus, 1, 8);
   checkIntegerRange(problems, "retryAttempts", props.retryAttempts, 1, 10);
   checkIntegerRange(problems, "memory (MiB)", props.memory?.toMebibytes(), 1024, 2_000_000);
+  if (props.maxExtract !== undefined && !(props.maxExtract.toMebibytes() >= 64))
+    problems.push("maxExtract must be at least 64 MiB (a smaller cap refuses every real dataset)");
   checkIntegerRange(problems, "timeout (seconds)", props.timeout?.toSeconds(), 60, 14 * 24 * 3600);
   if ((props.vcpus ?? 3) > (props.maxVcpus ?? 32)) {
     problems.push(`vcpus (${props.vcpus ?? 3}) must not exceed maxVcpus (${props.maxVcpus ?? 32})`);

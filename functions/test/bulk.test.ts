@@ -4,6 +4,7 @@
  */
 import { type BulkManifest, openObjectStore } from "@residual/pipeline";
 import { initBackend } from "@residual/resnet";
+import { parquetReadObjects } from "hyparquet";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   jpeg,
@@ -58,6 +59,35 @@ describe("bulk Lambdas (Distributed Map events, moto S3)", () => {
       "images/p2.jpg",
       "images/p3.jpg",
     ]);
+  });
+
+  it("decodes an S3 Inventory batch's keys (BatchInput keyEncoding url) and writes a Parquet part", async () => {
+    await fx.store.put("images/my photo+1 ü.jpg", await jpeg(40, 40, 9));
+    const input = {
+      mode: "embed",
+      model: "pets",
+      source: `s3://${bucket}`,
+      prefix: "",
+      out: `s3://${bucket}/bulk/inv`,
+      normalize: true,
+      topK: 5,
+      format: "parquet",
+      keyEncoding: "url",
+    };
+    // What Step Functions' MANIFEST reader hands over: the inventory row's fields, the key as the CSV wrote it.
+    const Items = [{ Bucket: bucket, Key: "images%2Fmy+photo%2B1+%C3%BC.jpg", Size: "1000" }];
+    const r = await batch({ Items, BatchInput: input });
+    expect(r).toEqual({
+      part: expect.stringMatching(/^part-[0-9a-f]{16}\.parquet$/),
+      input: 1,
+      done: 1,
+      failed: 0,
+    });
+    const bytes = await fx.store.get(`bulk/inv/${r.part as string}`);
+    const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+    const rows = (await parquetReadObjects({ file })) as Array<{ key: string; embedding: number[] }>;
+    expect(rows.map((x) => x.key)).toEqual(["images/my photo+1 ü.jpg"]);
+    expect(rows[0]!.embedding.length).toBeGreaterThan(0);
   });
 
   it("fails a malformed batch event naming the bad fields", async () => {

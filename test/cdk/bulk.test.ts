@@ -36,7 +36,14 @@ describe("Bulk", () => {
       },
       ItemBatcher: {
         MaxItemsPerBatch: 128,
-        BatchInput: { "mode.$": "$.mode", "model.$": "$.model", "source.$": "$.source", "out.$": "$.out" },
+        BatchInput: {
+          "mode.$": "$.mode",
+          "model.$": "$.model",
+          "source.$": "$.source",
+          "out.$": "$.out",
+          "format.$": "$.format",
+          keyEncoding: "none",
+        },
       },
       ResultWriter: {
         Resource: expect.stringContaining(":states:::s3:putObject"),
@@ -64,6 +71,9 @@ describe("Bulk", () => {
       Parameters: { "Key.$": "$.manifestKey" },
     });
     expect(states.EachInventoryBatch!.ItemReader).toMatchObject({ ReaderConfig: { InputType: "MANIFEST" } });
+    // Inventory CSVs list URL-encoded keys; plain CSVs do not.
+    expect(states.EachInventoryBatch!.ItemBatcher).toMatchObject({ BatchInput: { keyEncoding: "url" } });
+    expect(states.EachCsvBatch!.ItemBatcher).toMatchObject({ BatchInput: { keyEncoding: "none" } });
   });
 
   it("runs batches on the shared Lambda image with the serving environment, and logs and traces the state machine", () => {

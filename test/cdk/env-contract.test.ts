@@ -37,7 +37,7 @@ describe("the environment contract", () => {
     const functions = Object.values(template.findResources("AWS::Lambda::Function")).filter(
       (f) => f.Properties.PackageType === "Image",
     );
-    expect(functions.length).toBe(6);
+    expect(functions.length).toBe(7);
     for (const f of functions) {
       const handler = (f.Properties.ImageConfig.Command[0] as string).replace(".handler", "");
       const kind = DEPLOYED_KINDS[handler as keyof typeof DEPLOYED_KINDS];

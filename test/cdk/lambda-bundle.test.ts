@@ -10,7 +10,7 @@ import { build } from "esbuild";
 import { afterAll, describe, expect, it } from "vitest";
 
 const ROOT = join(import.meta.dirname, "../..");
-const HANDLERS = ["embed", "classify", "jobs", "dispatch", "bulk", "bulk-manifest"];
+const HANDLERS = ["embed", "classify", "jobs", "dispatch", "bulk", "bulk-manifest", "seed-backbones"];
 // Inside the repository so the externals resolve from its node_modules, as they do from /native in the image.
 const out = mkdtempSync(join(ROOT, "node_modules/.residual-lambda-bundle-"));
 

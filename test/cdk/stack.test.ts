@@ -28,8 +28,9 @@ describe("ResidualStack", () => {
       "AWS::Events::Rule": 1,
       // DLQ, failed jobs, API 5xx, failed bulk executions, errors of embed, classify, jobs, dispatch, bulk, bulk-manifest.
       "AWS::CloudWatch::Alarm": 10,
-      // Six Residual functions plus CDK's S3-notification handler.
-      "AWS::Lambda::Function": 7,
+      // Seven Residual functions (the backbone seeding included) plus CDK's S3-notification handler.
+      "AWS::Lambda::Function": 8,
+      "Custom::ResidualBackbones": 1,
       "AWS::StepFunctions::StateMachine": 1,
     };
     for (const [type, count] of Object.entries(counts)) template.resourceCountIs(type, count);
@@ -87,6 +88,7 @@ describe("ResidualStack", () => {
         "DeadLetterQueueUrl",
         "JobQueueArn",
         "QueueUrl",
+        "SeededBackbones",
         "TrainingLogGroupName",
       ].sort(),
     );
@@ -139,17 +141,31 @@ describe("ResidualStack", () => {
         MaxvCpus: 8,
       }),
     });
+    Template.fromStack(buildApp(new App({ context: { maxExtractGiB: "50" } }))).hasResourceProperties(
+      "AWS::Batch::JobDefinition",
+      {
+        ContainerProperties: Match.objectLike({
+          Environment: Match.arrayWith([{ Name: "RESIDUAL_MAX_EXTRACT_GIB", Value: "50" }]),
+        }),
+      },
+    );
     const noCache = buildApp(new App({ context: { cudaCache: "false" } }));
     Template.fromStack(noCache).resourceCountIs("AWS::EFS::FileSystem", 0);
     Template.fromStack(buildApp(new App())).resourceCountIs("AWS::EFS::FileSystem", 1);
     const bad = () =>
       buildApp(
         new App({
-          context: { spot: "maybe", maxVcpus: "-1", alarmEmail: "nope", jwtIssuer: "https://x.example" },
+          context: {
+            spot: "maybe",
+            maxVcpus: "-1",
+            maxExtractGiB: "lots",
+            alarmEmail: "nope",
+            jwtIssuer: "https://x.example",
+          },
         }),
       );
     expect(bad).toThrow(InvalidPropsError);
-    expect(bad).toThrow(/^Invalid context: spot: .*; maxVcpus: .*; alarmEmail: .*$/);
+    expect(bad).toThrow(/^Invalid context: spot: .*; maxVcpus: .*; maxExtractGiB: .*; alarmEmail: .*$/);
     expect(() => buildApp(new App({ context: { jwtIssuer: "https://x.example" } }))).toThrow(
       "Invalid context: jwtIssuer and jwtAudience go together: give both for JWT auth, or neither for IAM auth",
     );

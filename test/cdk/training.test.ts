@@ -86,6 +86,24 @@ describe("Training", () => {
     });
   });
 
+  it("hands the archive disk cap to the worker only when one is given, and refuses a useless one", () => {
+    const env = (t: Template) =>
+      Object.values(t.findResources("AWS::Batch::JobDefinition"))[0]!.Properties.ContainerProperties
+        .Environment as { Name: string; Value: unknown }[];
+    expect(env(trainingTemplate()).map((e) => e.Name)).not.toContain("RESIDUAL_MAX_EXTRACT_GIB");
+    expect(env(trainingTemplate({ maxExtract: Size.gibibytes(80) }))).toContainEqual({
+      Name: "RESIDUAL_MAX_EXTRACT_GIB",
+      Value: "80",
+    });
+    expect(env(trainingTemplate({ maxExtract: Size.mebibytes(1536) }))).toContainEqual({
+      Name: "RESIDUAL_MAX_EXTRACT_GIB",
+      Value: "1.5",
+    });
+    expect(() => trainingTemplate({ maxExtract: Size.mebibytes(1) })).toThrow(
+      /maxExtract must be at least 64 MiB/,
+    );
+  });
+
   it("retries host terminations and transient exits but not application errors", () => {
     const template = trainingTemplate({ retryAttempts: 4 });
     template.hasResourceProperties("AWS::Batch::JobDefinition", {

@@ -158,6 +158,13 @@ describe("residual weights + infer", () => {
     });
     expect(r.code, r.stderr).toBe(0);
     expect(existsSync(join(store, "backbones/resnet18.tv_in1k/model.json"))).toBe(true);
+    // Serving's cold starts load the ONNX directly (a read-only Lambda role could not cache an export).
+    expect(existsSync(join(store, "backbones/resnet18.tv_in1k/model.onnx"))).toBe(true);
+    const again = await residual(["weights", "fetch", "resnet18.tv_in1k", "--store", store, "--json"], {
+      RESIDUAL_WEIGHTS_BASE_URL: "http://127.0.0.1:9/unreachable",
+    });
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ archTag: "resnet18.tv_in1k", skipped: true });
     const e = await residual(["embed", join(dir, "img.png"), "--store", store], {
       RESIDUAL_DEFAULT_BACKBONE: "resnet18.tv_in1k",
     });

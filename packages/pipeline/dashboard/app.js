@@ -3,7 +3,7 @@ import { esc } from "./charts.js";
 import { jobsView, jobView } from "./jobs-view.js";
 import { modelsView, versionView } from "./models-view.js";
 import { tarFiles } from "./tar.js";
-import { api, cancelPolling, pct, view } from "./ui.js";
+import { api, cancelPolling, pct, signIn, TokenNeeded, view } from "./ui.js";
 
 const NO_NEIGHBOURS =
   '<p class="muted" id="no-neighbours">This model stores no validation embeddings (backbones, prototype models and versions trained before they were stored), so there are no nearest validation neighbours to show.</p>';
@@ -146,7 +146,8 @@ async function route() {
     else if (page === "upload") uploadView();
     else await jobsView();
   } catch (err) {
-    view.innerHTML = `<p class="error">${esc(err.message)}</p>`;
+    if (err instanceof TokenNeeded) signIn(err.message);
+    else view.innerHTML = `<p class="error">${esc(err.message)}</p>`;
   }
 }
 

@@ -8,6 +8,7 @@ export {
   type AwsSettings,
   type BackendSettings,
   type Config,
+  DEFAULT_BACKBONE,
   type DispatchSettings,
   type LocalSettings,
   loadConfig,

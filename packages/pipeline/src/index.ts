@@ -5,6 +5,7 @@
 export { bulkSource } from "./bulk/bulk-location.js";
 export { type BulkManifest, writeBulkManifest } from "./bulk/bulk-manifest.js";
 export { type BulkSpec, parseBulkBatchEvent, parseBulkSpec } from "./bulk/bulk-spec.js";
+export { decodeInventoryKey, readManifestItems } from "./bulk/manifest-items.js";
 export type { BulkFailure, PartSummary } from "./bulk/part-summary.js";
 export { type BulkItem, runBulkBatch } from "./bulk/run-bulk-batch.js";
 export { type LocalBulkOptions, runBulkLocal } from "./bulk/run-bulk-local.js";
@@ -80,6 +81,12 @@ export { type PromotedBackbone, promoteToBackbone } from "./registry/promote-bac
 export { publishModel } from "./registry/publish-model.js";
 export { describeModel, listModels, type ResolvedModel, resolveModel } from "./registry/read-model.js";
 export { DEFAULT_BACKBONE, resolveBackbone } from "./registry/resolve-backbone.js";
+export {
+  putBackboneDir,
+  type SeedBackbonesOptions,
+  type SeededBackbone,
+  seedBackbones,
+} from "./registry/seed-backbones.js";
 export { createApp } from "./server/create-app.js";
 export { type Exposure, isLoopbackHost, resolveExposure } from "./server/exposure.js";
 export { type RunningServer, type StartServerOptions, startServer } from "./server/start-server.js";

@@ -4,11 +4,12 @@
  * rebinding). Real processes, real sockets.
  */
 import { execFile } from "node:child_process";
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, readdir } from "node:fs/promises";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
+import { ApiClient } from "@residual/pipeline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ServeProcess, spawnServe } from "./support/serve-process.js";
 
@@ -95,6 +96,49 @@ describe("residual serve: network exposure", () => {
     for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`]) {
       expect((await get(url, "/v1/models", { ...bearer, host })).status, host).toBe(200);
     }
+  });
+
+  it("serves the dashboard's static page without the token (it asks for it), never the data behind it", async () => {
+    const url = `http://127.0.0.1:${new URL(remote.url).port}`;
+    const page = await fetch(`${url}/`);
+    expect([page.status, page.headers.get("content-type")]).toEqual([200, "text/html; charset=utf-8"]);
+    expect((await fetch(`${url}/dashboard/ui.js`)).status).toBe(200);
+    expect((await get(url, "/v1/jobs")).status).toBe(401);
+    expect((await get(url, "/", { host: "rebind.attacker.example" })).status).toBe(403);
+  });
+
+  it("ApiClient sends the token, and says plainly when it has none or a wrong one", async () => {
+    const url = `http://127.0.0.1:${new URL(remote.url).port}`;
+    await expect(new ApiClient(url, "s3cret-token").checkAccess()).resolves.toBeUndefined();
+    await expect(new ApiClient(url, "s3cret-token").job("no-such-job")).resolves.toBeUndefined();
+    await expect(new ApiClient(url).checkAccess()).rejects.toMatchObject({
+      code: "unauthorized",
+      httpStatus: 401,
+      message: expect.stringContaining(
+        "needs an API token (HTTP 401): pass --token <t> or set RESIDUAL_API_TOKEN",
+      ),
+    });
+    await expect(new ApiClient(url, "wrong").job("x")).rejects.toMatchObject({
+      code: "unauthorized",
+      message: expect.stringContaining("refused the API token"),
+    });
+  });
+
+  it("residual demo against a token server without --token: one clear line, before any upload", async () => {
+    const url = `http://127.0.0.1:${new URL(remote.url).port}`;
+    const run = (extra: string[]) =>
+      promisify(execFile)(
+        process.execPath,
+        [BIN, "demo", "--url", url, "--store", store, "--classes", "2", "--per-class", "4", ...extra],
+        { env: { ...process.env, RESIDUAL_API_TOKEN: "" }, timeout: 60_000 },
+      ).then(
+        () => ({ code: 0, stderr: "" }),
+        (err: { code: number; stderr: string }) => ({ code: err.code, stderr: err.stderr }),
+      );
+    const anonymous = await run([]);
+    expect(anonymous.code).toBe(1);
+    expect(anonymous.stderr).toMatch(/^residual: error \[unauthorized\]: .*needs an API token/m);
+    await expect(readdir(join(store, "datasets"))).rejects.toThrow(); // nothing was uploaded
   });
 
   it("a loopback server without a token still rejects foreign Host names (DNS rebinding)", async () => {

@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { LocalObjectStore, objectStoreIOHandler, parseJobRequest, runTrainingJob } from "@residual/pipeline";
 import { choosePretrained } from "@residual/pipeline/testing";
 import { createResNet, initBackend } from "@residual/resnet";
@@ -27,6 +28,22 @@ describe("pretrained: auto (the default)", () => {
     });
     const none = await choosePretrained(store, parseJobRequest({ arch: "resnet18", pretrained: "none" }));
     expect(none).toMatchObject({ pretrained: null, pretrainedReason: "none: set in the job spec" });
+  });
+
+  it("takes another registry tag of the arch when its default tag is absent (what cdk deploy seeds for resnet50)", async () => {
+    // Only the HEAD of model.json decides; the backbone itself is read when the job loads it.
+    const s = new LocalObjectStore(join(dir(), "other-store"));
+    await s.put("backbones/resnet50.tv2_in1k/model.json", "{}");
+    const r50 = await choosePretrained(s, parseJobRequest({ arch: "resnet50" }));
+    expect(r50).toMatchObject({
+      pretrained: "resnet50.tv2_in1k",
+      pretrainedReason: "auto: backbones/resnet50.tv2_in1k/ is in the store",
+    });
+    await s.put("backbones/resnet50.tv_in1k/model.json", "{}");
+    expect((await choosePretrained(s, parseJobRequest({ arch: "resnet50" }))).pretrained).toBe(
+      "resnet50.tv_in1k",
+    );
+    expect((await choosePretrained(s, parseJobRequest({ arch: "resnet101" }))).pretrained).toBeNull();
   });
 
   it("starts from the arch's default backbone when the store holds it, and records the choice in job.json", async () => {

@@ -1,5 +1,5 @@
 /**
- * The output layout of a bulk run, relative to its `out` location: `part-<id>.jsonl` per batch, `_parts/part-<id>.json`
+ * The output layout of a bulk run, relative to its `out` location: `part-<id>.jsonl` (or `.parquet`) per batch, `_parts/part-<id>.json`
  * (the batch's counts and failures, written last: its presence means the part is done), and `_SUCCESS` (the
  * manifest). A part id is a hash of the batch's keys, so the same listing batched the same way finds its parts
  * again and a re-run skips them.
@@ -22,11 +22,13 @@ export function partId(keys: readonly string[]): string {
 }
 
 /**
+ * A part's key: its id and the run's format.
  * @example
  * partKey("part-3f0c1e2d4b5a6978"); // "part-3f0c1e2d4b5a6978.jsonl"
+ * partKey("part-3f0c1e2d4b5a6978", "parquet"); // "part-3f0c1e2d4b5a6978.parquet"
  */
-export function partKey(id: string): string {
-  return `${id}.jsonl`;
+export function partKey(id: string, format: "jsonl" | "parquet" = "jsonl"): string {
+  return `${id}.${format}`;
 }
 
 /**

@@ -24,6 +24,13 @@ export const BulkSpecSchema = z
     prefix: z.string().default(""),
     normalize: z.boolean().default(true),
     topK: z.number().int().min(1).max(1000).default(5),
+    /** Part files: JSON Lines (`part-<id>.jsonl`) or Parquet (`part-<id>.parquet`, same columns). */
+    format: z.enum(["jsonl", "parquet"]).default("jsonl"),
+    /**
+     * How the items' keys are written: `none` (a listing, a plain CSV) or `url` (an S3 Inventory CSV, whose keys
+     * are URL-encoded); `url` keys are decoded before they are read and reported.
+     */
+    keyEncoding: z.enum(["none", "url"]).default("none"),
   })
   .strict();
 

@@ -1,14 +1,17 @@
 /**
  * The batch function of a bulk run, the same in the batch Lambda and the local runner: read each item, run the
- * serving core's tolerant embed/classify (the API's decode and preprocessing), write one JSON Lines part, then
- * the part's summary. An unreadable image is a failure of its key, never of the batch; a part whose summary
- * exists is skipped (re-runs are idempotent).
+ * serving core's tolerant embed/classify (the API's decode and preprocessing), write one part (JSON Lines or
+ * Parquet), then the part's summary. An unreadable image is a failure of its key, never of the batch; a part
+ * whose summary exists is skipped (re-runs are idempotent). Keys of an S3 Inventory (`keyEncoding: "url"`) are
+ * decoded first.
  */
-import { isResidualError } from "../errors.js";
+import { InvalidInputError, isResidualError } from "../errors.js";
 import type { ServingCore } from "../serving/serving-core.js";
 import type { ObjectStore } from "../store/object-store.js";
 import { partId, partKey, summaryKey } from "./bulk-keys.js";
 import type { BulkSpec } from "./bulk-spec.js";
+import { decodeInventoryKey } from "./manifest-items.js";
+import { type ClassifyRow, classifyParquet, type EmbedRow, embedParquet } from "./parquet-part.js";
 import { type BulkFailure, type PartSummary, PartSummarySchema } from "./part-summary.js";
 
 /** Images per engine run inside a batch (a batch may hold hundreds). */
@@ -57,8 +60,10 @@ async function readItem(source: ObjectStore, item: BulkItem): Promise<Read> {
   }
 }
 
+type Row = EmbedRow | ClassifyRow;
+
 interface Chunk {
-  lines: string[];
+  rows: Row[];
   failed: BulkFailure[];
   model: string;
   version: string;
@@ -78,16 +83,41 @@ async function runChunk(items: readonly BulkItem[], o: BulkBatchOptions): Promis
     f.map((x) => ({ key: ok[x.index]!.key, code: x.code, reason: x.message }));
   if (o.spec.mode === "embed") {
     const r = await o.core.embedEach(req);
-    const lines = r.embeddings.map((embedding, j) =>
-      JSON.stringify({ key: ok[r.indices[j]!]!.key, model: r.model, version: r.version, embedding }),
-    );
-    return { lines, failed: [...failed, ...imageFailures(r.failed)], model: r.model, version: r.version };
+    const rows = r.embeddings.map((embedding, j) => ({
+      key: ok[r.indices[j]!]!.key,
+      model: r.model,
+      version: r.version,
+      embedding,
+    }));
+    return { rows, failed: [...failed, ...imageFailures(r.failed)], model: r.model, version: r.version };
   }
   const r = await o.core.classifyEach(req);
-  const lines = r.results.map((res, j) =>
-    JSON.stringify({ key: ok[r.indices[j]!]!.key, predictions: res.predictions }),
-  );
-  return { lines, failed: [...failed, ...imageFailures(r.failed)], model: r.model, version: r.version };
+  const rows = r.results.map((res, j) => ({ key: ok[r.indices[j]!]!.key, predictions: res.predictions }));
+  return { rows, failed: [...failed, ...imageFailures(r.failed)], model: r.model, version: r.version };
+}
+
+const PART_TYPES = { jsonl: "application/x-ndjson", parquet: "application/vnd.apache.parquet" } as const;
+
+/** A part's bytes in the run's format: one JSON object a line, or Parquet with the same columns. */
+function partBody(rows: Row[], spec: BulkSpec): Buffer | string {
+  if (spec.format === "parquet") {
+    return spec.mode === "embed" ? embedParquet(rows as EmbedRow[]) : classifyParquet(rows as ClassifyRow[]);
+  }
+  return rows.map((r) => `${JSON.stringify(r)}\n`).join("");
+}
+
+/** The items' keys as stored: an S3 Inventory's URL-encoded keys decoded, an undecodable one a failure of its own. */
+function decodeKeys(items: readonly BulkItem[], spec: BulkSpec, failed: BulkFailure[]): BulkItem[] {
+  if (spec.keyEncoding !== "url") return [...items];
+  const out: BulkItem[] = [];
+  for (const item of items) {
+    try {
+      out.push({ ...item, Key: decodeInventoryKey(item.Key) });
+    } catch (err) {
+      failed.push({ key: item.Key, code: "invalid_manifest", reason: (err as Error).message });
+    }
+  }
+  return out;
 }
 
 /**
@@ -101,28 +131,35 @@ export async function runBulkBatch(items: readonly BulkItem[], o: BulkBatchOptio
   const existing = await o.out.head(summaryKey(id));
   if (existing) {
     const summary = PartSummarySchema.parse(JSON.parse((await o.out.get(summaryKey(id))).toString("utf8")));
+    if (!summary.part.endsWith(`.${o.spec.format}`)) {
+      throw new InvalidInputError(
+        "bulk_format_mismatch",
+        `${o.out.url} already holds ${summary.part} from a run in another format; write ${o.spec.format} parts to a new out location`,
+      );
+    }
     return { ...summary, skipped: true };
   }
-  // Folder markers (`images/2024/`, zero bytes) are listed by S3 but are no images, nor failures.
-  const images = items.filter((i) => !i.Key.endsWith("/"));
-  const lines: string[] = [];
   const failed: BulkFailure[] = [];
+  // Folder markers (`images/2024/`, zero bytes) are listed by S3 but are no images, nor failures.
+  const images = decodeKeys(items, o.spec, failed).filter((i) => !i.Key.endsWith("/"));
+  const undecodable = failed.length;
+  const rows: Row[] = [];
   let model = o.spec.model ?? "";
   let version = "";
   for (let i = 0; i < images.length; i += RUN_SIZE) {
     const chunk = await runChunk(images.slice(i, i + RUN_SIZE), o);
-    lines.push(...chunk.lines);
+    rows.push(...chunk.rows);
     failed.push(...chunk.failed);
     [model, version] = [chunk.model, chunk.version];
   }
-  const body = lines.length > 0 ? `${lines.join("\n")}\n` : "";
-  await o.out.put(partKey(id), body, { contentType: "application/x-ndjson" });
+  const part = partKey(id, o.spec.format);
+  await o.out.put(part, partBody(rows, o.spec), { contentType: PART_TYPES[o.spec.format] });
   const summary: PartSummary = {
-    part: partKey(id),
+    part,
     model,
     version,
-    input: images.length,
-    done: lines.length,
+    input: images.length + undecodable,
+    done: rows.length,
     failed,
   };
   // Written last: a summary means its part is complete.

@@ -1,12 +1,13 @@
 /**
- * A bulk run in this process (`residual bulk` without a state machine, and the tests): list the source prefix,
- * batch the keys as the Distributed Map's ItemBatcher does, run the batch function with bounded concurrency, then
+ * A bulk run in this process (`residual bulk` without a state machine, and the tests): list the source prefix (or
+ * read a CSV / S3 Inventory manifest), batch the keys as the Distributed Map's ItemBatcher does, run the batch function with bounded concurrency, then
  * write the manifest. Same function, same output layout as on AWS.
  */
 import type { ServingCore } from "../serving/serving-core.js";
 import type { ObjectStore } from "../store/object-store.js";
 import { type BulkManifest, writeBulkManifest } from "./bulk-manifest.js";
 import type { BulkSpec } from "./bulk-spec.js";
+import { readManifestItems } from "./manifest-items.js";
 import { type BulkItem, runBulkBatch } from "./run-bulk-batch.js";
 
 /**
@@ -19,6 +20,11 @@ export interface LocalBulkOptions {
   /** Where the keys are listed and read (their keys are the output's `key`). */
   source: ObjectStore;
   out: ObjectStore;
+  /**
+   * A manifest key of `source` to read the items from instead of listing `spec.prefix`: a CSV with a `Key` header,
+   * or an S3 Inventory `manifest.json` (its URL-encoded keys decoded). See `readManifestItems`.
+   */
+  manifestKey?: string;
   /** @default 64 */
   itemsPerBatch?: number;
   /** Batches in flight at once. @default 2 */
@@ -46,7 +52,9 @@ async function listItems(source: ObjectStore, out: ObjectStore, prefix: string):
  * manifest.counts.failed; // keys that could not be read or decoded
  */
 export async function runBulkLocal(spec: BulkSpec, o: LocalBulkOptions): Promise<BulkManifest> {
-  const items = await listItems(o.source, o.out, spec.prefix);
+  const items = o.manifestKey
+    ? (await readManifestItems(o.source, o.manifestKey)).filter((i) => !i.Key.endsWith("/"))
+    : await listItems(o.source, o.out, spec.prefix);
   const per = o.itemsPerBatch ?? 64;
   const batches: BulkItem[][] = [];
   for (let i = 0; i < items.length; i += per) batches.push(items.slice(i, i + per));

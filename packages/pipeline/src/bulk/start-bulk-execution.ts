@@ -4,12 +4,13 @@
  */
 import {
   DescribeExecutionCommand,
+  type DescribeExecutionCommandOutput,
   DescribeMapRunCommand,
   ListMapRunsCommand,
   SFNClient,
   StartExecutionCommand,
 } from "@aws-sdk/client-sfn";
-import { ResidualError } from "../errors.js";
+import { InvalidInputError, ResidualError } from "../errors.js";
 import { mapAwsError } from "../store/aws-errors.js";
 import type { BulkSpec } from "./bulk-spec.js";
 
@@ -26,8 +27,10 @@ export interface BulkExecutionOptions {
   client?: SFNClient;
   /** @default 5000 */
   pollMs?: number;
-  /** Item counts of the map run, as Step Functions reports them. */
+  /** Item counts of the map run, as Step Functions reports them: called when they change, never before it has items. */
   onProgress?: (p: { images: number; total: number; failed: number }) => void;
+  /** Called once the execution is started, before it is followed. */
+  onStarted?: (executionArn: string) => void;
 }
 
 /**
@@ -42,18 +45,29 @@ export interface BulkExecutionResult {
 
 const TERMINAL = new Set(["SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"]);
 
-async function mapRunProgress(client: SFNClient, executionArn: string, o: BulkExecutionOptions) {
+type Progress = { images: number; total: number; failed: number };
+
+/** The map run's item counts, once Step Functions has a map run with items (none before the map state starts). */
+async function mapRunProgress(client: SFNClient, executionArn: string): Promise<Progress | undefined> {
   const runs = await client.send(new ListMapRunsCommand({ executionArn }));
   const mapRunArn = runs.mapRuns?.[0]?.mapRunArn;
-  if (!mapRunArn || !o.onProgress) return;
-  const run = await client.send(new DescribeMapRunCommand({ mapRunArn }));
-  const c = run.itemCounts;
-  if (c)
-    o.onProgress({
-      images: (c.succeeded ?? 0) + (c.failed ?? 0),
-      total: c.total ?? 0,
-      failed: c.failed ?? 0,
-    });
+  if (!mapRunArn) return undefined;
+  const c = (await client.send(new DescribeMapRunCommand({ mapRunArn }))).itemCounts;
+  if (!c?.total) return undefined;
+  return { images: (c.succeeded ?? 0) + (c.failed ?? 0), total: c.total, failed: c.failed ?? 0 };
+}
+
+/** StartExecution's refusals that are the caller's mistake (a wrong or missing ARN), with a code of their own. */
+function startError(err: unknown, arn: string): ResidualError {
+  const name = (err as { name?: string } | undefined)?.name ?? "";
+  if (name === "StateMachineDoesNotExist" || name === "InvalidArn") {
+    return new InvalidInputError(
+      "bulk_state_machine_not_found",
+      `bulk: no state machine ${JSON.stringify(arn)} (${name}); pass the bulk stack's state machine ARN with --state-machine or $RESIDUAL_BULK_STATE_MACHINE`,
+      { cause: err },
+    );
+  }
+  return mapAwsError(err, `StartExecution ${arn}`);
 }
 
 /**
@@ -80,17 +94,30 @@ export async function startBulkExecution(
     );
     executionArn = started.executionArn ?? "";
   } catch (err) {
-    throw mapAwsError(err, `StartExecution ${o.stateMachineArn}`);
+    throw startError(err, o.stateMachineArn);
   }
+  o.onStarted?.(executionArn);
+  let shown = "";
   for (;;) {
-    const d = await client.send(new DescribeExecutionCommand({ executionArn }));
-    await mapRunProgress(client, executionArn, o).catch(() => undefined);
+    let d: DescribeExecutionCommandOutput;
+    try {
+      d = await client.send(new DescribeExecutionCommand({ executionArn }));
+    } catch (err) {
+      throw mapAwsError(err, `DescribeExecution ${executionArn}`);
+    }
+    // Progress is best effort: a map run that is not there yet (or a refused ListMapRuns) draws nothing.
+    const p = o.onProgress ? await mapRunProgress(client, executionArn).catch(() => undefined) : undefined;
+    if (p && JSON.stringify(p) !== shown) {
+      shown = JSON.stringify(p);
+      o.onProgress?.(p);
+    }
     const status = d.status ?? "RUNNING";
     if (status === "SUCCEEDED") return { executionArn, status };
     if (TERMINAL.has(status)) {
+      const why = [d.error, d.cause].filter((x) => x).join(": ");
       throw new ResidualError(
         "bulk_execution_failed",
-        `bulk execution ${executionArn} ended ${status}${d.error ? `: ${d.error} ${d.cause ?? ""}` : ""}`,
+        `bulk execution ${executionArn} ended ${status}${why ? ` (${why.replace(/\s+/g, " ")})` : ""}`,
       );
     }
     await new Promise((ok) => setTimeout(ok, o.pollMs ?? 5000));

@@ -152,6 +152,11 @@ export const ENV_VARS = {
     schema: oneOf("RESIDUAL_DATASET_CACHE", ["on", "off"]),
     doc: "train from the compiled dataset cache (default on)",
   },
+  RESIDUAL_MAX_EXTRACT_GIB: {
+    kinds: TRAINING,
+    schema: z.coerce.number().positive().max(1_000_000).optional(),
+    doc: "most GiB one dataset archive may write to disk (default 20; the disk's free space and a 100× compression ratio cap it further)",
+  },
   RESIDUAL_WEIGHTS_BASE_URL: {
     kinds: TRAINING,
     schema: z.url().optional(),
@@ -225,12 +230,13 @@ export const ENV_VARS = {
   },
   AWS_PROFILE: { kinds: ["local"], schema: text(), doc: "as AWS_ACCESS_KEY_ID" },
   POWERTOOLS_SERVICE_NAME: {
-    kinds: ["api", "dispatcher"],
+    // worker: the backbone-seeding Lambda (a worker-kind process: it fetches weights).
+    kinds: ["api", "worker", "dispatcher"],
     readBy: "Powertools Logger",
     doc: "service name of a Lambda's log lines",
   },
   POWERTOOLS_LOG_LEVEL: {
-    kinds: ["api", "dispatcher"],
+    kinds: ["api", "worker", "dispatcher"],
     readBy: "Powertools Logger",
     doc: "log level of the Lambdas",
   },

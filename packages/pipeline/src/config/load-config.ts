@@ -30,8 +30,13 @@ export type {
 type Env = Readonly<Record<string, string | undefined>>;
 type Values = Partial<Record<EnvName, unknown>>;
 
-/** The default backbone of serving. */
-const DEFAULT_BACKBONE = "resnet50.tv2_in1k";
+/**
+ * The backbone served when a request names no model (unless `RESIDUAL_DEFAULT_BACKBONE` names another), and the
+ * one `cdk deploy` seeds into the bucket by default.
+ * @example
+ * loadConfig("api", {}).serving.backbone === DEFAULT_BACKBONE; // true
+ */
+export const DEFAULT_BACKBONE = "resnet50.tv2_in1k";
 
 /** The names `kind` reads with a schema; `required` turns an optional schema into a required string. */
 function namesOf(kind: ProcessKind): EnvName[] {
@@ -72,6 +77,7 @@ function aws(e: Values): AwsSettings {
     ...(region ? { region } : {}),
     ...(s3 ? { s3Endpoint: s3 } : {}),
     ...(sqs ? { sqsEndpoint: sqs } : {}),
+    ...(all ? { sfnEndpoint: all } : {}),
   };
 }
 
@@ -135,7 +141,9 @@ function worker(e: Values): WorkerSettings {
     e.RESIDUAL_WEIGHTS_BASE_URL,
   ].map(str);
   const trainThreads = num(e.RESIDUAL_TRAIN_THREADS);
+  const maxExtractGib = num(e.RESIDUAL_MAX_EXTRACT_GIB);
   return {
+    ...(maxExtractGib !== undefined ? { maxExtractBytes: Math.floor(maxExtractGib * 1024 ** 3) } : {}),
     trainEngine: (str(e.RESIDUAL_TRAIN_ENGINE) as WorkerSettings["trainEngine"] | undefined) ?? "auto",
     ...(trainThreads !== undefined ? { trainThreads } : {}),
     ...(jobId ? { jobId } : {}),

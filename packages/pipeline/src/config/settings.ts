@@ -13,6 +13,8 @@ export interface AwsSettings {
   region?: string;
   s3Endpoint?: string;
   sqsEndpoint?: string;
+  /** Step Functions endpoint (`AWS_ENDPOINT_URL`): where `residual bulk` starts executions. */
+  sfnEndpoint?: string;
 }
 
 /**
@@ -57,6 +59,8 @@ export interface WorkerSettings {
   datasetKey?: string;
   datasetCache: boolean;
   weightsBaseUrl?: string;
+  /** Most bytes one dataset archive may write to disk (`RESIDUAL_MAX_EXTRACT_GIB`); unset: 20 GiB. */
+  maxExtractBytes?: number;
 }
 
 /**

@@ -107,6 +107,7 @@ export function configuredTrainingRunner(
   return threadedTrainingRunner({
     runner: {
       datasetCache: w.datasetCache,
+      ...(w.maxExtractBytes !== undefined ? { maxExtractBytes: w.maxExtractBytes } : {}),
       engine: w.trainEngine,
       ...(w.trainThreads !== undefined ? { engineThreads: w.trainThreads } : {}),
       ...extra,

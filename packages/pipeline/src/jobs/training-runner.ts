@@ -25,6 +25,8 @@ export interface TrainingRunnerOptions extends EngineChoice {
    * their configuration's `RESIDUAL_DATASET_CACHE`. @default true
    */
   datasetCache?: boolean;
+  /** Most bytes one dataset archive may write to disk (`RESIDUAL_MAX_EXTRACT_GIB`). @default 20 GiB */
+  maxExtractBytes?: number;
 }
 
 /**
@@ -114,9 +116,14 @@ function progressReporter(ctx: JobContext, everyMs: number): (p: TrainingProgres
  * the archive, as soon as it is read) is parsed here, the one parse of the job, every issue listed before any
  * image is validated, and its split options apply to this same read.
  */
-async function loadForSpec(ctx: JobContext, marker: { spec: unknown } | undefined) {
+async function loadForSpec(
+  ctx: JobContext,
+  marker: { spec: unknown } | undefined,
+  opts: TrainingRunnerOptions,
+) {
   let request: JobRequest | undefined;
-  const dataset = await loadDataset(ctx.store, await datasetSource(ctx), {}, (inUpload) => {
+  const limits = opts.maxExtractBytes !== undefined ? { maxUncompressedBytes: opts.maxExtractBytes } : {};
+  const dataset = await loadDataset(ctx.store, await datasetSource(ctx), limits, (inUpload) => {
     request = parseJobRequest(marker ? marker.spec : specFor(ctx.status.dataset.key, inUpload));
     return datasetOptionsOf(request);
   });
@@ -133,7 +140,7 @@ export function trainingJobRunner(opts: TrainingRunnerOptions = {}): JobRunner {
     const markerSpec = await specFromMarker(ctx);
     let dataset: Dataset | undefined;
     try {
-      const loaded = await loadForSpec(ctx, markerSpec);
+      const loaded = await loadForSpec(ctx, markerSpec, opts);
       dataset = loaded.dataset;
       const version = versionFor(ctx);
       if (await completedByJob(ctx.store, loaded.request.name, version, ctx.id)) {

@@ -65,16 +65,22 @@ export const ModelViewSchema = z.looseObject({
 /**
  * A client of the Residual HTTP API over real HTTP; error answers become ApiCallErrors with the API's code.
  * @example
- * const api = new ApiClient("http://127.0.0.1:8080");
+ * const api = new ApiClient("http://127.0.0.1:8080", process.env.RESIDUAL_API_TOKEN);
  * if (await api.healthy()) console.log(await api.job("shapes-1a2b"));
  */
 export class ApiClient {
-  constructor(readonly baseUrl: string) {}
+  /** `token`: the bearer token of a server started with `--token` (or `RESIDUAL_API_TOKEN`). */
+  constructor(
+    readonly baseUrl: string,
+    private readonly token?: string,
+  ) {}
 
-  private async call<T>(path: string, schema: z.ZodType<T>, init?: RequestInit): Promise<T> {
+  private async call<T>(path: string, schema: z.ZodType<T>, init: RequestInit = {}): Promise<T> {
     let res: Response;
+    const headers = new Headers(init.headers);
+    if (this.token) headers.set("authorization", `Bearer ${this.token}`);
     try {
-      res = await fetch(`${this.baseUrl}${path}`, init);
+      res = await fetch(`${this.baseUrl}${path}`, { ...init, headers });
     } catch (err) {
       throw new ApiCallError(
         "unreachable",
@@ -83,6 +89,15 @@ export class ApiClient {
       );
     }
     const json: unknown = await res.json().catch(() => undefined);
+    if (res.status === 401) {
+      throw new ApiCallError(
+        "unauthorized",
+        this.token
+          ? `${this.baseUrl} refused the API token (HTTP 401): pass the one the server was started with`
+          : `${this.baseUrl} needs an API token (HTTP 401): pass --token <t> or set RESIDUAL_API_TOKEN`,
+        401,
+      );
+    }
     if (!res.ok) {
       const e = ErrorBodySchema.safeParse(json);
       const [code, message] = e.success
@@ -110,6 +125,11 @@ export class ApiClient {
     } catch {
       return undefined;
     }
+  }
+
+  /** Whether this client may call the API (its token, if the server wants one): throws `unauthorized` if not. */
+  async checkAccess(): Promise<void> {
+    await this.call("/v1/models", z.looseObject({}));
   }
 
   /** The job's status, or undefined while no worker has claimed it yet (404). */

@@ -37,6 +37,8 @@ export const DemoOptionsSchema = z.object({
   arch: z.enum(ARCH_NAMES).default("cifar_resnet20"),
   seed: z.coerce.number().int().min(0).default(1),
   timeoutSeconds: z.coerce.number().positive().default(900),
+  /** Bearer token of the pipeline at `url` (and of the one the demo starts). */
+  token: z.string().min(1).optional(),
 });
 export type DemoOptions = z.output<typeof DemoOptionsSchema>;
 
@@ -77,6 +79,8 @@ async function ensurePipeline(api: ApiClient, o: DemoOptions, log: (l: string) =
         `the pipeline at ${o.url} serves another bucket than --store ${o.store}; pass the --store it was ` +
           "started with (residual start prints it), or another --url",
       );
+    // A server started with --token: find out before uploading a dataset whose job we could not follow.
+    await api.checkAccess();
     return undefined;
   }
   if (o.store.startsWith("s3://"))
@@ -94,6 +98,7 @@ async function ensurePipeline(api: ApiClient, o: DemoOptions, log: (l: string) =
     host: u.hostname.replace(/^\[|\]$/g, ""),
     log,
     tty: process.stderr.isTTY === true,
+    ...(o.token ? { token: o.token } : {}),
   });
 }
 
@@ -124,7 +129,7 @@ async function uploadDemoDataset(o: DemoOptions, log: (l: string) => void): Prom
  * const r = await runDemo(DemoOptionsSchema.parse({ store: "/tmp/r", url: "http://127.0.0.1:8089" }), console.log);
  */
 export async function runDemo(o: DemoOptions, log: (line: string) => void): Promise<DemoResult> {
-  const api = new ApiClient(o.url.replace(/\/$/, ""));
+  const api = new ApiClient(o.url.replace(/\/$/, ""), o.token);
   const started: RunningPipeline | undefined = await ensurePipeline(api, o, log);
   try {
     const jobId = await uploadDemoDataset(o, log);

@@ -9,12 +9,8 @@ import { backbonePrefix } from "./keys.js";
 import { validateModelName } from "./model-ref.js";
 import { modelArtifactsAt, type ResolvedModel } from "./read-model.js";
 
-/**
- * The backbone served when a request names no model (unless `RESIDUAL_DEFAULT_BACKBONE` names another).
- * @example
- * await resolveBackbone(store, DEFAULT_BACKBONE);
- */
-export const DEFAULT_BACKBONE = "resnet50.tv2_in1k";
+// The one definition lives with the configuration (importable by the CDK app through `@residual/pipeline/config`).
+export { DEFAULT_BACKBONE } from "../config/load-config.js";
 
 /**
  * Resolve `backbones/<arch.tag>/` (a bare arch name: its default tag); the returned `version` is the tag itself

@@ -20,6 +20,8 @@ import { bearerMatches, type Exposure, hostOfHeader, resolveExposure } from "./e
 
 /** Routes a load balancer or orchestrator probes without credentials. */
 const PROBES = new Set(["/healthz", "/livez", "/readyz"]);
+/** The dashboard's static files hold no data, and the page must load to ask for the token. */
+const isPublic = (path: string) => PROBES.has(path) || path === "/" || path.startsWith("/dashboard/");
 
 import { addDashboard } from "./dashboard-assets.js";
 import { REQUEST_ID, ROUTE_LABEL, requestMetrics } from "./request-metrics.js";
@@ -49,7 +51,7 @@ function guard(exposure: Exposure) {
     }
     if (
       exposure.token &&
-      !PROBES.has(c.req.path) &&
+      !isPublic(c.req.path) &&
       !bearerMatches(c.req.header("authorization"), exposure.token)
     ) {
       return errorJson(c, new UnauthorizedError("unauthorized", "send Authorization: Bearer <token>"));

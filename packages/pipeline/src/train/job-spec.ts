@@ -81,7 +81,7 @@ const rawSpecSchema = z
       .refine((n) => !n.includes(".."), "must not contain '..'")
       .default("model"),
     arch: z.enum(ARCH_NAMES).default("resnet18"),
-    /** `auto`: the arch's default backbone when the store holds it (see pretrained-choice.ts), else none. */
+    /** `auto`: a backbone of the arch when the store holds one, its default tag first (see pretrained-choice.ts), else none. */
     pretrained: z
       .union([
         z.literal("auto"),

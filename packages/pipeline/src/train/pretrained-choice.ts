@@ -1,9 +1,11 @@
 /**
- * `pretrained: "auto"` (the default): transfer learning whenever the store holds the arch's default backbone
- * (`backbones/<arch.tag>/`, seeded by `cdk deploy` or `residual weights fetch`), from scratch otherwise. Resolved once,
+ * `pretrained: "auto"` (the default): transfer learning whenever the store holds a pretrained backbone of the arch
+ * (`backbones/<arch.tag>/`, seeded by `cdk deploy` or `residual weights fetch`): its default tag first, then the
+ * registry's other tags in order (so the `resnet50.tv2_in1k` that `cdk deploy` seeds serves `resnet50` jobs as well);
+ * from scratch otherwise. Resolved once,
  * when the job starts; the choice and why go into the log, `job.json` and the model card.
  */
-import { resolveArchTag } from "@residual/resnet/registry";
+import { PRETRAINED, resolveArchTag } from "@residual/resnet/registry";
 import { backbonePrefix } from "../registry/keys.js";
 import type { ObjectStore } from "../store/object-store.js";
 import type { JobRequest } from "./job-spec.js";
@@ -13,7 +15,7 @@ import type { JobRequest } from "./job-spec.js";
  *
  * @example
  * const req = await choosePretrained(store, parseJobRequest({ arch: "resnet50" }));
- * req.pretrained; // "resnet50.tv2_in1k" when backbones/resnet50.tv2_in1k/ is in the store, else null
+ * req.pretrained; // "resnet50.tv2_in1k" when only backbones/resnet50.tv2_in1k/ is in the store; null when none is
  */
 export async function choosePretrained(store: ObjectStore, req: JobRequest): Promise<JobRequest> {
   if (req.pretrained !== "auto") {
@@ -24,10 +26,14 @@ export async function choosePretrained(store: ObjectStore, req: JobRequest): Pro
   if (!tag.includes(".")) {
     return { ...req, pretrained: null, pretrainedReason: `auto: no pretrained weights for ${req.arch}` };
   }
-  const prefix = backbonePrefix(tag);
-  if (await store.head(`${prefix}model.json`)) {
-    return { ...req, pretrained: tag, pretrainedReason: `auto: ${prefix} is in the store` };
+  const others = PRETRAINED.filter((p) => p.arch === req.arch && p.archTag !== tag).map((p) => p.archTag);
+  for (const candidate of [tag, ...others]) {
+    const at = backbonePrefix(candidate);
+    if (await store.head(`${at}model.json`)) {
+      return { ...req, pretrained: candidate, pretrainedReason: `auto: ${at} is in the store` };
+    }
   }
+  const prefix = backbonePrefix(tag);
   return {
     ...req,
     pretrained: null,

@@ -1,19 +1,22 @@
 /**
  * `residual bulk embed|classify <s3://bucket/prefix|dir> --model <name[@version]> --out <s3://…|dir>`: every image
- * under the input, one JSON Lines part per batch and a `_SUCCESS` manifest under `--out`. With a state machine
+ * under the input (or every key a `--manifest` CSV / S3 Inventory names), one part per batch (JSON Lines, or
+ * Parquet with `--format parquet`) and a `_SUCCESS` manifest under `--out`. With a state machine
  * (`--state-machine`, `$RESIDUAL_BULK_STATE_MACHINE`) and an s3:// input it starts a Step Functions execution and
  * follows it; otherwise it runs the same batch function in this process. Progress on stderr (a bar on a TTY), the
  * manifest's counts on stdout.
  */
+import { SFNClient } from "@aws-sdk/client-sfn";
 import type { Command } from "commander";
 import { z } from "zod";
+import { MANIFEST_KEY } from "../../bulk/bulk-keys.js";
 import { bulkSource } from "../../bulk/bulk-location.js";
 import type { BulkManifest } from "../../bulk/bulk-manifest.js";
 import { type BulkSpec, parseBulkSpec } from "../../bulk/bulk-spec.js";
 import { runBulkLocal } from "../../bulk/run-bulk-local.js";
 import { startBulkExecution } from "../../bulk/start-bulk-execution.js";
 import { loadConfig, servingCoreOptions } from "../../config/load-config.js";
-import { InvalidInputError } from "../../errors.js";
+import { InvalidInputError, ResidualError } from "../../errors.js";
 import { progressBar } from "../../local/progress-bar.js";
 import { ServingCore } from "../../serving/serving-core.js";
 import { openCliStore, withStoreOption } from "../store-option.js";
@@ -28,6 +31,8 @@ const Opts = z.object({
   concurrency: z.coerce.number().int().min(1).max(64).default(2),
   topK: z.coerce.number().int().min(1).max(1000).default(5),
   normalize: z.boolean().default(true),
+  format: z.enum(["jsonl", "parquet"]).default("jsonl"),
+  pollSeconds: z.coerce.number().min(0.05).max(300).default(5),
 });
 type Opts = z.infer<typeof Opts>;
 type Config = ReturnType<typeof loadConfig<"api">>;
@@ -47,6 +52,7 @@ async function runHere(spec: BulkSpec, o: Opts, config: Config): Promise<BulkMan
       core,
       source: openCliStore(spec.source, config),
       out: openCliStore(spec.out, config),
+      ...(o.manifest ? { manifestKey: o.manifest } : {}),
       itemsPerBatch: o.itemsPerBatch,
       concurrency: o.concurrency,
       onProgress: progress(`bulk ${spec.mode}`),
@@ -56,18 +62,45 @@ async function runHere(spec: BulkSpec, o: Opts, config: Config): Promise<BulkMan
   }
 }
 
-async function runOnAws(spec: BulkSpec, o: Opts, arn: string, config: Config): Promise<BulkManifest> {
+async function runOnAws(
+  spec: BulkSpec,
+  o: Opts,
+  arn: string,
+  config: Config,
+): Promise<BulkManifest & { executionArn: string }> {
   if (!spec.out.startsWith("s3://")) {
     throw new InvalidInputError("invalid_options", "bulk: with a state machine, --out must be s3://…");
   }
-  const { executionArn } = await startBulkExecution(spec, {
-    stateMachineArn: arn,
-    ...(o.manifest ? { manifestKey: o.manifest } : {}),
-    onProgress: progress(`bulk ${spec.mode}`),
+  const { sfnEndpoint, region } = config.aws;
+  const client = new SFNClient({
+    ...(sfnEndpoint ? { endpoint: sfnEndpoint } : {}),
+    ...(region ? { region } : {}),
   });
-  process.stderr.write(`\nexecution ${executionArn} succeeded\n`);
+  let executionArn: string;
+  try {
+    ({ executionArn } = await startBulkExecution(spec, {
+      stateMachineArn: arn,
+      client,
+      pollMs: o.pollSeconds * 1000,
+      ...(o.manifest ? { manifestKey: o.manifest } : {}),
+      onStarted: (a) => process.stderr.write(`bulk ${spec.mode}: execution ${a}\n`),
+      onProgress: progress(`bulk ${spec.mode}`),
+    }));
+  } finally {
+    client.destroy();
+    // The bar redraws one line on a TTY: end it before the next message (success or the error).
+    if (process.stderr.isTTY) process.stderr.write("\n");
+  }
+  process.stderr.write(`bulk ${spec.mode}: execution ${executionArn} succeeded\n`);
   const out = openCliStore(spec.out, config);
-  return JSON.parse((await out.get("_SUCCESS")).toString("utf8")) as BulkManifest;
+  if (!(await out.head(MANIFEST_KEY))) {
+    throw new ResidualError(
+      "bulk_manifest_missing",
+      `bulk: execution ${executionArn} succeeded but wrote no ${MANIFEST_KEY} under ${spec.out}`,
+    );
+  }
+  const manifest = JSON.parse((await out.get(MANIFEST_KEY)).toString("utf8")) as BulkManifest;
+  return { ...manifest, executionArn };
 }
 
 async function run(mode: BulkSpec["mode"], input: string, raw: unknown): Promise<void> {
@@ -84,17 +117,15 @@ async function run(mode: BulkSpec["mode"], input: string, raw: unknown): Promise
     out: o.out,
     normalize: o.normalize,
     topK: o.topK,
+    format: o.format,
   });
   const arn = o.stateMachine ?? config.serving.bulkStateMachine;
-  if (o.manifest && !(arn && input.startsWith("s3://"))) {
-    throw new InvalidInputError(
-      "invalid_options",
-      "bulk: --manifest needs a state machine and an s3:// input",
-    );
+  if (o.stateMachine && !input.startsWith("s3://")) {
+    throw new InvalidInputError("invalid_options", "bulk: --state-machine needs an s3:// input");
   }
-  const m =
-    arn && input.startsWith("s3://") ? await runOnAws(spec, o, arn, config) : await runHere(spec, o, config);
-  if (process.stderr.isTTY) process.stderr.write("\n");
+  const onAws = arn !== undefined && input.startsWith("s3://");
+  const m = onAws ? await runOnAws(spec, o, arn, config) : await runHere(spec, o, config);
+  if (!onAws && process.stderr.isTTY) process.stderr.write("\n");
   const summary = {
     out: m.out,
     model: m.model,
@@ -102,6 +133,7 @@ async function run(mode: BulkSpec["mode"], input: string, raw: unknown): Promise
     parts: m.parts.length,
     counts: m.counts,
     failures: m.failures,
+    ...("executionArn" in m ? { executionArn: m.executionArn } : {}),
   };
   process.stdout.write(`${JSON.stringify(summary)}\n`);
 }
@@ -127,12 +159,14 @@ export function register(program: Command): void {
       )
       .option(
         "--manifest <key>",
-        "with a state machine: a CSV (Key column) or S3 Inventory manifest key instead of listing",
+        "read the keys from a CSV (Key column) or an S3 Inventory manifest.json (key in the input's bucket or directory) instead of listing",
       )
       .option("--items-per-batch <n>", "images per batch (one part each) in-process", "64")
       .option("--concurrency <n>", "batches in flight in-process", "2")
       .option("--top-k <k>", "classify: predictions per image", "5")
       .option("--no-normalize", "embed: raw (not L2-normalised) features")
+      .option("--format <format>", "part files: jsonl, or parquet (same columns)", "jsonl")
+      .option("--poll-seconds <s>", "with a state machine: seconds between status checks", "5")
       .action((input: string, raw: unknown) => run(mode, input, raw));
   }
 }

@@ -43,9 +43,12 @@ async function writeOnly(out: string, o: DemoOptions): Promise<void> {
 
 async function demo(raw: Record<string, unknown>): Promise<void> {
   const { json, out, timeout, ...rest } = raw;
+  const config = loadConfig("local");
+  const token = (raw.token as string | undefined) ?? config.serving.apiToken;
   const input = {
     ...rest,
-    store: storeLocation(loadConfig("local"), raw.store as string | undefined),
+    ...(token ? { token } : {}),
+    store: storeLocation(config, raw.store as string | undefined),
     timeoutSeconds: timeout,
   };
   const parsed = DemoOptionsSchema.safeParse(input);
@@ -72,6 +75,7 @@ export function register(program: Command): void {
       "http://127.0.0.1:8080",
     )
     .option("--store <url>", "bucket that pipeline watches (default: $RESIDUAL_STORE or ./.residual)")
+    .option("--token <t>", "bearer token of the API at --url (default $RESIDUAL_API_TOKEN)")
     .option("--name <name>", "dataset and model name", "demo-shapes")
     .option("--classes <n>", "number of classes (2-6)", "4")
     .option("--per-class <n>", "images per class", "40")

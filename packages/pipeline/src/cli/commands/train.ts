@@ -75,7 +75,11 @@ async function train(path: string, f: TrainFlags): Promise<void> {
   await initBackend({ ...config.backend, logger: (line) => process.stderr.write(`${line}\n`) });
   let request: JobRequest | undefined;
   // The flags override residual.json; parsed once, as soon as residual.json is read, before any image is checked.
-  const dataset = await loadDataset(input, key, {}, (fromFile) => {
+  const limits =
+    config.worker.maxExtractBytes !== undefined
+      ? { maxUncompressedBytes: config.worker.maxExtractBytes }
+      : {};
+  const dataset = await loadDataset(input, key, limits, (fromFile) => {
     const raw = typeof fromFile === "object" && fromFile !== null ? fromFile : {};
     request = parseJobRequest({ name: modelName(path), ...raw, ...given });
     return datasetOptionsOf(request);

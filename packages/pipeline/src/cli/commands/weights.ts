@@ -3,11 +3,12 @@
  * `residual weights fetch <arch.tag> --out <dir> [--num-classes N] [--reset-head] [--base-url URL]`:
  * torchvision/timm safetensors → a saved model directory loadable by `loadResNet`.
  * With `--store <url>` (and `--tag` for import) the model also lands in the bucket as the backbone
- * `backbones/<arch.tag>/`, which the embedding API uses when a request names no model.
+ * `backbones/<arch.tag>/`, which the embedding API uses when a request names no model. `fetch --store` alone is
+ * `seedBackbones` (what `cdk deploy` runs): a backbone already there is skipped unless `--force`.
  * `residual weights promote <model[@version]> --store <url> [--tag <arch.tag>]` makes a published model's weights
  * the backbone `backbones/<arch.tag>/` (default tag `<arch>.<name>`).
  */
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -18,17 +19,14 @@ import {
   importTorchWeights,
   initBackend,
   isArchName,
-  loadResNet,
   parseSafetensors,
 } from "@residual/resnet";
 import type { Command } from "commander";
 import { z } from "zod";
 import { loadConfig } from "../../config/load-config.js";
 import { formatIssues, InvalidInputError, zodIssues } from "../../errors.js";
-import { backbonePrefix } from "../../registry/keys.js";
-import { validateModelName } from "../../registry/model-ref.js";
 import { promoteToBackbone } from "../../registry/promote-backbone.js";
-import { objectStoreIOHandler } from "../../store/io-handler.js";
+import { putBackboneDir, seedBackbones } from "../../registry/seed-backbones.js";
 import { translateError } from "../../translate-error.js";
 import { openCliStore } from "../store-option.js";
 
@@ -50,7 +48,11 @@ const ImportOptionsSchema = z.object({
   arch: z.string().min(1),
   tag: z.string().min(1).optional(),
 });
-const FetchOptionsSchema = z.object({ ...common, baseUrl: z.url().optional() });
+const FetchOptionsSchema = z.object({
+  ...common,
+  baseUrl: z.url().optional(),
+  force: z.boolean().default(false),
+});
 const PromoteOptionsSchema = z.object({ store: z.string().min(1), tag: z.string().min(1).optional() });
 
 /** Where the model directory is written: `--out`, or a temp dir when only `--store` is given. */
@@ -64,25 +66,10 @@ async function outputDir(o: { out?: string; store?: string }): Promise<{ dir: st
   return { dir: await mkdtemp(join(tmpdir(), "residual-weights-")), temp: true };
 }
 
-/**
- * Put a saved model directory into the bucket as backbone `tag`: the model through the store's model handler
- * (shards, then `model.json` last, so readers see it whole), then the files beside it (`labels.json`, …).
- */
+/** Put a saved model directory into the bucket as backbone `tag` (see `putBackboneDir`); returns its URL. */
 async function putBackbone(storeUrl: string, tag: string, dir: string): Promise<string> {
-  validateModelName(tag);
   const store = openCliStore(storeUrl, loadConfig("worker"));
-  const prefix = backbonePrefix(tag);
-  const model = await loadResNet(dir);
-  try {
-    for (const f of await readdir(dir)) {
-      if (f !== "model.json" && !f.endsWith(".bin"))
-        await store.put(`${prefix}${f}`, await readFile(join(dir, f)));
-    }
-    await model.save(objectStoreIOHandler(store, prefix));
-  } finally {
-    model.dispose();
-  }
-  return `${store.url}/${prefix}`;
+  return `${store.url}/${await putBackboneDir(store, tag, dir)}`;
 }
 
 function parse<T>(schema: z.ZodType<T>, raw: unknown, what: string): T {
@@ -166,11 +153,34 @@ function progressPrinter(): (p: DownloadProgress) => void {
 
 async function fetchTag(archTag: string, raw: unknown): Promise<void> {
   const o = parse(FetchOptionsSchema, raw, "weights fetch");
-  await initBackend({ ...loadConfig("worker").backend, logger: () => undefined });
+  const config = loadConfig("worker");
+  const baseUrl = o.baseUrl ?? config.worker.weightsBaseUrl;
+  // Only the bucket, with the weights' own head: the deploy-time seeding's path (skips a backbone already there).
+  if (o.store && !o.out && o.numClasses === undefined && !o.resetHead) {
+    const store = openCliStore(o.store, config);
+    const [r] = await seedBackbones(store, [archTag], {
+      baseUrl,
+      force: o.force,
+      backend: config.backend,
+      onProgress: progressPrinter(),
+    });
+    if (!r) return;
+    const where = `${store.url}/${r.prefix}`;
+    if (r.status === "skipped") {
+      const info = { saved: where, archTag: r.tag, skipped: true };
+      if (o.json) printSaved(true, info, where);
+      else process.stdout.write(`residual: ${where} already holds ${r.tag} (--force fetches it again)\n`);
+      return;
+    }
+    const info = { saved: where, archTag: r.tag, bytes: r.bytes, sha256: r.sha256 };
+    printSaved(o.json, info, `${where} (${r.tag}, ${r.bytes} bytes, sha256 ${r.sha256})`);
+    return;
+  }
+  await initBackend({ ...config.backend, logger: () => undefined });
   const out = await outputDir(o);
   try {
     const r = await fetchWeights(archTag, out.dir, {
-      baseUrl: o.baseUrl ?? loadConfig("worker").worker.weightsBaseUrl,
+      baseUrl,
       numClasses: o.numClasses,
       resetHead: o.resetHead,
       onProgress: progressPrinter(),
@@ -227,7 +237,8 @@ export function register(program: Command): void {
     .option("--num-classes <n>", "classes of the head (default: the weights')")
     .option("--reset-head", "start a fresh head instead of the pretrained one")
     .option("--base-url <url>", "mirror instead of $RESIDUAL_WEIGHTS_BASE_URL / Hugging Face")
-    .option("--json", "print {saved, archTag, bytes, sha256} as JSON")
+    .option("--force", "with --store alone: fetch again although backbones/<archTag>/model.json exists")
+    .option("--json", "print {saved, archTag, bytes, sha256} (or {saved, archTag, skipped}) as JSON")
     .action((archTag: string, opts: unknown) => fetchTag(archTag, opts));
   weights
     .command("promote <model>")
