@@ -231,6 +231,7 @@ async function storedNeighbours(
   const cap = o.maxNeighbours ?? DEFAULT_MAX_NEIGHBOURS;
   if (cap <= 0) return "disabled (maxNeighbours 0)";
   if (o.data) return "validation images were given in memory, without dataset keys";
+  if (o.dataset.val.length === 0) return "no validation images";
   if (!ev.features || o.dataset.val.length !== data.val.size) return "validation features unavailable";
   const store = o.datasetStore ?? o.store;
   const val = o.dataset.val;
