@@ -318,6 +318,11 @@ export async function runTrainingJob(o: TrainingJobOptions): Promise<TrainingJob
         : `train/serve parity: ${parity.images} images, max |Δp| ${parity.maxAbsProbDiff.toExponential(2)}`,
     );
     const stored = neighboursSummary(typeof neighbours === "string" ? neighbours : neighbours.index);
+    (o.log ?? console.warn)(
+      stored.stored
+        ? `neighbours: ${stored.count} of ${stored.total} validation embeddings stored${stored.thumbnails ? " with thumbnails" : ""}`
+        : `neighbours: not stored (${stored.reason})`,
+    );
     trained.metrics = { ...(trained.metrics as object), servingParity: parity, neighbours: stored };
     trained.modelCard += paritySection(parity) + neighboursSection(stored);
     if (typeof neighbours !== "string") trained.neighbours = neighbours;
