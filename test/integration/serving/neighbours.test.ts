@@ -118,6 +118,34 @@ describe("stored validation embeddings", () => {
   });
 });
 
+describe("the cap on stored rows", () => {
+  it("keeps maxNeighbours rows, a per-class share, each row still the embedding of its own key", async () => {
+    const r = await runTrainingJob({
+      store,
+      jobId: "near-cap",
+      dataset,
+      spec: { ...spec, name: "nearcap" },
+      maxNeighbours: 4,
+      log: () => undefined,
+    });
+    const index = JSON.parse((await store.get(`models/nearcap/${r.version}/neighbours.json`)).toString());
+    const bin = await store.get(`models/nearcap/${r.version}/neighbours.bin`);
+    expect([index.count, index.total, bin.length]).toEqual([4, dataset.val.length, 4 * index.dim * 4]);
+    const labels = index.rows.map((row: { label: string }) => row.label);
+    for (const c of CLASSES) expect(labels.filter((l: string) => l === c).length).toBeGreaterThanOrEqual(1);
+    const core = new ServingCore({ store, ortThread: "main" });
+    try {
+      const last = index.count - 1;
+      const stored = Array.from({ length: index.dim }, (_, j) => bin.readFloatLE((last * index.dim + j) * 4));
+      const bytes = await imageOf(index.rows[last].key);
+      const served = await core.embed({ model: "nearcap", images: [{ bytes }], normalize: true, topK: 5 });
+      expect(cosine(stored, served.embeddings[0]!)).toBeGreaterThan(0.999);
+    } finally {
+      await core.close();
+    }
+  });
+});
+
 describe("POST /v1/neighbours", () => {
   let s3Store: S3ObjectStore;
   beforeAll(async () => {
