@@ -4,12 +4,14 @@
  * pipeline, return the counts.
  */
 import { openObjectStore, parseBulkSpec, writeBulkManifest } from "@residual/pipeline/serving";
+import type { Context } from "aws-lambda";
 import { apiLogger, servingCore } from "./http/serving-core.js";
 
 const logger = apiLogger("residual-bulk-manifest");
 const { config } = servingCore();
 
-export async function handler(event: unknown) {
+export async function handler(event: unknown, context?: Pick<Context, "awsRequestId">) {
+  logger.appendKeys({ requestId: context?.awsRequestId });
   // The execution input carries a `manifestKey` when the run read a CSV/inventory manifest: not part of the spec.
   const { manifestKey: _, ...input } = (event ?? {}) as Record<string, unknown>;
   const spec = parseBulkSpec(input);

@@ -6,6 +6,7 @@
  * unreadable images never do.
  */
 import { openObjectStore, parseBulkBatchEvent, runBulkBatch } from "@residual/pipeline/serving";
+import type { Context } from "aws-lambda";
 import { apiLogger, servingCore } from "./http/serving-core.js";
 
 const logger = apiLogger("residual-bulk");
@@ -25,7 +26,8 @@ function store(location: string) {
   return s;
 }
 
-export async function handler(event: unknown) {
+export async function handler(event: unknown, context?: Pick<Context, "awsRequestId">) {
+  logger.appendKeys({ requestId: context?.awsRequestId });
   const { Items, BatchInput: spec } = parseBulkBatchEvent(event);
   const summary = await runBulkBatch(Items, { core, source: store(spec.source), out: store(spec.out), spec });
   logger.info("bulk batch", {

@@ -6,7 +6,7 @@
  */
 import { Logger } from "@aws-lambda-powertools/logger";
 import { batchSubmitter, dispatchMessage, loadConfig, openObjectStore } from "@residual/pipeline/dispatch";
-import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
+import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
 
 const logger = new Logger({ serviceName: "residual-dispatch" });
 const config = loadConfig("dispatcher");
@@ -18,7 +18,12 @@ const store = openObjectStore(`s3://${config.dispatch.bucket}`, {
 });
 const submitter = batchSubmitter(config.dispatch);
 
-export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
+export async function handler(
+  event: SQSEvent,
+  context?: Pick<Context, "awsRequestId">,
+): Promise<SQSBatchResponse> {
+  // The invocation's request id on every line (the field the API Lambdas and the local logs use).
+  logger.appendKeys({ requestId: context?.awsRequestId });
   const batchItemFailures: SQSBatchResponse["batchItemFailures"] = [];
   for (const record of event.Records) {
     try {

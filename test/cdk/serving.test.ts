@@ -22,6 +22,7 @@ describe("Serving", () => {
       [
         "POST /v1/embeddings",
         "POST /v1/classify",
+        "POST /v1/neighbours",
         "GET /v1/models",
         "GET /v1/models/{name}",
         "GET /v1/models/{name}/versions/{version}",
@@ -36,13 +37,13 @@ describe("Serving", () => {
         "GET /openapi.json",
       ].sort(),
     );
-    expect(API_ROUTES).toHaveLength(14);
+    expect(API_ROUTES).toHaveLength(15);
   });
 
   it("requires IAM authorization on every route by default", () => {
     const template = servingTemplate();
     const routes = Object.values(template.findResources("AWS::ApiGatewayV2::Route"));
-    expect(routes).toHaveLength(14);
+    expect(routes).toHaveLength(15);
     for (const route of routes) expect(route.Properties.AuthorizationType).toBe("AWS_IAM");
     template.resourceCountIs("AWS::ApiGatewayV2::Authorizer", 0);
   });

@@ -23,7 +23,7 @@ describe("ResidualStack", () => {
       "AWS::Batch::JobQueue": 1,
       "AWS::Batch::JobDefinition": 1,
       "AWS::ApiGatewayV2::Api": 1,
-      "AWS::ApiGatewayV2::Route": 14,
+      "AWS::ApiGatewayV2::Route": 15,
       "AWS::SNS::Topic": 1,
       "AWS::Events::Rule": 1,
       // DLQ, failed jobs, API 5xx, failed bulk executions, errors of embed, classify, jobs, dispatch, bulk, bulk-manifest.

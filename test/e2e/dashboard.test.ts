@@ -1,7 +1,8 @@
 /**
  * The dashboard in a real browser: headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core) on a
  * spawned `residual start`. From the page: upload a generated dataset, watch its job reach `succeeded` live,
- * open the model (SVG curves, confusion matrix), classify an image; screenshots go to test-artifacts/dashboard/.
+ * open the model (SVG curves, confusion matrix), classify an image and see its nearest validation images (with
+ * thumbnails, from the embeddings the job stored); screenshots go to test-artifacts/dashboard/.
  * Any console error or uncaught page error fails the run.
  */
 import { mkdir, writeFile } from "node:fs/promises";
@@ -87,7 +88,7 @@ describe.sequential("dashboard (headless Chromium)", () => {
     await shot("model");
   });
 
-  it("classifies an image picked in the page through /v1/classify", async () => {
+  it("classifies an image picked in the page through /v1/classify and shows its nearest validation images", async () => {
     await page.click("#try-model");
     await page.setInputFiles("#image", join(dir(), "probe.png"));
     await page.locator("#predictions .pred").first().waitFor();
@@ -97,6 +98,27 @@ describe.sequential("dashboard (headless Chromium)", () => {
         .map((c) => c.name)
         .sort(),
     );
+    // The nearest stored validation images (POST /v1/neighbours): thumbnail, dataset key, label, similarity.
+    await page.locator("#neighbours .neighbour").first().waitFor();
+    const rows = page.locator("#neighbours .neighbour");
+    const count = await rows.count();
+    expect(count).toBeGreaterThanOrEqual(1);
+    expect(count).toBeLessThanOrEqual(5);
+    const names = SHAPE_CLASSES.slice(0, 3).map((c) => c.name);
+    const similarities: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const [key, label, similarity] = await rows.nth(i).locator("span:not(.thumb-none)").allInnerTexts();
+      expect(names).toContain(label);
+      expect(key).toMatch(new RegExp(`^${label}/`));
+      similarities.push(Number(similarity));
+    }
+    expect(similarities.every((v) => v >= -1 && v <= 1)).toBe(true);
+    expect(similarities).toEqual([...similarities].sort((a, b) => b - a));
+    // Every thumbnail decoded (a data URL of the stored 64 px JPEG).
+    const widths = await rows
+      .locator("img")
+      .evaluateAll((els) => els.map((e) => (e as unknown as { naturalWidth: number }).naturalWidth));
+    expect(widths).toEqual(Array(count).fill(64));
     await shot("try");
     await page.click('a[data-nav="jobs"]');
     await page.locator("tr[data-job]").first().waitFor();

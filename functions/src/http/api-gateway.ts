@@ -6,6 +6,7 @@ import {
   API_ROUTES,
   type ApiResponse,
   dispatch,
+  type RouteErrorLog,
   runRoute,
   type ServingCore,
 } from "@residual/pipeline/serving";
@@ -18,11 +19,16 @@ function header(event: APIGatewayProxyEventV2, name: string): string | undefined
 }
 
 /**
- * Serve one event through the shared routes; never throws.
+ * Serve one event through the shared routes; never throws. A 5xx's stack goes to `onError` (the handler's
+ * logger, which carries the request id).
  * @example
  * export const handler = (e: APIGatewayProxyEventV2) => handleApiEvent(core, e);
  */
-export async function handleApiEvent(core: ServingCore, event: APIGatewayProxyEventV2): Promise<ApiResponse> {
+export async function handleApiEvent(
+  core: ServingCore,
+  event: APIGatewayProxyEventV2,
+  onError?: RouteErrorLog,
+): Promise<ApiResponse> {
   const body = event.body
     ? Buffer.from(event.body, event.isBase64Encoded ? "base64" : "utf8")
     : Buffer.alloc(0);
@@ -33,9 +39,9 @@ export async function handleApiEvent(core: ServingCore, event: APIGatewayProxyEv
     const params = Object.fromEntries(
       Object.entries(event.pathParameters ?? {}).filter((e): e is [string, string] => e[1] !== undefined),
     );
-    return runRoute(core, route, { ...req, params });
+    return runRoute(core, route, { ...req, params }, onError);
   }
-  return dispatch(core, event.requestContext.http.method, event.rawPath, req);
+  return dispatch(core, event.requestContext.http.method, event.rawPath, req, onError);
 }
 
 /** @example toProxyResult({ status: 200, body: { ok: true } }) */

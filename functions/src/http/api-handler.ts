@@ -19,12 +19,20 @@ export async function apiHandler(service: string, opts: { preload?: boolean } = 
   const logger = apiLogger(service);
   const record = emfRecorder(service);
   const { core, config } = servingCore();
-  if (opts.preload) await preloadModels(core, config.serving.preload, logger);
+  // Init-phase lines belong to no request: they say so, as the local processes' startup lines do.
+  if (opts.preload)
+    await preloadModels(
+      core,
+      config.serving.preload,
+      logger.createChild({ persistentKeys: { scope: "process" } }),
+    );
   return async (event) => {
     const started = Date.now();
     // The request id on every line this invocation logs (the field the local server's JSON logs use).
     logger.appendKeys({ requestId: event.requestContext?.requestId });
-    const res = await handleApiEvent(core, event);
+    const res = await handleApiEvent(core, event, (err, route) =>
+      logger.error("route failed", { route: route.id, error: err as Error }),
+    );
     const ms = Date.now() - started;
     const entry = { route: event.routeKey, status: res.status, ms };
     if (res.status >= 500) logger.error("request failed", { ...entry, body: res.body });

@@ -5,6 +5,31 @@ import { modelsView, versionView } from "./models-view.js";
 import { tarFiles } from "./tar.js";
 import { api, cancelPolling, pct, signIn, TokenNeeded, view } from "./ui.js";
 
+const NO_NEIGHBOURS =
+  '<p class="muted" id="no-neighbours">This model stores no validation embeddings (backbones, prototype models and versions trained before they were stored), so there are no nearest validation neighbours to show.</p>';
+
+/** The k nearest stored validation images of the version that answered, or a note when it stores none. */
+async function neighbours(res, file) {
+  // Ask only a version that lists neighbours.json, so a model without them costs no failed request.
+  const described = await api(
+    `/v1/models/${encodeURIComponent(res.model)}/versions/${encodeURIComponent(res.version)}`,
+  ).catch(() => undefined);
+  if (!described?.files?.some((f) => f.name === "neighbours.json")) return NO_NEIGHBOURS;
+  const q = new URLSearchParams({ model: `${res.model}@${res.version}`, k: "5", thumbnails: "true" });
+  const near = await api(`/v1/neighbours?${q}`, {
+    method: "POST",
+    headers: { "content-type": file.type || "image/png" },
+    body: file,
+  });
+  const rows = near.results[0].neighbours
+    .map(
+      (n) =>
+        `<div class="neighbour">${n.thumbnail ? `<img src="${esc(n.thumbnail)}" alt="${esc(n.key)}">` : '<span class="thumb-none"></span>'}<span class="key" title="${esc(n.key)}">${esc(n.key)}</span><span>${esc(n.label)}</span><span class="num">${n.similarity.toFixed(3)}</span></div>`,
+    )
+    .join("");
+  return `<h3>Nearest validation images</h3><div id="neighbours">${rows}</div>`;
+}
+
 async function classify(ref, file, out) {
   out.innerHTML = '<p class="muted">classifying…</p>';
   const q = new URLSearchParams({ topK: "5", ...(ref ? { model: ref } : {}) });
@@ -22,7 +47,11 @@ async function classify(ref, file, out) {
     .join("");
   out.innerHTML = `<h2>${esc(res.model)}@${esc(res.version)}</h2><div id="predictions">${bars}</div>
     ${r.unknown ? '<p class="warn">below the calibrated threshold: probably none of these classes</p>' : ""}
-    <p class="muted">Nearest validation neighbours need stored validation embeddings; this bucket keeps class centroids only.</p>`;
+    <div id="neighbours-box"><p class="muted">looking for the nearest validation images…</p></div>`;
+  const box = document.getElementById("neighbours-box");
+  box.innerHTML = ref
+    ? await neighbours(res, file).catch((err) => `<p class="error">${esc(err.message)}</p>`)
+    : NO_NEIGHBOURS;
 }
 
 async function tryView(ref) {
@@ -37,7 +66,7 @@ async function tryView(ref) {
       <div class="row"><label>model <select id="model">${ref && !models.some((m) => m.name === ref.split("@")[0]) ? `<option>${esc(ref)}</option>` : ""}${opts}</select></label></div>
       <label class="drop" id="drop">Drop an image here, or click to pick one<input id="image" type="file" accept="image/*" hidden></label>
       <p><img id="preview" class="preview" alt="" hidden></p></div>
-      <div class="card" id="result"><p class="muted">Top-5 classes appear here.</p></div></div>`;
+      <div class="card" id="result"><p class="muted">Top-5 classes and the nearest validation images appear here.</p></div></div>`;
   const select = document.getElementById("model");
   const drop = document.getElementById("drop");
   const go = (file) => {

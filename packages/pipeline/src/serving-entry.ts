@@ -9,6 +9,12 @@ export { runBulkBatch } from "./bulk/run-bulk-batch.js";
 export { type Config, loadConfig, servingCoreOptions } from "./config/load-config.js";
 export { InvalidInputError, isResidualError, ResidualError } from "./errors.js";
 export { METRIC_NAMES, METRICS } from "./metrics/process-metrics.js";
-export { API_ROUTES, type ApiResponse, dispatch, runRoute } from "./serving/api/api-routes.js";
+export {
+  API_ROUTES,
+  type ApiResponse,
+  dispatch,
+  type RouteErrorLog,
+  runRoute,
+} from "./serving/api/api-routes.js";
 export { ServingCore } from "./serving/serving-core.js";
 export { openObjectStore } from "./store/open-object-store.js";

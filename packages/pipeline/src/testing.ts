@@ -77,5 +77,6 @@ export { evaluateExamples } from "./train/reports/evaluate.js";
 export { type LabelThreshold, labelThresholds } from "./train/reports/label-thresholds.js";
 export { classificationReport, expectedCalibrationError } from "./train/reports/metrics.js";
 export { type ModelCardInput, modelCard } from "./train/reports/model-card.js";
+export { sampleNeighbourRows } from "./train/reports/neighbours.js";
 export { fitTemperature, temperatureNll } from "./train/reports/temperature.js";
 export { smallImageTrainingData } from "./train/small-image-sets.js";

@@ -46,6 +46,26 @@ describe("API error hygiene", () => {
     expect(body.error.message).not.toContain(home);
   });
 
+  it("hands a 5xx's stack to the front end's error log (the Lambda dispatch's logger), a 4xx not", async () => {
+    const store = new LocalObjectStore(await newHome());
+    await publishModel(store, {
+      name: "flowers",
+      version: "v1",
+      files: { "model.onnx": "x", "labels.json": '["a"]' },
+    });
+    await store.put("models/flowers/v1/labels.json", "{ corrupt");
+    const logged: Array<{ route: string; stack: string }> = [];
+    const onError = (err: unknown, route: { id: string }) =>
+      logged.push({ route: route.id, stack: String((err as Error).stack) });
+    const core = new ServingCore({ store });
+    const none = { body: Buffer.alloc(0), query: {} };
+    expect((await dispatch(core, "GET", "/v1/models/flowers", none, onError)).status).toBe(500);
+    expect((await dispatch(core, "GET", "/v1/jobs/NOT_AN_ID", none, onError)).status).toBe(400);
+    expect(logged).toHaveLength(1);
+    expect(logged[0]!.route).toBe("model");
+    expect(logged[0]!.stack).toContain("labels.json");
+  });
+
   it("keeps this machine's directories out of error messages", async () => {
     const home = await newHome();
     const store = new LocalObjectStore(home);

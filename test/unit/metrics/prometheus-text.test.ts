@@ -77,5 +77,18 @@ describe("lineLogger", () => {
     lineLogger("json", "s", (l) => out.push(l), { jobId: "j-9" }).line("attempt 1");
     expect(out[0]).toBe("job x: hello");
     expect(JSON.parse(out[1]!)).toMatchObject({ message: "attempt 1", jobId: "j-9" });
+    expect(JSON.parse(out[1]!).scope).toBeUndefined();
+  });
+
+  it("marks lines with neither a job nor a request id scope process; queue message lines name the message", () => {
+    const out: string[] = [];
+    const log = lineLogger("json", "s", (l) => out.push(l));
+    log.line("residual: pipeline ready on http://127.0.0.1:1");
+    log.line("message m-1: ignored datasets/x.txt (not_a_dataset)");
+    log.entry("INFO", "request", { requestId: "r-2" });
+    const [ready, message, request] = out.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(ready).toMatchObject({ scope: "process" });
+    expect(message).toMatchObject({ scope: "process", messageId: "m-1" });
+    expect(request!.scope).toBeUndefined();
   });
 });

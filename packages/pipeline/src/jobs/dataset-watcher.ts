@@ -46,7 +46,8 @@ export async function scanDatasets(
     const event = { bucket: o.bucket ?? "local", key: obj.key, etag: obj.etag };
     if (await o.store.head(statusKey(jobIdFor(event)))) continue;
     await o.queue.send(JSON.stringify({ type: "dataset.uploaded", ...event }));
-    o.log?.(`dataset ${obj.key} uploaded: job queued`);
+    // The `job <id>: ` prefix puts the job id on the line (a JSON log's `jobId`).
+    o.log?.(`job ${jobIdFor(event)}: dataset ${obj.key} uploaded: job queued`);
     out.push(obj.key);
   }
   return out;

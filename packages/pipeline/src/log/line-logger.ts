@@ -1,7 +1,9 @@
 /**
  * The local processes' log lines (`residual start/serve/worker`): plain text as before, or with
  * `--log-format json` one JSON object per line with the fields Powertools Logger writes in Lambda (`level`,
- * `message`, `timestamp`, `service`) plus `jobId` or `requestId`, so one log query works on both.
+ * `message`, `timestamp`, `service`) plus `jobId` or `requestId`, so one log query works on both. A line that
+ * belongs to no job and no request (startup, the worker's queue polling, the watcher's own failures) says so with
+ * `"scope": "process"`, so every JSON line names what it is about.
  */
 import { z } from "zod";
 
@@ -24,7 +26,12 @@ export const LogFormatSchema = z.enum(["text", "json"]).default("text");
  * @example
  * const fields: LogFields = { requestId: "7f3a…", route: "classify", status: 200 };
  */
-export type LogFields = Readonly<Record<string, unknown>> & { jobId?: string; requestId?: string };
+export type LogFields = Readonly<Record<string, unknown>> & {
+  jobId?: string;
+  requestId?: string;
+  /** `"process"` on lines about the process itself (set by the logger when neither id is there). */
+  scope?: string;
+};
 
 /**
  * A logger: `line` for the existing text lines (a `job <id>: …` line carries its job id), `entry` for
@@ -40,6 +47,8 @@ export interface LineLogger {
 }
 
 const JOB_LINE = /^job ([a-z0-9][a-z0-9._-]*): ([\s\S]*)$/;
+/** A worker's line about a queue message (`message <id>: …`): no job yet, but the message it is about. */
+const MESSAGE_LINE = /^message (\S+): /;
 
 /**
  * A logger writing to `write` (default: stderr) in `format`; JSON entries also carry `always` (a worker's job id).
@@ -56,7 +65,9 @@ export function lineLogger(
   const entry: LineLogger["entry"] = (level, message, fields = {}) => {
     if (format === "json") {
       const at = new Date().toISOString();
-      write(JSON.stringify({ level, message, timestamp: at, service, ...always, ...fields }));
+      const ids = { ...always, ...fields };
+      const scope = ids.jobId || ids.requestId || ids.scope ? {} : { scope: "process" };
+      write(JSON.stringify({ level, message, timestamp: at, service, ...ids, ...scope }));
       return;
     }
     const rest = Object.entries(fields).map(
@@ -71,7 +82,9 @@ export function lineLogger(
       if (format === "text") return write(text);
       const job = JOB_LINE.exec(text);
       const level = /\b(failed|error)\b/i.test(text) ? "ERROR" : "INFO";
+      const queueMessage = MESSAGE_LINE.exec(text);
       if (job) entry(level, job[2]!, { jobId: job[1]! });
+      else if (queueMessage) entry(level, text, { messageId: queueMessage[1]! });
       else entry(level, text);
     },
   };

@@ -7,6 +7,7 @@ import { z } from "zod";
 import { InvalidInputError, StoredModelError, zodIssues } from "../errors.js";
 import { PreprocessSpecSchema } from "../preprocess/spec.js";
 import { PrototypesSchema } from "../prototypes/prototype-files.js";
+import { NeighboursIndexSchema } from "./neighbour-files.js";
 
 /** `labels.json`: class names in logit order. */
 export const LabelsSchema = z.array(z.string()).min(1);
@@ -36,6 +37,7 @@ export const VALIDATED_FILES: Record<string, z.ZodType> = {
   "centroids.json": CentroidsSchema,
   "calibration.json": CalibrationSchema,
   "prototypes.json": PrototypesSchema,
+  "neighbours.json": NeighboursIndexSchema,
 };
 
 /**

@@ -1,13 +1,20 @@
 /**
  * The files of a trained model version, named in one place (the bucket layout of `models/<name>/<version>/`):
  * the tfjs model (`model.json` + shards), `model.onnx`, `labels.json`, `preprocess.json`, `metrics.json`,
- * `calibration.json`, `centroids.json`, the pictures, `model-card.md` and `job.json`. The trainer hands over
+ * `calibration.json`, `centroids.json`, the stored validation embeddings (`neighbours.json`, `neighbours.bin`,
+ * `neighbours-thumbs.bin`), the pictures, `model-card.md` and `job.json`. The trainer hands over
  * what it computed; this module decides what each file is called and holds.
  */
 import type { PreprocessSpec } from "../preprocess/spec.js";
 import { tfjsModelFiles } from "../store/io-handler.js";
 import type { ObjectStore } from "../store/object-store.js";
 import type { Calibration, Centroids } from "./model-files.js";
+import {
+  NEIGHBOURS_BIN,
+  NEIGHBOURS_JSON,
+  NEIGHBOURS_THUMBS,
+  type NeighboursIndex,
+} from "./neighbour-files.js";
 import { type PublishBody, type PublishedModel, publishModel } from "./publish-model.js";
 
 /**
@@ -26,6 +33,8 @@ export interface TrainedVersion {
   metrics: unknown;
   calibration: Calibration;
   centroids: Centroids;
+  /** Validation embeddings for `/v1/neighbours` (neighbour-files.ts); absent when the job stores none. */
+  neighbours?: { index: NeighboursIndex; bin: Uint8Array; thumbs?: Uint8Array };
   /** Pictures by file name (`curves.svg`, `curves.png`, …). */
   pictures: Readonly<Record<string, string | Uint8Array>>;
   modelCard: string;
@@ -63,6 +72,13 @@ export async function trainedVersionFiles(v: TrainedVersion): Promise<Record<str
     "metrics.json": JSON.stringify(v.metrics, null, 2),
     "calibration.json": JSON.stringify(v.calibration),
     "centroids.json": JSON.stringify(v.centroids),
+    ...(v.neighbours
+      ? {
+          [NEIGHBOURS_JSON]: JSON.stringify(v.neighbours.index),
+          [NEIGHBOURS_BIN]: v.neighbours.bin,
+          ...(v.neighbours.thumbs ? { [NEIGHBOURS_THUMBS]: v.neighbours.thumbs } : {}),
+        }
+      : {}),
     ...v.pictures,
     "model-card.md": v.modelCard,
     "job.json": JSON.stringify(v.job, null, 2),

@@ -13,7 +13,7 @@ import type { LineLogger } from "../log/line-logger.js";
 import { refreshJobMetrics } from "../metrics/job-metrics.js";
 import { processMetrics } from "../metrics/process-metrics.js";
 import { MAX_BODY_BYTES } from "../serving/api/api-request.js";
-import { API_ROUTES, runRoute, unmatchedRoute } from "../serving/api/api-routes.js";
+import { API_ROUTES, type RouteErrorLog, runRoute, unmatchedRoute } from "../serving/api/api-routes.js";
 import { errorResponse } from "../serving/api/error-response.js";
 import type { ServingCore } from "../serving/serving-core.js";
 import { bearerMatches, type Exposure, hostOfHeader, resolveExposure } from "./exposure.js";
@@ -24,7 +24,7 @@ const PROBES = new Set(["/healthz", "/livez", "/readyz"]);
 const isPublic = (path: string) => PROBES.has(path) || path === "/" || path.startsWith("/dashboard/");
 
 import { addDashboard } from "./dashboard-assets.js";
-import { ROUTE_LABEL, requestMetrics } from "./request-metrics.js";
+import { REQUEST_ID, ROUTE_LABEL, requestMetrics } from "./request-metrics.js";
 
 /** `/v1/models/{name}` → `/v1/models/:name`. */
 function honoPath(path: string): string {
@@ -76,6 +76,15 @@ async function metricsText(core: ServingCore): Promise<string> {
   return processMetrics().text();
 }
 
+/** A 5xx's stack with the request id: a JSON entry with a logger, else one stderr line. */
+function routeErrorLog(requestId: string, log: LineLogger | undefined): RouteErrorLog {
+  return (err, route) => {
+    const stack = (err as Error)?.stack ?? String(err);
+    if (log) log.entry("ERROR", "route failed", { requestId, route: route.id, error: stack });
+    else process.stderr.write(`[residual] ${route.method} ${route.path} (request ${requestId}): ${stack}\n`);
+  };
+}
+
 /**
  * The hono app of the local server: every route of the shared table, a 6 MB body limit, JSON errors, the
  * dashboard, `/metrics`, and the Host / token checks of `exposure` (default: loopback names, no token).
@@ -104,12 +113,18 @@ export function createApp(
       c.set(ROUTE_LABEL as never, route.id as never);
       const body = route.method === "POST" ? Buffer.from(await c.req.arrayBuffer()) : Buffer.alloc(0);
       const contentType = c.req.header("content-type");
-      const res = await runRoute(core, route, {
-        body,
-        ...(contentType ? { contentType } : {}),
-        query: c.req.query(),
-        params: c.req.param() as Record<string, string>,
-      });
+      const requestId = c.get(REQUEST_ID as never) as string;
+      const res = await runRoute(
+        core,
+        route,
+        {
+          body,
+          ...(contentType ? { contentType } : {}),
+          query: c.req.query(),
+          params: c.req.param() as Record<string, string>,
+        },
+        routeErrorLog(requestId, options.log),
+      );
       return c.json(res.body as object, res.status as ContentfulStatusCode);
     };
     if (route.method === "POST") app.post(honoPath(route.path), limit, handler);

@@ -9,6 +9,8 @@ import { METRICS } from "../metrics/process-metrics.js";
 
 /** The context variable a route handler sets to its route id (the metric label). */
 export const ROUTE_LABEL = "residualRoute";
+/** The context variable holding the request's id, for the route handlers' own log lines. */
+export const REQUEST_ID = "residualRequestId";
 
 /**
  * The middleware: request id, metrics, and (with a logger) one `request` entry with the request id.
@@ -19,6 +21,7 @@ export function requestMetrics(log?: LineLogger): MiddlewareHandler {
   return async (c, next) => {
     const requestId = c.req.header("x-request-id") ?? randomUUID();
     const started = performance.now();
+    c.set(REQUEST_ID as never, requestId as never);
     await next();
     const seconds = (performance.now() - started) / 1000;
     const route = (c.get(ROUTE_LABEL as never) as string | undefined) ?? staticLabel(c.req.path);

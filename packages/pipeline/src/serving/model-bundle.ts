@@ -1,6 +1,6 @@
 /**
  * Everything serving needs of one model version, loaded once: the engine plus preprocessing, labels,
- * calibration and centroids.
+ * calibration and centroids; the stored validation embeddings (`/v1/neighbours`) on first use.
  */
 
 import type { z } from "zod";
@@ -16,6 +16,14 @@ import {
   LabelsSchema,
   parseStoredModelFile,
 } from "../registry/model-files.js";
+import {
+  decodeNeighbours,
+  NEIGHBOURS_BIN,
+  NEIGHBOURS_JSON,
+  NEIGHBOURS_THUMBS,
+  NeighboursIndexSchema,
+  type StoredNeighbours,
+} from "../registry/neighbour-files.js";
 import type { ResolvedModel } from "../registry/read-model.js";
 import type { ObjectStore } from "../store/object-store.js";
 
@@ -29,6 +37,40 @@ export interface ModelBundle {
   centroids?: Centroids;
   /** A prototype model's classes (`prototypes.json`): classify by cosine similarity, not by logits. */
   prototypes?: Prototypes;
+  /** The stored validation embeddings, read on the first call (then kept with the model); undefined when none. */
+  neighbours(): Promise<StoredNeighbours | undefined>;
+  /** Bytes the loaded neighbours hold (0 before the first `neighbours()`), for the cache's budget. */
+  neighbourBytes(): number;
+}
+
+/** Reads `neighbours.json` + `.bin` (+ thumbnails) once, on first use; a failed read is retried next time. */
+function lazyNeighbours(
+  store: ObjectStore,
+  prefix: string,
+): Pick<ModelBundle, "neighbours" | "neighbourBytes"> {
+  let loading: Promise<StoredNeighbours | undefined> | undefined;
+  let bytes = 0;
+  const load = async (): Promise<StoredNeighbours | undefined> => {
+    const index = await optionalFile(store, prefix, NEIGHBOURS_JSON, NeighboursIndexSchema);
+    if (!index) return undefined;
+    const [bin, thumbs] = await Promise.all([
+      store.get(`${prefix}${NEIGHBOURS_BIN}`),
+      index.thumbnails ? store.get(`${prefix}${NEIGHBOURS_THUMBS}`) : Promise.resolve(undefined),
+    ]);
+    const stored = decodeNeighbours(index, bin, thumbs);
+    bytes = stored.matrix.byteLength + (thumbs?.length ?? 0);
+    return stored;
+  };
+  return {
+    neighbours() {
+      loading ??= load().catch((err: unknown) => {
+        loading = undefined;
+        throw err;
+      });
+      return loading;
+    },
+    neighbourBytes: () => bytes,
+  };
 }
 
 async function optionalFile<T>(store: ObjectStore, prefix: string, file: string, schema: z.ZodType<T>) {
@@ -78,5 +120,6 @@ export async function loadModelBundle(
     ...(calibration ? { calibration } : {}),
     ...(centroids ? { centroids } : {}),
     ...(prototypes ? { prototypes } : {}),
+    ...lazyNeighbours(store, prefix),
   };
 }

@@ -4,9 +4,10 @@
  */
 import type { EngineChoice, EngineKind, EngineOutput } from "../engine/inference-engine.js";
 import type { OrtThread } from "../engine/ort/ort-runner.js";
-import { isResidualError } from "../errors.js";
+import { isResidualError, NotFoundError, StoredModelError } from "../errors.js";
 import { readJobDocument } from "../jobs/job-status.js";
 import { prototypeRows } from "../prototypes/prototype-scores.js";
+import { type Neighbour, nearestNeighbours } from "../registry/neighbour-files.js";
 import {
   describeModel,
   listModels,
@@ -56,6 +57,17 @@ export interface ClassifyResponse {
   model: string;
   version: string;
   results: ClassifyResult[];
+}
+
+/**
+ * `/v1/neighbours`: per request image, the nearest stored validation images.
+ * @example
+ * const { results }: NeighboursResponse = await core.neighbours(req); // results[0].neighbours[0].key
+ */
+export interface NeighboursResponse {
+  model: string;
+  version: string;
+  results: Array<{ neighbours: Neighbour[] }>;
 }
 
 /**
@@ -128,7 +140,11 @@ export class ServingCore {
     );
     const load = async (): Promise<CachedBundle> => {
       const b = await loadModelBundle(this.store, resolved, this.choice);
-      return { ...b, bytes: () => b.engine.memoryBytes(), dispose: () => b.engine.dispose() };
+      return {
+        ...b,
+        bytes: () => b.engine.memoryBytes() + b.neighbourBytes(),
+        dispose: () => b.engine.dispose(),
+      };
     };
     try {
       return await this.cache.with(resolved.prefix, load, use);
@@ -220,6 +236,41 @@ export class ServingCore {
   async classify(req: ParsedRequest): Promise<ClassifyResponse> {
     const r = await this.runImages(req, false, classifyShape(req));
     return { model: r.model, version: r.version, results: r.rows };
+  }
+
+  /**
+   * The `req.k` (default 5) stored validation images nearest to each image's embedding (cosine), read from the
+   * model's `neighbours.json` / `neighbours.bin` once and kept with the model. NotFoundError
+   * `neighbours_not_stored` (404) for a model that stores none (backbones, older versions, prototype models).
+   * @example
+   * const { results } = await core.neighbours(parseApiRequest("neighbours", req));
+   */
+  async neighbours(req: ParsedRequest): Promise<NeighboursResponse> {
+    this.requests += 1;
+    return this.withModel(req.model, async (b) => {
+      const stored = await b.neighbours();
+      if (!stored) {
+        throw new NotFoundError(
+          "neighbours_not_stored",
+          `model ${b.name}@${b.version} stores no validation embeddings (models trained before they were stored, backbones and prototype models have none)`,
+        );
+      }
+      const { data, kept } = await this.batch(req, b);
+      const out = await b.engine.run(data, kept.length, b.preprocess.size);
+      const dim = out.featureDim;
+      if (dim !== stored.index.dim) {
+        throw new StoredModelError(
+          "invalid_model_file",
+          `neighbours.json has ${stored.index.dim} dims; the model's embeddings have ${dim}`,
+        );
+      }
+      const k = req.k ?? 5;
+      const opts = { thumbnails: req.thumbnails ?? false };
+      const results = kept.map((_, i) => ({
+        neighbours: nearestNeighbours(stored, out.features.subarray(i * dim, (i + 1) * dim), k, opts),
+      }));
+      return { model: b.name, version: b.version, results };
+    });
   }
 
   /**

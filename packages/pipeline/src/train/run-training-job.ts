@@ -2,11 +2,13 @@
  * One training job end to end: parse the spec (before any compute), build the starting model, train with
  * checkpoints under `jobs/<id>/checkpoints/` (resuming when they exist), evaluate, and publish the version:
  * `model.json` + weight shards, `model.onnx`, `labels.json`, `preprocess.json`, `metrics.json`, `calibration.json`,
- * `centroids.json`, `curves.svg` / `.png`, `confusion.svg` / `.png`, `model-card.md`, `job.json`, then `latest`.
+ * `centroids.json`, the validation embeddings (`neighbours.json`, `neighbours.bin`, `neighbours-thumbs.bin`),
+ * `curves.svg` / `.png`, `confusion.svg` / `.png`, `model-card.md`, `job.json`, then `latest`.
  */
 import { exportOnnx, type ResNet } from "@residual/resnet";
 import { datasetProfile } from "../dataset/dataset-profile.js";
 import type { Dataset } from "../dataset/types.js";
+import { readRef } from "../dataset/validate.js";
 import { checkpointPrefix } from "../jobs/keys.js";
 import { type DatasetCache, ensureDatasetCache } from "../loader/dataset-cache.js";
 import { type PreprocessSpec, resolvePreprocessSpec } from "../preprocess/spec.js";
@@ -19,8 +21,16 @@ import { type JobRequest, type JobSpec, parseJobRequest, resolveJobSpec } from "
 import { runTraining, type TrainingProgress, type TrainingResult } from "./loop/run-training.js";
 import type { EngineChoice } from "./loop/training-types.js";
 import { choosePretrained } from "./pretrained-choice.js";
+import { type EvalResult, evaluateExamples } from "./reports/evaluate.js";
 import { type FinalMetrics, finalMetrics } from "./reports/final-metrics.js";
 import { modelCard } from "./reports/model-card.js";
+import {
+  DEFAULT_MAX_NEIGHBOURS,
+  type NeighbourFiles,
+  neighbourFiles,
+  neighboursSection,
+  neighboursSummary,
+} from "./reports/neighbours.js";
 import { chartPngs } from "./reports/png-charts.js";
 import { checkServingParity, paritySection } from "./reports/serving-parity.js";
 import { confusionMatrixSvg, trainingCurvesSvg } from "./reports/svg-charts.js";
@@ -64,6 +74,11 @@ export interface TrainingJobOptions extends EngineChoice {
    * train/serve parity check (serving-parity.ts) exists to catch, and tests pass a broken one to prove it.
    */
   servingPreprocess?: PreprocessSpec;
+  /**
+   * Validation embeddings stored for `/v1/neighbours` at most (a deterministic per-class sample above it); 0 stores
+   * none. @default DEFAULT_MAX_NEIGHBOURS (5,000)
+   */
+  maxNeighbours?: number;
   /** Operational messages (prefix-engine fallback, pruning or chart-rendering failures). @default console.warn */
   log?: (line: string) => void;
 }
@@ -204,6 +219,35 @@ async function imageSetsFor(
 }
 
 /**
+ * The validation embeddings to store, or why none are: they need the dataset's own validation images (keys and
+ * bytes), not images handed in memory.
+ */
+async function storedNeighbours(
+  o: TrainingJobOptions,
+  ev: EvalResult,
+  model: ResNet,
+  data: TrainingData,
+): Promise<NeighbourFiles | string> {
+  const cap = o.maxNeighbours ?? DEFAULT_MAX_NEIGHBOURS;
+  if (cap <= 0) return "disabled (maxNeighbours 0)";
+  if (o.data) return "validation images were given in memory, without dataset keys";
+  if (o.dataset.val.length === 0) return "no validation images";
+  if (!ev.features || o.dataset.val.length !== data.val.size) return "validation features unavailable";
+  const store = o.datasetStore ?? o.store;
+  const val = o.dataset.val;
+  return neighbourFiles({
+    features: ev.features,
+    dim: model.featureDim,
+    labels: data.val.labels,
+    classNames: data.classNames,
+    keys: val.map((s) => s.path),
+    cap,
+    image: (i) => readRef(store, val[i]!.ref),
+    ...(o.log ? { log: o.log } : {}),
+  });
+}
+
+/**
  * Run a training job and publish its model. Throws InvalidInputError `invalid_job_spec` (every issue listed)
  * before any compute, TransientError `training_aborted` when `signal` fires (resume by calling again).
  *
@@ -246,7 +290,14 @@ export async function runTrainingJob(o: TrainingJobOptions): Promise<TrainingJob
       ...(o.engine ? { engine: o.engine } : {}),
       ...(o.engineThreads ? { engineThreads: o.engineThreads } : {}),
     });
-    const metrics = await finalMetrics(model, data, spec.batchSize, finalEval);
+    const ev =
+      finalEval ??
+      (await evaluateExamples(model, data.val, data.classNames.length, {
+        batchSize: spec.batchSize,
+        collect: true,
+      }));
+    const metrics = await finalMetrics(model, data, spec.batchSize, ev);
+    const neighbours = await storedNeighbours(o, ev, model, data);
     const version = o.version ?? newVersionId();
     const served = o.servingPreprocess ?? preprocess;
     const trained = await trainedVersion(
@@ -266,8 +317,15 @@ export async function runTrainingJob(o: TrainingJobOptions): Promise<TrainingJob
         ? `train/serve parity: not checked (${parity.skipped})`
         : `train/serve parity: ${parity.images} images, max |Δp| ${parity.maxAbsProbDiff.toExponential(2)}`,
     );
-    trained.metrics = { ...(trained.metrics as object), servingParity: parity };
-    trained.modelCard += paritySection(parity);
+    const stored = neighboursSummary(typeof neighbours === "string" ? neighbours : neighbours.index);
+    (o.log ?? console.warn)(
+      stored.stored
+        ? `neighbours: ${stored.count} of ${stored.total} validation embeddings stored${stored.thumbnails ? " with thumbnails" : ""}`
+        : `neighbours: not stored (${stored.reason})`,
+    );
+    trained.metrics = { ...(trained.metrics as object), servingParity: parity, neighbours: stored };
+    trained.modelCard += paritySection(parity) + neighboursSection(stored);
+    if (typeof neighbours !== "string") trained.neighbours = neighbours;
     const published = await publishTrainedVersion(
       o.publishStore ?? o.store,
       spec.name,

@@ -80,7 +80,7 @@ async function serve(raw: unknown): Promise<void> {
     await core.close();
     throw err;
   });
-  if (server.remote) process.stderr.write(`${remoteWarning(o.host)}\n`);
+  if (server.remote) log.line(remoteWarning(o.host));
   // One parseable line: tests and scripts wait for it to learn the port.
   process.stdout.write(`residual: serving ${core.store.url} on ${server.url}\n`);
   const stop = async () => {

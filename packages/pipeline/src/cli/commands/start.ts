@@ -29,18 +29,16 @@ const StartOptionsSchema = z.object({
 });
 
 /** Resolves when the first SIGINT/SIGTERM has stopped the pipeline. */
-function untilSignal(p: RunningPipeline): Promise<void> {
+function untilSignal(p: RunningPipeline, log: (line: string) => void): Promise<void> {
   return new Promise((resolve) => {
     let stopping = false;
     const onSignal = (sig: NodeJS.Signals) => {
       if (stopping) {
-        process.stderr.write(`residual start: ${sig} again: exiting now\n`);
+        log(`residual start: ${sig} again: exiting now`);
         process.exit(130);
       }
       stopping = true;
-      process.stderr.write(
-        `\nresidual start: ${sig}: stopping (a running job checkpoints and resumes on the next start)…\n`,
-      );
+      log(`residual start: ${sig}: stopping (a running job checkpoints and resumes on the next start)…`);
       void p.stop().then(resolve);
     };
     process.on("SIGINT", onSignal);
@@ -77,8 +75,9 @@ async function start(raw: unknown): Promise<void> {
     log: (line) => logger.line(line),
     ...(logger.format === "json" ? { requestLog: logger } : {}),
   });
-  if (pipeline.remote) process.stderr.write(`${remoteWarning(o.host)}\n`);
-  const stopped = untilSignal(pipeline);
+  // Through the logger: with --log-format json every stderr line of the process is a JSON object.
+  if (pipeline.remote) logger.line(remoteWarning(o.host));
+  const stopped = untilSignal(pipeline, (line) => logger.line(line));
   if (o.json) {
     const info = { url: pipeline.url, mode: mode.kind, store: pipeline.store.url, queue: pipeline.queue.url };
     process.stdout.write(`${JSON.stringify(info)}\n`);
@@ -86,7 +85,7 @@ async function start(raw: unknown): Promise<void> {
     process.stdout.write(`${startBanner(pipeline.url, mode, process.cwd()).join("\n")}\n`);
   }
   await stopped;
-  process.stderr.write("residual start: stopped\n");
+  logger.line("residual start: stopped");
 }
 
 export function register(program: Command): void {

@@ -1,6 +1,7 @@
 /**
  * Parsing of API request bodies (zod at the edge), shared by the local server and the Lambda handlers:
- * a raw `image/jpeg|png|webp` body, or JSON `{ model?, images: [{ base64 } | { s3 }], normalize?, topK?, threshold? }`.
+ * a raw `image/jpeg|png|webp` body, or JSON `{ model?, images: [{ base64 } | { s3 }], normalize?, topK?, threshold? }`
+ * (`/v1/neighbours`: `{ model?, images, k?, thumbnails? }`).
  */
 import { z } from "zod";
 import {
@@ -34,6 +35,29 @@ export const ClassifyBodySchema = z
   })
   .strict();
 
+/** Neighbours per image at most. */
+export const MAX_NEIGHBOURS_K = 50;
+export const NeighboursBodySchema = z
+  .object({
+    ...BaseBody,
+    k: z.number().int().min(1).max(MAX_NEIGHBOURS_K).default(5),
+    thumbnails: z.boolean().default(false),
+  })
+  .strict();
+
+/**
+ * Which body a route parses.
+ * @example
+ * const kind: RequestKind = "neighbours";
+ */
+export type RequestKind = "embeddings" | "classify" | "neighbours";
+
+const SCHEMAS = {
+  embeddings: EmbeddingsBodySchema,
+  classify: ClassifyBodySchema,
+  neighbours: NeighboursBodySchema,
+} as const;
+
 export type ImageRef = { bytes: Buffer } | { s3: string };
 
 export interface ParsedRequest {
@@ -42,6 +66,10 @@ export interface ParsedRequest {
   normalize: boolean;
   topK: number;
   threshold?: number;
+  /** `/v1/neighbours`: neighbours per image (1–50). */
+  k?: number;
+  /** `/v1/neighbours`: include each neighbour's stored thumbnail as a data URL. */
+  thumbnails?: boolean;
 }
 
 /** What an HTTP front end hands over: body bytes, content type and query string. */
@@ -76,7 +104,7 @@ function queryNumber(query: ApiRequest["query"], key: string): number | undefine
   return n;
 }
 
-function parseJson(req: ApiRequest, kind: "embeddings" | "classify"): ParsedRequest {
+function parseJson(req: ApiRequest, kind: RequestKind): ParsedRequest {
   let json: unknown;
   try {
     json = JSON.parse(req.body.toString("utf8"));
@@ -86,14 +114,15 @@ function parseJson(req: ApiRequest, kind: "embeddings" | "classify"): ParsedRequ
       `request body is not valid JSON: ${(err as Error).message}`,
     );
   }
-  const schema = kind === "embeddings" ? EmbeddingsBodySchema : ClassifyBodySchema;
-  const parsed = schema.safeParse(json);
+  const parsed = SCHEMAS[kind].safeParse(json);
   if (!parsed.success) {
     throw new InvalidInputError("invalid_request", "request body does not match the schema", {
       issues: zodIssues(parsed.error),
     });
   }
-  const body = parsed.data as z.infer<typeof ClassifyBodySchema> & { normalize?: boolean };
+  // The union of the three bodies' fields (each schema fills its own defaults).
+  const body = parsed.data as z.infer<typeof EmbeddingsBodySchema> &
+    Partial<z.infer<typeof ClassifyBodySchema> & z.infer<typeof NeighboursBodySchema>>;
   if (body.images.length > MAX_IMAGES) {
     throw new PayloadTooLargeError(
       "too_many_images",
@@ -108,10 +137,21 @@ function parseJson(req: ApiRequest, kind: "embeddings" | "classify"): ParsedRequ
     normalize: body.normalize ?? true,
     topK: body.topK ?? 5,
     ...(body.threshold !== undefined ? { threshold: body.threshold } : {}),
+    ...(body.k !== undefined ? { k: body.k } : {}),
+    ...(body.thumbnails !== undefined ? { thumbnails: body.thumbnails } : {}),
   };
 }
 
-function parseRaw(req: ApiRequest, declared: string): ParsedRequest {
+/** `?k=` and `?thumbnails=` of a raw-body `/v1/neighbours` request. */
+function rawNeighbourOptions(query: ApiRequest["query"]): { k: number; thumbnails: boolean } {
+  const k = queryNumber(query, "k") ?? 5;
+  if (!Number.isInteger(k) || k < 1 || k > MAX_NEIGHBOURS_K)
+    throw new InvalidInputError("invalid_query", `k must be an integer from 1 to ${MAX_NEIGHBOURS_K}`);
+  const t = query.thumbnails;
+  return { k, thumbnails: t === "true" || t === "1" };
+}
+
+function parseRaw(req: ApiRequest, declared: string, kind: RequestKind): ParsedRequest {
   assertAllowedImage(req.body, { declared, where: "images[0]" });
   const normalize = req.query.normalize;
   const topK = queryNumber(req.query, "topK") ?? 5;
@@ -127,17 +167,18 @@ function parseRaw(req: ApiRequest, declared: string): ParsedRequest {
     normalize: normalize !== "false" && normalize !== "0",
     topK,
     ...(threshold !== undefined ? { threshold } : {}),
+    ...(kind === "neighbours" ? rawNeighbourOptions(req.query) : {}),
   };
 }
 
 /**
- * Parse a request for `/v1/embeddings` or `/v1/classify`; throws 400/413/415-mapped errors. Image bytes (raw
+ * Parse a request for `/v1/embeddings`, `/v1/classify` or `/v1/neighbours`; throws 400/413/415-mapped errors. Image bytes (raw
  * bodies and base64) must be JPEG, PNG or WebP by their magic bytes and match a declared type
  * (`unsupported_media_type` 415, `media_type_mismatch` 400).
  * @example
  * const parsed = parseApiRequest("embeddings", { contentType: "image/jpeg", body, query: {} });
  */
-export function parseApiRequest(kind: "embeddings" | "classify", req: ApiRequest): ParsedRequest {
+export function parseApiRequest(kind: RequestKind, req: ApiRequest): ParsedRequest {
   if (req.body.length > MAX_BODY_BYTES) {
     throw new PayloadTooLargeError(
       "body_too_large",
@@ -148,7 +189,7 @@ export function parseApiRequest(kind: "embeddings" | "classify", req: ApiRequest
   if (type === "application/json") return parseJson(req, kind);
   if ((IMAGE_MEDIA_TYPES as readonly string[]).includes(type)) {
     if (req.body.length === 0) throw new InvalidInputError("empty_body", "image body is empty");
-    return parseRaw(req, type);
+    return parseRaw(req, type, kind);
   }
   throw new UnsupportedMediaTypeError(
     "unsupported_media_type",

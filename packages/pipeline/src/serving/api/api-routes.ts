@@ -43,6 +43,7 @@ export interface ApiRoute extends RouteSpec {
 const HANDLERS: Record<RouteId, ApiRoute["handle"]> = {
   embeddings: (core, ctx) => core.embed(parseApiRequest("embeddings", ctx)),
   classify: (core, ctx) => core.classify(parseApiRequest("classify", ctx)),
+  neighbours: (core, ctx) => core.neighbours(parseApiRequest("neighbours", ctx)),
   models: async (core) => ({ models: await core.models() }),
   model: (core, ctx) => core.model(ctx.params.name ?? ""),
   "model-version": (core, ctx) =>
@@ -69,18 +70,34 @@ const HANDLERS: Record<RouteId, ApiRoute["handle"]> = {
 export const API_ROUTES: readonly ApiRoute[] = ROUTES.map((r) => ({ ...r, handle: HANDLERS[r.id] }));
 
 /**
- * Run one route and map any error; never throws.
+ * Where a route's server-side failure (a 5xx) is logged with its stack: the front end's logger, which knows the
+ * request id (the local server's JSON lines, Powertools Logger in Lambda).
+ * @example
+ * const onError: RouteErrorLog = (err, route) => log.entry("ERROR", "route failed", { requestId, route: route.id, error: String(err) });
+ */
+export type RouteErrorLog = (err: unknown, route: RouteSpec) => void;
+
+/** Without a front end's logger: one stderr line, the stack included. */
+const stderrErrorLog: RouteErrorLog = (err, route) =>
+  process.stderr.write(`[residual] ${route.method} ${route.path}: ${(err as Error)?.stack ?? err}\n`);
+
+/**
+ * Run one route and map any error; never throws. A 5xx goes to `onError` with its stack (the response hides it).
  * @example
  * const { status, body } = await runRoute(core, route, { body, contentType, query: {}, params: {} });
  */
-export async function runRoute(core: ServingCore, route: ApiRoute, ctx: RouteContext): Promise<ApiResponse> {
+export async function runRoute(
+  core: ServingCore,
+  route: ApiRoute,
+  ctx: RouteContext,
+  onError: RouteErrorLog = stderrErrorLog,
+): Promise<ApiResponse> {
   try {
     return { status: 200, body: await route.handle(core, ctx) };
   } catch (err) {
     const res = errorResponse(err);
     // The response hides server-side details; the log must not.
-    if (res.status >= 500 && !(isResidualError(err) && err.code === "not_ready"))
-      process.stderr.write(`[residual] ${route.method} ${route.path}: ${(err as Error)?.stack ?? err}\n`);
+    if (res.status >= 500 && !(isResidualError(err) && err.code === "not_ready")) onError(err, route);
     return res;
   }
 }
@@ -137,6 +154,7 @@ export async function dispatch(
   method: string,
   path: string,
   req: ApiRequest,
+  onError?: RouteErrorLog,
 ): Promise<ApiResponse> {
   for (const route of API_ROUTES) {
     let params: Record<string, string> | undefined;
@@ -145,7 +163,8 @@ export async function dispatch(
     } catch {
       params = undefined; // malformed %-escape: no route can match it
     }
-    if (params && route.method === method.toUpperCase()) return runRoute(core, route, { ...req, params });
+    if (params && route.method === method.toUpperCase())
+      return runRoute(core, route, { ...req, params }, onError);
   }
   return unmatchedRoute(method, path);
 }

@@ -9,6 +9,8 @@ import {
   IMAGE_MEDIA_TYPES,
   MAX_BODY_BYTES,
   MAX_IMAGES,
+  MAX_NEIGHBOURS_K,
+  NeighboursBodySchema,
 } from "./api-request.js";
 import { pathParams, ROUTES, type RouteId, type RouteSpec } from "./routes.js";
 
@@ -22,16 +24,60 @@ const errors = (...codes: number[]) =>
 const rawImage = Object.fromEntries(
   IMAGE_MEDIA_TYPES.map((t) => [t, { schema: { type: "string", format: "binary" } }]),
 );
+const modelQuery = {
+  name: "model",
+  in: "query",
+  schema: { type: "string" },
+  description: "name[@version]; default backbone",
+};
 const imageQuery = [
-  { name: "model", in: "query", schema: { type: "string" }, description: "name[@version]; default backbone" },
+  modelQuery,
   { name: "normalize", in: "query", schema: { type: "boolean", default: true } },
   { name: "topK", in: "query", schema: { type: "integer", minimum: 1, default: 5 } },
   { name: "threshold", in: "query", schema: { type: "number", minimum: 0, maximum: 1 } },
+];
+const neighbourQuery = [
+  modelQuery,
+  { name: "k", in: "query", schema: { type: "integer", minimum: 1, maximum: MAX_NEIGHBOURS_K, default: 5 } },
+  { name: "thumbnails", in: "query", schema: { type: "boolean", default: false } },
 ];
 
 const schemas = {
   EmbeddingsRequest: z.toJSONSchema(EmbeddingsBodySchema, { io: "input" }),
   ClassifyRequest: z.toJSONSchema(ClassifyBodySchema, { io: "input" }),
+  NeighboursRequest: z.toJSONSchema(NeighboursBodySchema, { io: "input" }),
+  NeighboursResponse: {
+    type: "object",
+    required: ["model", "version", "results"],
+    properties: {
+      model: { type: "string" },
+      version: { type: "string" },
+      results: {
+        type: "array",
+        description: "one entry per request image, in order",
+        items: {
+          type: "object",
+          required: ["neighbours"],
+          properties: {
+            neighbours: {
+              type: "array",
+              description: "the k stored validation images most similar to the image (cosine), best first",
+              items: {
+                type: "object",
+                required: ["key", "label", "similarity"],
+                properties: {
+                  key: { type: "string", description: "the image's key in the training dataset" },
+                  label: { type: "string" },
+                  similarity: { type: "number" },
+                  thumbnail: { type: "string", description: "data:image/jpeg;base64,… (with `thumbnails`)" },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+  },
   EmbeddingsResponse: {
     type: "object",
     required: ["model", "version", "dim", "embeddings"],
@@ -90,16 +136,17 @@ const schemas = {
 };
 
 /** The request and response schemas of the image routes, by route id. */
-const IMAGE_SCHEMAS: Partial<Record<RouteId, { req: string; res: string }>> = {
-  embeddings: { req: "EmbeddingsRequest", res: "EmbeddingsResponse" },
-  classify: { req: "ClassifyRequest", res: "ClassifyResponse" },
+const IMAGE_SCHEMAS: Partial<Record<RouteId, { req: string; res: string; query: object[] }>> = {
+  embeddings: { req: "EmbeddingsRequest", res: "EmbeddingsResponse", query: imageQuery },
+  classify: { req: "ClassifyRequest", res: "ClassifyResponse", query: imageQuery },
+  neighbours: { req: "NeighboursRequest", res: "NeighboursResponse", query: neighbourQuery },
 };
 
-function imageOp(summary: string, req: string, res: string) {
+function imageOp(summary: string, req: string, res: string, query: object[]) {
   return {
     post: {
       summary: `${summary} (at most ${MAX_IMAGES} images, ${MAX_BODY_BYTES} bytes per request)`,
-      parameters: imageQuery,
+      parameters: query,
       requestBody: { required: true, content: { ...json(ref(req)), ...rawImage } },
       responses: { "200": { description: "ok", content: json(ref(res)) }, ...errors(400, 404, 413, 415) },
     },
@@ -159,7 +206,7 @@ function getOp(route: RouteSpec) {
 
 function operation(route: RouteSpec) {
   const image = IMAGE_SCHEMAS[route.id];
-  if (image) return imageOp(route.summary, image.req, image.res);
+  if (image) return imageOp(route.summary, image.req, image.res, image.query);
   return route.id === "upload" ? uploadOp(route) : getOp(route);
 }
 

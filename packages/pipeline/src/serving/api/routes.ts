@@ -33,6 +33,7 @@ export interface RouteSpec {
 export type RouteId =
   | "embeddings"
   | "classify"
+  | "neighbours"
   | "models"
   | "model"
   | "model-version"
@@ -60,6 +61,13 @@ export const ROUTES: readonly RouteSpec[] = [
     summary: "Image embeddings",
   },
   { id: "classify", method: "POST", path: "/v1/classify", function: "classify", summary: "Classify images" },
+  {
+    id: "neighbours",
+    method: "POST",
+    path: "/v1/neighbours",
+    function: "classify",
+    summary: "The nearest stored validation images of a model (key, label, cosine similarity, thumbnail)",
+  },
   { id: "models", method: "GET", path: "/v1/models", function: "jobs", summary: "List published models" },
   {
     id: "model",
