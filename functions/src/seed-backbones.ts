@@ -67,6 +67,7 @@ async function seed(
 }
 
 export async function handler(event: CloudFormationCustomResourceEvent, context: Context) {
+  logger.appendKeys({ requestId: context.awsRequestId });
   logger.info("custom resource", { requestType: event.RequestType, tags: event.ResourceProperties.Tags });
   return answerCustomResource(event, context, (signal) => seed(event, signal), {
     // The stack event shows the code and the way out: "[weights_download_failed] …; to deploy without …".
