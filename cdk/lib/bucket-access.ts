@@ -17,11 +17,16 @@ const { datasets, jobs, models, backbones, cache, bulk } = BUCKET_PREFIXES;
  * grantServingRead(embedFunction.role!, data.bucket);
  */
 export function grantServingRead(grantee: iam.IGrantable, bucket: s3.IBucket): void {
-  addStatements(grantee, bucket, {
-    read: [`${models}*`, `${backbones}*`, `${jobs}*/status.json`],
-    write: [],
-    list: [models, backbones, jobs],
-  });
+  addStatements(
+    grantee,
+    bucket,
+    {
+      read: [`${models}*`, `${backbones}*`, `${jobs}*/status.json`],
+      write: [],
+      list: [models, backbones, jobs],
+    },
+    "Serving",
+  );
   bucket.encryptionKey?.grantDecrypt(grantee);
 }
 
@@ -33,11 +38,16 @@ export function grantServingRead(grantee: iam.IGrantable, bucket: s3.IBucket): v
  * grantJobsApiAccess(jobsFunction.role!, data.bucket);
  */
 export function grantJobsApiAccess(grantee: iam.IGrantable, bucket: s3.IBucket): void {
-  addStatements(grantee, bucket, {
-    read: [`${jobs}*/report.json`, `${jobs}*/log.txt`],
-    write: [],
-    list: [],
-  });
+  addStatements(
+    grantee,
+    bucket,
+    {
+      read: [`${jobs}*/report.json`, `${jobs}*/log.txt`],
+      write: [],
+      list: [],
+    },
+    "JobsApi",
+  );
   // Uploads only: no tagging (no lifecycle tag on datasets), multipart for bodies over the part size.
   grantee.grantPrincipal.addToPrincipalPolicy(
     statement(
@@ -58,7 +68,7 @@ export function grantJobsApiAccess(grantee: iam.IGrantable, bucket: s3.IBucket):
  */
 export function grantDispatcherStatusWrite(grantee: iam.IGrantable, bucket: s3.IBucket): void {
   const status = `${jobs}*/status.json`;
-  addStatements(grantee, bucket, { read: [status], write: [status], list: [jobs] });
+  addStatements(grantee, bucket, { read: [status], write: [status], list: [jobs] }, "Dispatcher");
   bucket.encryptionKey?.grantEncryptDecrypt(grantee);
 }
 
@@ -70,11 +80,16 @@ export function grantDispatcherStatusWrite(grantee: iam.IGrantable, bucket: s3.I
  * grantTrainingAccess(training.jobRole, data.bucket);
  */
 export function grantTrainingAccess(grantee: iam.IGrantable, bucket: s3.IBucket): void {
-  addStatements(grantee, bucket, {
-    read: [`${datasets}*`, `${backbones}*`, `${jobs}*`, `${models}*`, `${cache}*`],
-    write: [`${jobs}*`, `${models}*`, `${cache}*`],
-    list: [datasets, backbones, jobs, models, cache],
-  });
+  addStatements(
+    grantee,
+    bucket,
+    {
+      read: [`${datasets}*`, `${backbones}*`, `${jobs}*`, `${models}*`, `${cache}*`],
+      write: [`${jobs}*`, `${models}*`, `${cache}*`],
+      list: [datasets, backbones, jobs, models, cache],
+    },
+    "Training",
+  );
   bucket.encryptionKey?.grantEncryptDecrypt(grantee);
 }
 
@@ -90,11 +105,16 @@ export function grantBulkBatch(
   bucket: s3.IBucket,
   inputPrefixes: readonly string[],
 ): void {
-  addStatements(grantee, bucket, {
-    read: [`${models}*`, `${backbones}*`, ...inputPrefixes.map((p) => `${p}*`), `${bulk}*`],
-    write: [`${bulk}*`],
-    list: [models, backbones, bulk, ...inputPrefixes],
-  });
+  addStatements(
+    grantee,
+    bucket,
+    {
+      read: [`${models}*`, `${backbones}*`, ...inputPrefixes.map((p) => `${p}*`), `${bulk}*`],
+      write: [`${bulk}*`],
+      list: [models, backbones, bulk, ...inputPrefixes],
+    },
+    "BulkBatch",
+  );
   bucket.encryptionKey?.grantEncryptDecrypt(grantee);
 }
 
@@ -106,7 +126,7 @@ export function grantBulkBatch(
  * grantBackboneSeeding(seed.role, data.bucket);
  */
 export function grantBackboneSeeding(grantee: iam.IGrantable, bucket: s3.IBucket): void {
-  addStatements(grantee, bucket, { read: [`${backbones}*`], write: [], list: [backbones] });
+  addStatements(grantee, bucket, { read: [`${backbones}*`], write: [], list: [backbones] }, "BackboneSeed");
   grantee.grantPrincipal.addToPrincipalPolicy(
     statement(
       "WriteBackbones",
@@ -124,7 +144,7 @@ export function grantBackboneSeeding(grantee: iam.IGrantable, bucket: s3.IBucket
  * grantBulkManifest(manifest.role, data.bucket);
  */
 export function grantBulkManifest(grantee: iam.IGrantable, bucket: s3.IBucket): void {
-  addStatements(grantee, bucket, { read: [`${bulk}*`], write: [`${bulk}*`], list: [bulk] });
+  addStatements(grantee, bucket, { read: [`${bulk}*`], write: [`${bulk}*`], list: [bulk] }, "BulkManifest");
   bucket.encryptionKey?.grantEncryptDecrypt(grantee);
 }
 
@@ -134,12 +154,13 @@ interface Access {
   list: string[];
 }
 
-function addStatements(grantee: iam.IGrantable, bucket: s3.IBucket, access: Access): void {
+/** `who` prefixes the statement ids: a role given two grants (the jobs API) must not carry one Sid twice. */
+function addStatements(grantee: iam.IGrantable, bucket: s3.IBucket, access: Access, who: string): void {
   const statements: iam.PolicyStatement[] = [];
   if (access.read.length > 0) {
     statements.push(
       statement(
-        "ReadObjects",
+        `${who}ReadObjects`,
         ["s3:GetObject"],
         access.read.map((p) => bucket.arnForObjects(p)),
       ),
@@ -150,7 +171,7 @@ function addStatements(grantee: iam.IGrantable, bucket: s3.IBucket, access: Acce
     const actions = ["s3:PutObject", "s3:PutObjectTagging", "s3:AbortMultipartUpload"];
     statements.push(
       statement(
-        "WriteObjects",
+        `${who}WriteObjects`,
         actions,
         access.write.map((p) => bucket.arnForObjects(p)),
       ),
@@ -159,7 +180,7 @@ function addStatements(grantee: iam.IGrantable, bucket: s3.IBucket, access: Acce
   if (access.list.length > 0) {
     // No `s3:prefix` condition: without an unconditional ListBucket, S3 answers 403 instead of 404 for a missing
     // key (GET/HEAD carry no prefix), and the API could not tell "no such job/model" from a permission error.
-    statements.push(statement("ListBucket", ["s3:ListBucket"], [bucket.bucketArn]));
+    statements.push(statement(`${who}ListBucket`, ["s3:ListBucket"], [bucket.bucketArn]));
   }
   for (const s of statements) grantee.grantPrincipal.addToPrincipalPolicy(s);
 }

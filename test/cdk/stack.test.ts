@@ -36,6 +36,17 @@ describe("ResidualStack", () => {
     for (const [type, count] of Object.entries(counts)) template.resourceCountIs(type, count);
   });
 
+  it("gives no policy the same statement id twice (CloudFormation's E3510)", () => {
+    const policies = Template.fromStack(residualStack()).findResources("AWS::IAM::Policy");
+    expect(Object.keys(policies).length).toBeGreaterThan(5);
+    for (const [id, policy] of Object.entries(policies)) {
+      const sids = (policy.Properties.PolicyDocument.Statement as { Sid?: string }[])
+        .map((st) => st.Sid)
+        .filter((sid) => sid !== undefined);
+      expect(sids, id).toEqual([...new Set(sids)]);
+    }
+  });
+
   it("sends FAILED jobs of this queue to the alarm topic and alarms on DLQ depth", () => {
     const template = Template.fromStack(residualStack({ alarmEmail: "ops@example.com" }));
     template.hasResourceProperties("AWS::Events::Rule", {

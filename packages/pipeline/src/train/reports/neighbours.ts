@@ -108,7 +108,14 @@ export async function neighbourFiles(input: NeighbourInput): Promise<NeighbourFi
   });
   let failed = 0;
   const images = input.image
-    ? await mapBounded(picked, 8, async (i) => thumbnail(await input.image!(i)).catch(() => void failed++))
+    ? await mapBounded(picked, 8, async (i) => {
+        try {
+          return await thumbnail(await input.image!(i));
+        } catch {
+          failed++; // an unreadable image only loses its thumbnail
+          return undefined;
+        }
+      })
     : [];
   if (failed > 0) (input.log ?? console.warn)(`neighbours: ${failed} thumbnail(s) could not be made`);
   let offset = 0;
