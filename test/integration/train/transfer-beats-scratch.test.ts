@@ -13,8 +13,10 @@ import { testRng } from "../../support/images.js";
 import { useTempDir } from "../../support/temp-dir.js";
 
 const dir = useTempDir("residual-transfer-");
-const PRETRAIN = [0, 1, 2, 3, 4]; // circle, vbar, hbar, square, triangle
-const FINETUNE = [5, 6, 7, 8, 9]; // cross, x, diamond, rings, disk
+// The glyphs' look-alike pairs (cross/x, square/diamond) are split across the two sets, so the new classes are
+// separable and what limits scratch is the 250 images, not the data.
+const PRETRAIN = [0, 1, 2, 3, 6]; // circle, vbar, hbar, square, x
+const FINETUNE = [4, 5, 7, 8, 9]; // triangle, cross, diamond, rings, disk
 
 async function writeGlyphs(root: string, classes: number[], train: number, val: number, seed: number) {
   const rng = testRng(seed);
@@ -36,7 +38,11 @@ async function train(data: string, out: string, args: string[]) {
   const res = await runResidual(["train", data, ...common, ...args]);
   expect(res.code, res.stderr).toBe(0);
   return {
-    result: JSON.parse(res.stdout.trim().split("\n").pop()!) as { top1: number; model: string; version: string },
+    result: JSON.parse(res.stdout.trim().split("\n").pop()!) as {
+      top1: number;
+      model: string;
+      version: string;
+    },
     stderr: res.stderr,
   };
 }
@@ -52,17 +58,18 @@ describe("incremental training: transfer beats scratch", () => {
     const parent = await train(source, out, ["--epochs", "6"]);
     expect(parent.result.top1).toBeGreaterThan(0.8); // the parent learned strokes worth transferring
 
-    const epochs = ["--epochs", "8"];
+    const epochs = ["--epochs", "4"];
     const tuned = await train(target, out, [...epochs, "--pretrained", `model:${parent.result.model}`]);
     const scratch = await train(target, join(dir(), "scratch"), [...epochs, "--pretrained", "none"]);
     expect(tuned.stderr).toContain(`starting from model ${parent.result.model}@${parent.result.version}`);
     const job = JSON.parse(
       await readFile(join(out, "models", tuned.result.model, tuned.result.version, "job.json"), "utf8"),
-    ) as { lineage: { parent: string; head: string } };
+    ) as { lineage: { parent: string; head: string }; spec: { inChannels: number } };
     expect(job.lineage).toMatchObject({ parent: parent.result.model, head: "reset" });
+    expect(job.spec.inChannels).toBe(1); // continues the grey parent on one channel
 
     const line = `transfer-beats-scratch: parent top-1 ${parent.result.top1.toFixed(3)}; on 5 new classes × 50 images, fine-tuned ${tuned.result.top1.toFixed(3)} vs scratch ${scratch.result.top1.toFixed(3)}`;
     process.stderr.write(`${line}\n`);
-    expect(tuned.result.top1 - scratch.result.top1, line).toBeGreaterThanOrEqual(0.15);
+    expect(tuned.result.top1 - scratch.result.top1, line).toBeGreaterThanOrEqual(0.2); // a clear margin: 20 points
   }, 600_000);
 });
