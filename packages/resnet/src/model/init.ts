@@ -16,9 +16,13 @@ export function randomSeed(): number {
   return Math.floor(Math.random() * 2 ** 31);
 }
 
-/** Per-tensor seed: distinct streams for every weight, stable for a given base seed and position. */
+/**
+ * Per-tensor seed: distinct streams for every weight, stable for a given base seed and position. Never 0: tfjs's
+ * random ops treat a falsy seed as none and draw from Math.random (base seed 0, the job spec's default, made the
+ * first tensor, conv1, differ on every run).
+ */
 function tensorSeed(base: number, index: number): number {
-  return (base * 1_000_003 + index * 7_919) % 2_147_483_647;
+  return (base * 1_000_003 + index * 7_919) % 2_147_483_647 || 0x5eed;
 }
 
 /**

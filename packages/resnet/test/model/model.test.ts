@@ -39,6 +39,16 @@ describe("initialisation", () => {
     other.dispose();
   });
 
+  it("is deterministic for seed 0 too (the job spec's default; tfjs reads a 0 seed as none)", () => {
+    const a = cifar_resnet20({ seed: 0 });
+    const b = cifar_resnet20({ seed: 0 });
+    for (const name of ["conv1.weight", "layer1.0.conv1.weight", "fc.weight"]) {
+      expect(values(a, name)).toEqual(values(b, name));
+    }
+    a.dispose();
+    b.dispose();
+  });
+
   it("follows torchvision: Kaiming fan_out convs, unit BN, U(±1/√in) fc", () => {
     // layer3.0.conv1 is 3x3, 32 → 64: fan_out = 3·3·64 = 576 while fan_in = 3·3·32 = 288, so fan_in-scaled
     // weights (std √(2/288), ratio √2) would fail this.
