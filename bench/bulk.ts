@@ -3,10 +3,10 @@
  * with the API's preprocessing, JSON Lines parts, manifest) vs a bare loop over the same files (read, decode +
  * resize + crop with sharp, normalize, onnxruntime-node `session.run` at the same batch size, nothing written),
  * images/s and the ratio. ResNet-18 at 224² on generated 320×240 JPEGs. Alternates ours and bare, medians.
- * The machine is shared: numbers are contended. Run: node --import tsx bench/bulk.ts [--images 96] [--rounds 3]
+ * Prints the 1-minute load average at the start: run it on a quiet machine. Run: node --import tsx bench/bulk.ts [--images 96] [--rounds 3]
  */
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   LocalObjectStore,
@@ -20,6 +20,8 @@ import { preprocessEvalRaw } from "@residual/pipeline/testing";
 import { createResNet, exportOnnx, initBackend } from "@residual/resnet";
 import ort from "onnxruntime-node";
 import { makePhotoLikeJpeg } from "../test/support/images.js";
+
+const LOAD_AT_START = loadavg()[0]!;
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -95,7 +97,7 @@ for (let i = 0; i < ROUNDS; i++) {
   r.push(x / y);
 }
 console.log(
-  `bulk embed, resnet18 224², ${IMAGES} JPEGs 320×240 (contended machine, medians of ${ROUNDS} alternating rounds):`,
+  `bulk embed, resnet18 224², ${IMAGES} JPEGs 320×240 (load average ${LOAD_AT_START.toFixed(2)} at the start, medians of ${ROUNDS} alternating rounds):`,
 );
 console.log(
   `  ours (runBulkLocal, 64/batch, 2 in flight, parts written) ${median(a).toFixed(1)} img/s | bare ORT loop (batch ${BATCH}) ${median(b).toFixed(1)} img/s | throughput ratio ours/bare ${median(r).toFixed(3)}x (median of per-round ratios)`,
