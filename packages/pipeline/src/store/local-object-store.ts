@@ -22,6 +22,7 @@ import type { Readable } from "node:stream";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { pathToFileURL } from "node:url";
+import { mapBounded } from "../dataset/map-bounded.js";
 import { ConflictError, InvalidInputError, NotFoundError } from "../errors.js";
 import { bodyBytes, isReadable, md5Hex, type PutBody } from "./body.js";
 import { assertValidKey, assertValidPrefix, compareKeys } from "./keys.js";
@@ -198,16 +199,19 @@ export class LocalObjectStore implements ObjectStore {
       (k) => k.startsWith(prefix) && (after === undefined || compareKeys(k, after) > 0),
     );
     keys.sort(compareKeys);
-    const objects: ObjectInfo[] = [];
-    for (const key of keys.slice(0, limit)) {
+    // Files not written through the store have no sidecar and are hashed for their ETag: 16 at a time, in key
+    // order (one at a time, listing 5,000 small images took 2.6 s).
+    const infos = await mapBounded(keys.slice(0, limit), 16, async (key) => {
       const path = join(this.rootDir, ...key.split("/"));
       try {
-        objects.push(await this.info(key, path, await stat(path)));
+        return await this.info(key, path, await stat(path));
       } catch (err) {
         // Deleted between the walk and the stat: S3 would not list it either.
         if (errCode(err) !== "ENOENT") throw err;
+        return undefined;
       }
-    }
+    });
+    const objects = infos.filter((o): o is ObjectInfo => o !== undefined);
     const last = objects.at(-1);
     return keys.length > limit && last ? { objects, nextToken: encodePageToken(last.key) } : { objects };
   }
