@@ -24,6 +24,22 @@ export function awsTestConfig(): {
   };
 }
 
+/**
+ * The environment of a `residual` CLI process pointed at moto, with `cleared` variables set empty so the
+ * developer's own settings cannot leak in.
+ * @example
+ * await runResidual(["worker", "--job", id], awsCliEnv(["RESIDUAL_STORE", "RESIDUAL_JOB_ID"]));
+ */
+export function awsCliEnv(cleared: readonly string[]): NodeJS.ProcessEnv {
+  return {
+    AWS_ENDPOINT_URL: motoEndpoint(),
+    AWS_REGION: TEST_REGION,
+    AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
+    ...Object.fromEntries(cleared.map((name) => [name, ""])),
+  };
+}
+
 /** A bucket or queue name unique to this test. */
 export function uniqueName(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;

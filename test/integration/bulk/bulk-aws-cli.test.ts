@@ -19,7 +19,7 @@ import {
 } from "@aws-sdk/client-sfn";
 import { openObjectStore, parseBulkSpec, writeBulkManifest } from "@residual/pipeline";
 import { beforeAll, describe, expect, it } from "vitest";
-import { awsTestConfig, motoEndpoint, TEST_CREDENTIALS, uniqueName } from "../../support/aws.js";
+import { awsCliEnv, awsTestConfig, motoEndpoint, TEST_CREDENTIALS, uniqueName } from "../../support/aws.js";
 import { runResidual } from "../../support/cli.js";
 
 const PASS = JSON.stringify({ StartAt: "Run", States: { Run: { Type: "Pass", End: true } } });
@@ -28,17 +28,7 @@ const ROLE = "arn:aws:iam::123456789012:role/residual-bulk-test";
 let bucket: string;
 let sfn: SFNClient;
 
-function awsEnv(): NodeJS.ProcessEnv {
-  const cfg = awsTestConfig();
-  return {
-    AWS_ENDPOINT_URL: cfg.endpoint,
-    AWS_REGION: cfg.region,
-    AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
-    RESIDUAL_STORE: "",
-    RESIDUAL_BULK_STATE_MACHINE: "",
-  };
-}
+const awsEnv = () => awsCliEnv(["RESIDUAL_STORE", "RESIDUAL_BULK_STATE_MACHINE"]);
 
 async function stateMachine(): Promise<string> {
   const name = uniqueName("bulk-sm");

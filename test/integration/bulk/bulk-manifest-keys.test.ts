@@ -18,7 +18,7 @@ import {
 } from "@residual/pipeline";
 import { initBackend } from "@residual/resnet";
 import { beforeAll, describe, expect, it } from "vitest";
-import { awsTestConfig, TEST_CREDENTIALS, uniqueName } from "../../support/aws.js";
+import { awsCliEnv, awsTestConfig, uniqueName } from "../../support/aws.js";
 import { runResidual } from "../../support/cli.js";
 import { jpeg, type ServingFixture, servingFixture } from "../serving/support/fixtures.js";
 
@@ -37,17 +37,7 @@ let bucket: string;
 let store: ObjectStore;
 const INVENTORY = "inventory/src/cfg/2026-01-01T01-00Z/manifest.json";
 
-function awsEnv(): NodeJS.ProcessEnv {
-  const cfg = awsTestConfig();
-  return {
-    AWS_ENDPOINT_URL: cfg.endpoint,
-    AWS_REGION: cfg.region,
-    AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
-    RESIDUAL_STORE: "",
-    RESIDUAL_BULK_STATE_MACHINE: "",
-  };
-}
+const awsEnv = () => awsCliEnv(["RESIDUAL_STORE", "RESIDUAL_BULK_STATE_MACHINE"]);
 
 const csvField = (v: string) => `"${v.replace(/"/g, '""')}"`;
 

@@ -7,24 +7,14 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { claimJob, type JobStatus, jobIdFor, readJobStatus, type S3ObjectStore } from "@residual/pipeline";
 import { beforeAll, describe, expect, it } from "vitest";
-import { awsTestConfig, TEST_CREDENTIALS } from "../../support/aws.js";
+import { awsCliEnv } from "../../support/aws.js";
 import { BIN, runResidual } from "../../support/cli.js";
 import { filesToZip, makeShapesDataset } from "../../support/images.js";
 import { createJobStack, type JobInfra, shapesZip } from "../../support/job-infra.js";
 
 const SPEC = { arch: "cifar_resnet20", imageSize: 32, batchSize: 8, seed: 2 };
 
-function awsEnv(): NodeJS.ProcessEnv {
-  const cfg = awsTestConfig();
-  return {
-    AWS_ENDPOINT_URL: cfg.endpoint,
-    AWS_REGION: cfg.region,
-    AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
-    RESIDUAL_STORE: "",
-    RESIDUAL_JOB_ID: "",
-  };
-}
+const awsEnv = () => awsCliEnv(["RESIDUAL_STORE", "RESIDUAL_JOB_ID"]);
 
 let infra: JobInfra;
 let store: S3ObjectStore;
