@@ -61,6 +61,7 @@ export { preprocessEval } from "./preprocess/eval.js";
 export {
   ALLOWED_IMAGE_FORMATS,
   assertAllowedImage,
+  endsEarly,
   type SniffedFormat,
   sniffImageFormat,
 } from "./preprocess/image-format.js";

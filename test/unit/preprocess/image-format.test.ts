@@ -4,6 +4,7 @@
  */
 import {
   assertAllowedImage,
+  endsEarly,
   ImageDecodeError,
   ImageFormatError,
   preprocessEval,
@@ -115,5 +116,34 @@ describe("sniffImageFormat / assertAllowedImage", () => {
     await expect(preprocessEval(SVG, spec)).rejects.toMatchObject({ code: "unsupported_media_type" });
     await expect(preprocessEval(bytes.gif!, spec)).rejects.toMatchObject({ code: "unsupported_media_type" });
     expect((await preprocessEval(bytes.png!, spec)).length).toBe(16 * 16 * 3);
+  });
+});
+
+describe("truncated images, by their bytes", () => {
+  it("endsEarly: a JPEG without FF D9, a PNG without IEND, a WebP shorter than its RIFF size", () => {
+    for (const f of ["jpeg", "png", "webp"] as const) {
+      expect(endsEarly(bytes[f]!)).toBe(false);
+      expect(endsEarly(bytes[f]!.subarray(0, bytes[f]!.length - 20))).toBe(true);
+    }
+    expect(endsEarly(Buffer.from("hello"))).toBe(false);
+  });
+
+  it("classes every one of many concurrent truncated decodes as image_truncated (libvips' shared error buffer)", async () => {
+    const spec = resolvePreprocessSpec({ size: 16 });
+    const noisy = Buffer.alloc(64 * 64 * 3);
+    for (let i = 0; i < noisy.length; i++) noisy[i] = (i * 7919) % 251;
+    const full = await sharp(noisy, { raw: { width: 64, height: 64, channels: 3 } })
+      .jpeg({ quality: 90 })
+      .toBuffer();
+    const cuts = Array.from({ length: 24 }, (_, i) => full.subarray(0, 250 + i * ((full.length - 300) / 24)));
+    const codes = await Promise.all(
+      cuts.map((b) =>
+        preprocessEval(b, spec).then(
+          () => "decoded",
+          (e: { code?: string }) => e.code,
+        ),
+      ),
+    );
+    expect(codes).toEqual(cuts.map(() => "image_truncated"));
   });
 });

@@ -8,6 +8,7 @@ import { readFile } from "node:fs";
 import { NotFoundError } from "../errors.js";
 import { openImage, readHeader } from "../preprocess/decode.js";
 import { type ImageErrorCode, toImageError } from "../preprocess/errors.js";
+import { endsEarly } from "../preprocess/image-format.js";
 import type { ObjectStore } from "../store/object-store.js";
 import { dHash } from "./dhash.js";
 import { mapBounded } from "./map-bounded.js";
@@ -114,7 +115,7 @@ async function classifyFailure(store: ObjectStore, c: Candidate, maxPixels: numb
   } catch (err) {
     return { path: c.path, reason: "unreadable", detail: (err as Error).message };
   }
-  const e = toImageError(await failureReason(bytes, maxPixels));
+  const e = toImageError(await failureReason(bytes, maxPixels), { endsEarly: endsEarly(bytes) });
   return { path: c.path, reason: REASONS[e.code as ImageErrorCode] ?? "not_decodable", detail: e.message };
 }
 

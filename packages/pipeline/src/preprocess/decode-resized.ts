@@ -35,7 +35,7 @@ async function decodeAt(
       withoutEnlargement: guard,
     });
   }
-  return { raw: await toRaw(toChannels(img, spec), spec.inChannels), want };
+  return { raw: await toRaw(toChannels(img, spec), spec.inChannels, input), want };
 }
 
 /**

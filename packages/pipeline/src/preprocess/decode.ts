@@ -6,7 +6,7 @@
  */
 import sharp, { type KernelEnum, type Sharp } from "sharp";
 import { toImageError } from "./errors.js";
-import { assertAllowedImage } from "./image-format.js";
+import { assertAllowedImage, endsEarly } from "./image-format.js";
 import type { Interpolation, PreprocessSpec } from "./spec.js";
 
 // libvips' operation cache pays off when the same operations run on the same image again; training and
@@ -98,7 +98,7 @@ export async function readHeader(input: ImageInput, maxPixels: number): Promise<
     if (width * height > maxPixels) throw new Error("Input image exceeds pixel limit");
     return { width, height, format: m.format ?? "unknown", channels: m.channels ?? 3 };
   } catch (err) {
-    throw toImageError(err);
+    throw toImageError(err, { endsEarly: endsEarly(input) });
   }
 }
 
@@ -115,12 +115,13 @@ export function toChannels(img: Sharp, spec: Pick<PreprocessSpec, "inChannels" |
 }
 
 /**
- * Runs a pipeline to raw uint8 pixels with exactly `channels` channels.
+ * Runs a pipeline to raw uint8 pixels with exactly `channels` channels. `source`, the pipeline's input, lets a
+ * failure be classed by its bytes (a truncated file is `image_truncated` whatever libvips' message says).
  *
  * @example
- * const raw = await toRaw(toChannels(openImage(bytes, 1e8), spec), 3);
+ * const raw = await toRaw(toChannels(openImage(bytes, 1e8), spec), 3, bytes);
  */
-export async function toRaw(img: Sharp, channels: number): Promise<RawImage> {
+export async function toRaw(img: Sharp, channels: number, source?: ImageInput): Promise<RawImage> {
   try {
     const { data, info } = await img
       .removeAlpha()
@@ -130,6 +131,6 @@ export async function toRaw(img: Sharp, channels: number): Promise<RawImage> {
       throw new Error(`decoder produced ${info.channels} channels, want ${channels}`);
     return { data, width: info.width, height: info.height, channels: info.channels };
   } catch (err) {
-    throw toImageError(err);
+    throw toImageError(err, { endsEarly: source !== undefined && !isRaw(source) && endsEarly(source) });
   }
 }

@@ -50,19 +50,25 @@ export class ImageFormatError extends UnsupportedMediaTypeError {
 export type ImageError = ImageDecodeError | ImageTooLargeError | ImageFormatError;
 
 /**
- * Maps a libvips/sharp failure message to a specific, stable error. Sharp reports everything as plain `Error`
- * with a message, so the message is the only signal available.
+ * Maps a libvips/sharp failure to a specific, stable error. Sharp reports everything as plain `Error` with a
+ * message. `endsEarly` (from the bytes: `endsEarly()` in image-format.ts) settles truncation without the
+ * message, since libvips' one process-wide error buffer lets concurrent failures lose or swap their messages.
  *
  * @example
- * catch (e) { throw toImageError(e); }
+ * catch (e) { throw toImageError(e, { endsEarly: endsEarly(bytes) }); }
  */
-export function toImageError(err: unknown): ImageError {
+export function toImageError(err: unknown, bytesSay: { endsEarly?: boolean } = {}): ImageError {
   if (err instanceof ImageDecodeError || err instanceof ImageTooLargeError || err instanceof ImageFormatError)
     return err;
   const msg = err instanceof Error ? err.message : String(err);
   const first = msg.split("\n")[0] ?? msg;
   if (/exceeds pixel limit/i.test(msg)) {
     return new ImageTooLargeError("image_too_many_pixels", `image has too many pixels: ${first}`, {
+      cause: err,
+    });
+  }
+  if (bytesSay.endsEarly) {
+    return new ImageDecodeError("image_truncated", `image is truncated: ${truncatedDetail(first)}`, {
       cause: err,
     });
   }
@@ -76,4 +82,11 @@ export function toImageError(err: unknown): ImageError {
     return new ImageDecodeError("image_truncated", `image is truncated: ${first}`, { cause: err });
   }
   return new ImageDecodeError("image_not_decodable", `image cannot be decoded: ${first}`, { cause: err });
+}
+
+/** libvips' message when it has one worth showing, else what the bytes say. */
+function truncatedDetail(first: string): string {
+  return /premature end|truncat|unexpected end|not enough data|out of data/i.test(first)
+    ? first
+    : "the file ends before its end-of-image marker";
 }

@@ -88,7 +88,7 @@ export async function preprocessEvalRaw(
       fastShrinkOnLoad: shrink,
     })
     .extract({ left: crop.left, top: crop.top, width: spec.size, height: spec.size });
-  return toRaw(toChannels(img, spec), spec.inChannels);
+  return toRaw(toChannels(img, spec), spec.inChannels, input);
 }
 
 /**

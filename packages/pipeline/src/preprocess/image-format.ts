@@ -143,3 +143,28 @@ export function assertAllowedImage(
   }
   return format;
 }
+
+function tailHas(b: Uint8Array, sig: readonly number[], window: number): boolean {
+  for (let i = b.length - sig.length; i >= Math.max(0, b.length - window); i--)
+    if (startsWith(b, sig, i)) return true;
+  return false;
+}
+
+/**
+ * Whether an allowed image's bytes stop before their format says they end: a JPEG without its end-of-image
+ * marker (`FF D9`) near the end, a PNG without its `IEND` chunk, a WebP shorter than its RIFF size. Decided from
+ * the bytes alone, so a failed decode is classed the same way however many decodes fail at once (libvips keeps
+ * one process-wide error buffer, and concurrent failures can read each other's messages).
+ * @example
+ * endsEarly(jpegBytes.subarray(0, 250)); // true
+ */
+export function endsEarly(bytes: Uint8Array): boolean {
+  const format = sniffImageFormat(bytes);
+  if (format === "jpeg") return !tailHas(bytes, [0xff, 0xd9], 64);
+  if (format === "png") return !tailHas(bytes, [0x49, 0x45, 0x4e, 0x44], 64);
+  if (format === "webp") {
+    const riff = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).readUInt32LE(4);
+    return bytes.length < riff + 8;
+  }
+  return false;
+}

@@ -67,7 +67,7 @@ async function sourcePixels(input: ImageInput, spec: PreprocessSpec, box: CropBo
     return { raw: input, box };
   }
   const img = openImage(input, spec.maxPixels).extract({ ...box });
-  const raw = await toRaw(toChannels(img, spec), spec.inChannels);
+  const raw = await toRaw(toChannels(img, spec), spec.inChannels, input);
   if (raw.width !== box.width || raw.height !== box.height) throw tooSmall(raw);
   return { raw, box: { left: 0, top: 0, width: box.width, height: box.height } };
 }
@@ -86,7 +86,7 @@ async function sharpCrop(input: ImageInput, spec: PreprocessSpec, box: CropBox, 
     .extract({ left: box.left, top: box.top, width: box.width, height: box.height })
     .resize(spec.size, spec.size, { fit: "fill", kernel: kernelFor(spec.interpolation) });
   if (flip) img = img.flop();
-  const raw = await toRaw(toChannels(img, spec), spec.inChannels);
+  const raw = await toRaw(toChannels(img, spec), spec.inChannels, input);
   return { raw, box: { left: 0, top: 0, width: spec.size, height: spec.size }, flip: false };
 }
 
