@@ -2,6 +2,7 @@
 // loop's parts, caches, runners), beside the public API. No stability promise: names follow the code.
 
 export { datasetProfile } from "./dataset/dataset-profile.js";
+export { DHASH_FULL_DECODE_SIDE, dHash, dHashOfGrey, hamming } from "./dataset/dhash.js";
 export { decodeTarName } from "./dataset/tar-names.js";
 export type { EngineOutput } from "./engine/inference-engine.js";
 export { MicroBatcher } from "./engine/micro-batcher.js";
@@ -51,6 +52,7 @@ export {
   saturationTables,
 } from "./preprocess/augment/jitter-tables.js";
 export { type ColorJitterOptions, drawJitter, type JitterDraw } from "./preprocess/color-jitter.js";
+export { openImage, readHeader } from "./preprocess/decode.js";
 export { decodeResized } from "./preprocess/decode-resized.js";
 export { preprocessEvalRaw } from "./preprocess/eval.js";
 export { randomResizedCropBox } from "./preprocess/random-resized-crop.js";

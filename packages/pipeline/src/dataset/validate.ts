@@ -62,8 +62,8 @@ export async function readRef(store: ObjectStore, ref: SampleRef): Promise<Buffe
  */
 async function failureReason(bytes: Buffer, maxPixels: number): Promise<unknown> {
   try {
-    await readHeader(bytes, maxPixels);
-    await dHash(openImage(bytes, maxPixels));
+    const header = await readHeader(bytes, maxPixels);
+    await dHash(openImage(bytes, maxPixels), header);
     return new Error("image_not_decodable");
   } catch (err) {
     return err;
@@ -93,7 +93,7 @@ async function validateOne(
       const detail = `${header.width}x${header.height} is below minSide ${limits.minSide}`;
       return { path: c.path, reason: "too_small", detail };
     }
-    const hash = await dHash(openImage(bytes, limits.maxPixels));
+    const hash = await dHash(openImage(bytes, limits.maxPixels), header);
     const digest = createHash("sha256").update(bytes).digest("hex");
     return {
       candidate: c,
