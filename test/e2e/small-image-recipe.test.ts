@@ -42,6 +42,9 @@ describe("small-image recipe", () => {
       /recipe: small_images \(cifar_resnet20 is a CIFAR ResNet\): 28 px, 1 channel/,
     );
     expect(ours.stderr).toMatch(/training engine: wasm/);
+    expect(ours.stderr).toMatch(
+      /dataset: 10 classes, 4000 train \/ 1000 val \(given\), 0 skipped(, \d+ warning\(s\))?; read and validated in \d+\.\d s/,
+    );
     const result = JSON.parse(ours.stdout.trim().split("\n").pop()!) as {
       top1: number;
       model: string;

@@ -48,13 +48,18 @@ describe("runTrainingJob (moto S3)", () => {
 
   it("trains, checkpoints and publishes every model file", async () => {
     const events: string[] = [];
+    const lines: string[] = [];
     const result = await runTrainingJob({
       store,
       jobId: "colors-1",
       dataset,
       spec: SPEC,
       onProgress: (p) => events.push(p.type),
+      log: (line) => lines.push(line),
     });
+    expect(lines[0]).toBe(
+      `dataset: 3 classes, ${dataset.train.length} train / ${dataset.val.length} val (given), 0 skipped; read and validated`,
+    );
     expect(result.training.history).toHaveLength(3);
     expect(result.training.cachedStage).toBe("layer3");
     expect(events.filter((e) => e === "epoch")).toHaveLength(3);

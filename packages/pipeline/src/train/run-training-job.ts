@@ -247,6 +247,17 @@ async function storedNeighbours(
   });
 }
 
+/** One line on what the job trains on: `dataset: 10 classes, 4000 train / 1000 val (split), 2 skipped, … in 8.5 s`. */
+function datasetLine(d: Dataset): string {
+  const r = d.report;
+  const seconds = r.timingsMs.total === undefined ? "" : ` in ${(r.timingsMs.total / 1000).toFixed(1)} s`;
+  const warnings = r.warnings.length > 0 ? `, ${r.warnings.length} warning(s)` : "";
+  return (
+    `dataset: ${r.classes.length} classes, ${r.totals.train} train / ${r.totals.val} val (${r.valSource}), ` +
+    `${r.totals.skipped} skipped${warnings}; read and validated${seconds}`
+  );
+}
+
 /**
  * Run a training job and publish its model. Throws InvalidInputError `invalid_job_spec` (every issue listed)
  * before any compute, TransientError `training_aborted` when `signal` fires (resume by calling again).
@@ -258,6 +269,7 @@ export async function runTrainingJob(o: TrainingJobOptions): Promise<TrainingJob
   const parsed = o.jobRequest ?? parseJobRequest(o.spec ?? o.dataset.spec ?? {});
   const request = await choosePretrained(o.store, parsed);
   const spec = resolveJobSpec(request, datasetProfile(o.dataset));
+  (o.log ?? console.warn)(datasetLine(o.dataset));
   (o.log ?? console.warn)(`pretrained: ${spec.pretrained ?? "none"} (${spec.pretrainedReason})`);
   (o.log ?? console.warn)(
     `recipe: ${spec.recipe} (${spec.recipeReason}): ${spec.imageSize} px, ${spec.inChannels} channel(s), ` +
