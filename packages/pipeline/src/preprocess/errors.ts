@@ -49,6 +49,9 @@ export class ImageFormatError extends UnsupportedMediaTypeError {
 /** Any image error: each carries an {@link ImageErrorCode} as `code`. */
 export type ImageError = ImageDecodeError | ImageTooLargeError | ImageFormatError;
 
+/** How libvips' loaders word a file that stops early. */
+const TRUNCATED_MESSAGE = /premature end|truncat|read error|unexpected end|not enough data|out of data/i;
+
 /**
  * Maps a libvips/sharp failure to a specific, stable error. Sharp reports everything as plain `Error` with a
  * message. `endsEarly` (from the bytes: `endsEarly()` in image-format.ts) settles truncation without the
@@ -78,7 +81,7 @@ export function toImageError(err: unknown, bytesSay: { endsEarly?: boolean } = {
   if (/unsupported image format/i.test(msg)) {
     return new ImageDecodeError("image_not_an_image", "not an image (unrecognised format)", { cause: err });
   }
-  if (/premature end|truncat|read error|unexpected end|not enough data|out of data/i.test(msg)) {
+  if (TRUNCATED_MESSAGE.test(msg)) {
     return new ImageDecodeError("image_truncated", `image is truncated: ${first}`, { cause: err });
   }
   return new ImageDecodeError("image_not_decodable", `image cannot be decoded: ${first}`, { cause: err });
@@ -86,7 +89,5 @@ export function toImageError(err: unknown, bytesSay: { endsEarly?: boolean } = {
 
 /** libvips' message when it has one worth showing, else what the bytes say. */
 function truncatedDetail(first: string): string {
-  return /premature end|truncat|unexpected end|not enough data|out of data/i.test(first)
-    ? first
-    : "the file ends before its end-of-image marker";
+  return TRUNCATED_MESSAGE.test(first) ? first : "the file ends before its end-of-image marker";
 }
