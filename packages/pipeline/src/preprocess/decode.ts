@@ -121,7 +121,7 @@ export function toChannels(img: Sharp, spec: Pick<PreprocessSpec, "inChannels" |
  * @example
  * const raw = await toRaw(toChannels(openImage(bytes, 1e8), spec), 3, bytes);
  */
-export async function toRaw(img: Sharp, channels: number, source?: ImageInput): Promise<RawImage> {
+export async function toRaw(img: Sharp, channels: number, source: ImageInput): Promise<RawImage> {
   try {
     const { data, info } = await img
       .removeAlpha()
@@ -131,6 +131,6 @@ export async function toRaw(img: Sharp, channels: number, source?: ImageInput): 
       throw new Error(`decoder produced ${info.channels} channels, want ${channels}`);
     return { data, width: info.width, height: info.height, channels: info.channels };
   } catch (err) {
-    throw toImageError(err, { endsEarly: source !== undefined && !isRaw(source) && endsEarly(source) });
+    throw toImageError(err, { endsEarly: !isRaw(source) && endsEarly(source) });
   }
 }
