@@ -60,6 +60,14 @@ describe("training job from an S3 upload", () => {
     const report = JSON.parse((await store.get(`jobs/${job!.id}/report.json`)).toString());
     // The archive's residual.json asked for a 40% validation share (default 20%): 4 of 10 per class.
     expect(report.totals).toMatchObject({ train: 18, val: 12 });
+    const datasetLines = (await store.get(`jobs/${job!.id}/log.txt`))
+      .toString()
+      .split("\n")
+      .filter((l) => l.includes("dataset: "));
+    expect(datasetLines).toHaveLength(1);
+    expect(datasetLines[0]).toMatch(
+      /dataset: 3 classes, 18 train \/ 12 val \(split\), 0 skipped(, \d+ warning\(s\))?; read and validated in \d+\.\d s/,
+    );
     expect(await store.head(`jobs/${job!.id}/checkpoints/latest.json`)).toBeDefined();
     // The first job on this data compiled it into the dataset cache, which training then read.
     const cached: string[] = [];

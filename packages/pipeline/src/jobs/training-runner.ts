@@ -150,9 +150,6 @@ export function trainingJobRunner(opts: TrainingRunnerOptions = {}): JobRunner {
       await ctx.store.put(reportKey(ctx.id), JSON.stringify(dataset.report, null, 2), {
         contentType: "application/json",
       });
-      ctx.log(
-        `dataset: ${dataset.classes.length} classes, ${dataset.train.length} train / ${dataset.val.length} val`,
-      );
       const result = await runTrainingJob({
         store: ctx.store,
         jobId: ctx.id,
